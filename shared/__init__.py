@@ -1,0 +1,1 @@
+"""The project's common package: what every service needs and nothing else."""

@@ -1,0 +1,175 @@
+"""The service-layer base every service's eventsourcing Application inherits.
+
+It adds, once for all services: the transcodings our events need (dates, the
+command context), loading with an optimistic version check (``If-Match``), and
+idempotent commands (``Idempotency-Key``) whose record is saved in the same
+``save()`` as the command's aggregates. No framework and no driver is imported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from shared.domain import Conflict, Context, Invalid, NotFound, StaleVersion
+
+A = TypeVar("A", bound=Aggregate)
+IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:idempotency")
+
+
+class DateAsISO(Transcoding):
+    """Stores ``datetime.date`` values as ISO strings."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ContextAsDict(Transcoding):
+    """Stores the command context recorded on every event."""
+
+    type = Context
+    name = "sw_context"
+
+    def encode(self, obj: Context) -> dict[str, Any]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, Any]) -> Context:
+        return Context.from_dict(data)
+
+
+class TupleAsList(Transcoding):
+    """Stores tuples (used for immutable lists on events) as lists."""
+
+    type = tuple
+    name = "tuple_list"
+
+    def encode(self, obj: tuple[Any, ...]) -> list[Any]:
+        return list(obj)
+
+    def decode(self, data: list[Any]) -> tuple[Any, ...]:
+        return tuple(data)
+
+
+class IdempotencyRecord(Aggregate):
+    """The first result of a command sent with an ``Idempotency-Key``."""
+
+    @event("Recorded")
+    def __init__(self, actor: str, key: str, fingerprint: str, result: dict[str, Any]) -> None:
+        self.actor = actor
+        self.key = key
+        self.fingerprint = fingerprint
+        self.result = result
+
+    @classmethod
+    def create_id(cls, actor: str, key: str, **_: Any) -> UUID:
+        """Records are per actor, so two users' keys never collide."""
+        return cls.id_for(actor, key)
+
+    @staticmethod
+    def id_for(actor: str, key: str) -> UUID:
+        """The record's id for one actor's key."""
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"{actor}\x00{key}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command handler returns: the reply and every aggregate it changed."""
+
+    result: dict[str, Any]
+    changed: Sequence[Aggregate]
+
+
+def fingerprint_of(command: str, payload: Any) -> str:
+    """A stable digest of a command and its input, to spot a reused key."""
+    text = json.dumps([command, payload], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ServiceApplication(Application):
+    """Base eventsourcing Application of every service."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Adds the transcodings of the project's event attributes."""
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(ContextAsDict())
+        transcoder.register(TupleAsList())
+
+    def load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
+        """Gets an aggregate of ``cls``; 404 if absent, 412 if not at ``expected_version``."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersion(
+                f"{cls.__name__.lower()} is at version {aggregate.version}, "
+                f"not {expected_version}: reload it and try again",
+                current_version=aggregate.version,
+            )
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        """True if any aggregate has this id."""
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def execute(
+        self,
+        ctx: Context,
+        command: str,
+        payload: Any,
+        handler: Callable[[], Outcome],
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Runs a command once: a retry with the same key returns the first result."""
+        fingerprint = fingerprint_of(command, payload)
+        if idempotency_key:
+            earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
+            if earlier is not None:
+                return earlier
+        outcome = handler()
+        changed = list(outcome.changed)
+        if idempotency_key:
+            changed.append(IdempotencyRecord(
+                actor=ctx.actor, key=idempotency_key, fingerprint=fingerprint, result=outcome.result,
+            ))
+        try:
+            self.save(*changed)
+        except IntegrityError:
+            if idempotency_key:
+                earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
+                if earlier is not None:
+                    return earlier
+            raise Conflict("another change was saved at the same time: reload and try again") from None
+        return outcome.result
+
+    def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
+        try:
+            record = self.repository.get(IdempotencyRecord.id_for(ctx.actor, key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        if record.fingerprint != fingerprint:
+            raise Invalid("Idempotency-Key", "this Idempotency-Key was already used for a different request")
+        return record.result

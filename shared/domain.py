@@ -1,0 +1,137 @@
+"""Domain primitives shared by every service: the command context and domain errors.
+
+Pure Python: no framework, no I/O. Aggregates raise these errors; one mapper in
+``shared.http`` turns them into RFC 9457 problem responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    """The departments and people of the plan (DOMAIN.md section 1)."""
+
+    CIVIL_AFFAIRS_ADMIN = "civil_affairs_admin"
+    FINANCE = "finance"
+    HR_SOCIAL_SECURITY = "hr_social_security"
+    PARTY_ORGANISATION = "party_organisation"
+    TOWNSHIP = "township"
+    CONTRACTOR = "contractor"
+    SOCIAL_WORKER = "social_worker"
+    SUPERVISOR = "supervisor"
+    EVALUATOR = "evaluator"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who acts, in which role, on whose behalf and why: recorded on every event."""
+
+    actor: str
+    role: str
+    organisation: str = ""
+    townships: tuple[str, ...] = ()
+    correlation_id: str = ""
+    causation_id: str = ""
+    reason: str = ""
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the actor acts in one of ``roles``."""
+        return self.role in {r.value for r in roles}
+
+    def require(self, *roles: Role) -> None:
+        """Refuses the command unless the actor has one of ``roles``."""
+        if not self.has_role(*roles):
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"role {self.role!r} may not do this; allowed: {allowed}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-dict form, as stored with each event."""
+        data = asdict(self)
+        data["townships"] = list(self.townships)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Context:
+        """Rebuild a context from its stored form."""
+        values = dict(data)
+        values["townships"] = tuple(values.get("townships") or ())
+        return cls(**values)
+
+
+SYSTEM = Context(actor="system", role="system", organisation="county")
+
+
+class DomainError(Exception):
+    """A command was refused; ``status`` and ``title`` say how to report it."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class RuleViolated(DomainError):
+    """A domain rule refuses the command in the aggregate's current state."""
+
+    status = 409
+    title = "Rule violated"
+
+    def __init__(self, rule: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, rule=rule, **extra)
+        self.rule = rule
+
+
+class Invalid(DomainError):
+    """The command's input breaks a rule about its own values."""
+
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, field_name: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, errors=[{"field": field_name, "message": detail}], **extra)
+        self.field = field_name
+
+
+class NotFound(DomainError):
+    """The named thing does not exist (or is not visible to the caller)."""
+
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    """The caller's role or scope does not allow the command."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    """Another writer changed the same thing at the same time."""
+
+    status = 409
+    title = "Conflict"
+
+
+class StaleVersion(DomainError):
+    """The caller's ``If-Match`` version is no longer the current one."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """A non-blocking finding attached to a state (e.g. below a policy minimum)."""
+
+    code: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
