@@ -1,0 +1,1 @@
+"""How the system runs: the local launcher and deployment configuration."""

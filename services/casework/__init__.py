@@ -1,0 +1,1 @@
+"""Casework service: beneficiaries, cases, activities and supervision sessions (DOMAIN.md section 4)."""

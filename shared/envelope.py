@@ -1,0 +1,113 @@
+"""The one wire format: CloudEvents 1.0 structured JSON, on ``<prefix>.<service>.<aggregate>.<event>``.
+
+Extensions carry what auditors and consumers need: the source's notification id
+(``sequence``) and the previous one it published (``prevsequence``, so a consumer
+tells a redelivery from a message that overtook another), the aggregate's id and
+version, and the command context (actor, role, organisation, correlation, causation).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from shared.contracts import Contract
+from shared.domain import Context
+
+SPEC_VERSION = "1.0"
+
+
+class CloudEvent(BaseModel):
+    """A received event document, checked before anything is applied."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: str = Field(pattern=r"^1\.0$")
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    subject: str = ""
+    time: datetime
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+    sequence: int = Field(ge=1)
+    prevsequence: int = Field(ge=0)
+    aggregateid: str = ""
+    aggregateversion: int = 0
+    actor: str = ""
+    role: str = ""
+    organisation: str = ""
+    correlationid: str = ""
+    causationid: str = ""
+    _document: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def parse(cls, body: bytes) -> CloudEvent:
+        """Checks a received document; keeps it exactly as received for hashing."""
+        document = json.loads(body)
+        event = cls.model_validate(document)
+        event._document = document
+        return event
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The JSON document as received."""
+        return self._document
+
+
+def source_of(service: str) -> str:
+    """The CloudEvents ``source`` of a service."""
+    return f"/sw/{service}"
+
+
+def event_id(service: str, notification_id: int) -> str:
+    """Stable id of a published event: source plus notification id (also the ``Nats-Msg-Id``)."""
+    return f"{service}-{notification_id}"
+
+
+def build(
+    *,
+    service: str,
+    payload: Contract,
+    notification_id: int,
+    previous_id: int,
+    aggregate_id: str,
+    aggregate_version: int,
+    timestamp: datetime,
+    ctx: Context | None,
+) -> dict[str, Any]:
+    """The CloudEvents document of one stored domain event."""
+    ctx = ctx or Context(actor="unknown", role="unknown")
+    return {
+        "specversion": SPEC_VERSION,
+        "id": event_id(service, notification_id),
+        "source": source_of(service),
+        "type": payload.event_type(),
+        "subject": aggregate_id,
+        "time": timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": payload.model_dump(mode="json"),
+        "sequence": notification_id,
+        "prevsequence": previous_id,
+        "aggregateid": aggregate_id,
+        "aggregateversion": aggregate_version,
+        "actor": ctx.actor,
+        "role": ctx.role,
+        "organisation": ctx.organisation,
+        "correlationid": ctx.correlation_id,
+        "causationid": ctx.causation_id,
+    }
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    """Wire bytes of a document (UTF-8 JSON)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """RFC 8785 (JCS) canonical form, the input of the ledger's leaf hash."""
+    return rfc8785.dumps(document)

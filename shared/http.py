@@ -1,0 +1,167 @@
+"""HTTP conventions of every service: problem responses, auth, If-Match, Idempotency-Key, ops routes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared import metrics
+from shared.auth import InvalidToken, verify
+from shared.domain import Context, DomainError, Invalid, RuleViolated
+from shared.settings import get_settings
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+ReadyCheck = Callable[[], Awaitable[str | None]]
+
+
+def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem response."""
+    body = {"type": f"urn:sw:problem:{slug}", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    slug = exc.rule if isinstance(exc, RuleViolated) else _slug(type(exc).__name__)
+    return problem(exc.status, exc.title, exc.detail, slug, instance=request.url.path, **exc.extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]), "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    detail = f"invalid input in: {fields}" if fields else "invalid input"
+    return problem(422, "Invalid input", detail, "invalid", instance=request.url.path, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+    return problem(exc.status_code, _title(exc.status_code), detail, f"http-{exc.status_code}",
+                   instance=request.url.path)
+
+
+async def _invalid_token(request: Request, exc: Exception) -> JSONResponse:
+    return problem(401, "Unauthorized", f"a valid bearer token is required: {exc}", "unauthorized",
+                   instance=request.url.path)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return problem(500, "Internal error", "the request failed; nothing was recorded", "internal",
+                   instance=request.url.path)
+
+
+def _title(status: int) -> str:
+    return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+            405: "Method not allowed", 409: "Conflict", 412: "Precondition failed"}.get(status, "Error")
+
+
+def install_error_mapper(app: FastAPI) -> None:
+    """The one place exceptions become problem responses."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(InvalidToken, _invalid_token)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def current_context(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_correlation_id: Annotated[str | None, Header(max_length=128)] = None,
+) -> Context:
+    """The caller, from the bearer token; 401 if absent or invalid."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise InvalidToken("missing bearer token")
+    ctx = verify(get_settings(), authorization[7:].strip(), x_correlation_id or "")
+    request.state.actor = ctx.actor
+    return ctx
+
+
+def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The aggregate version the caller last saw (``If-Match: "3"``), if given."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Invalid("If-Match", 'If-Match must be the ETag of the resource, e.g. "3"')
+    return int(text)
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> str | None:
+    """The caller's key making a command safe to retry."""
+    return key
+
+
+CurrentContext = Annotated[Context, Depends(current_context)]
+IfMatch = Annotated[int | None, Depends(if_match)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+def with_etag(response: Response, body: dict[str, Any]) -> dict[str, Any]:
+    """Sets the ETag header from the body's aggregate version."""
+    if "version" in body:
+        response.headers["ETag"] = f'"{body["version"]}"'
+    return body
+
+
+def ops_router(service: str, checks: dict[str, ReadyCheck]) -> APIRouter:
+    """``/healthz``, ``/readyz`` and ``/metrics``."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """The store and the broker answer."""
+        results = await asyncio.gather(*(check() for check in checks.values()))
+        failures = {name: err for name, err in zip(checks, results, strict=True) if err}
+        if failures:
+            return problem(503, "Not ready", "; ".join(f"{k}: {v}" for k, v in failures.items()), "not-ready",
+                           checks={k: (v or "ok") for k, v in zip(checks, results, strict=True)})
+        return JSONResponse({"status": "ready", "service": service, "checks": {k: "ok" for k in checks}})
+
+    @router.get("/metrics")
+    async def metrics_route() -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def install_request_metrics(app: FastAPI, service: str) -> None:
+    """Counts requests and their duration per route template."""
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next):  # noqa: ANN001, ANN202
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+        metrics.REQUEST_SECONDS.labels(service, route).observe(time.perf_counter() - started)
+        return response

@@ -1,0 +1,13 @@
+"""Prometheus metrics shared by every service."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+REQUESTS = Counter("sw_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+REQUEST_SECONDS = Histogram("sw_http_request_seconds", "HTTP request duration", ["service", "route"])
+RELAY_PUBLISHED = Counter("sw_relay_published_total", "Events published by the relay", ["service"])
+RELAY_LAG = Gauge("sw_relay_lag", "Stored events not yet published", ["service"])
+CONSUMER_LAG = Gauge("sw_consumer_lag", "Stream messages not yet applied", ["projection"])
+CONSUMER_APPLIED = Counter("sw_consumer_applied_total", "Events applied by a projection", ["projection"])
+CONSUMER_DEAD_LETTERED = Counter("sw_consumer_dead_lettered_total", "Messages dead-lettered", ["projection"])

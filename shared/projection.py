@@ -1,0 +1,301 @@
+"""Projections: read models built from the stream, exactly once in effect.
+
+A ``Projection`` says which tables it owns and how each event type changes them.
+A ``ProjectionRunner`` feeds it from a durable JetStream pull consumer: each batch
+is applied **and** the per-source position recorded in one PostgreSQL transaction,
+so a redelivered message changes nothing. A message that cannot be decoded, or
+whose handler keeps failing, is published to ``<prefix>.dlq.<projection>`` with the
+reason in its headers, and the consumer carries on. A projection that may be
+rebuilt drops its tables and consumer on ``reset()`` and starts again from the
+stream's first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import nats.errors
+import psycopg
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+
+from shared import metrics
+from shared.contracts import contract_for
+from shared.envelope import CloudEvent
+from shared.settings import Settings
+from shared.store import connect
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[psycopg.Cursor, CloudEvent], None]
+
+TRACKING_DDL = """
+CREATE TABLE IF NOT EXISTS projection_tracking (
+    projection text NOT NULL,
+    source text NOT NULL,
+    last_sequence bigint NOT NULL,
+    stream_sequence bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projection, source)
+)
+"""
+
+
+class Projection:
+    """A read model: its tables, and a handler per CloudEvents type."""
+
+    name: str = ""
+    ddl: Sequence[str] = ()
+    tables: Sequence[str] = ()
+    resettable: bool = True
+
+    def handlers(self) -> dict[str, Handler]:
+        """Handlers by CloudEvents ``type``; other types are passed over (and still tracked)."""
+        return {}
+
+    def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
+        """Changes the read model for one event."""
+        handler = self.handlers().get(event.type)
+        if handler is not None:
+            handler(cur, event)
+
+
+@dataclass
+class Decision:
+    """What happens to one message once the batch's transaction is settled."""
+
+    msg: Msg
+    action: str  # "ack", "nak", "dlq"
+    reason: str = ""
+    delay: float = 0.0
+
+
+@dataclass
+class Batch:
+    """One batch's decisions and the positions it reached, per source."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    reached: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class ProjectionRunner:
+    """Feeds one projection from the stream."""
+
+    def __init__(self, settings: Settings, projection: Projection, db_url: str) -> None:
+        self.settings = settings
+        self.projection = projection
+        self.db_url = db_url
+        self.durable = projection.name.replace(".", "_")
+        self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
+        self._dlq_prefix = f"{settings.subject_prefix}.dlq."
+        self._conn: psycopg.Connection | None = None
+        self._handlers = projection.handlers()
+
+    # --- tables -------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Creates the read model's tables and the tracking table."""
+        with connect(self.db_url) as conn, conn.transaction():
+            conn.execute(TRACKING_DDL)
+            for statement in self.projection.ddl:
+                conn.execute(statement)
+
+    async def reset(self, js: JetStreamContext) -> None:
+        """Drops the read model and its consumer, so the next run rebuilds it from the start."""
+        if not self.projection.resettable:
+            raise RuntimeError(f"projection {self.projection.name} is append-only and cannot be reset")
+        try:
+            await js.delete_consumer(self.settings.stream_name, self.durable)
+        except NotFoundError:
+            pass
+        await asyncio.to_thread(self._drop)
+
+    def _drop(self) -> None:
+        with connect(self.db_url) as conn, conn.transaction():
+            for table in self.projection.tables:
+                conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+            conn.execute(TRACKING_DDL)
+            conn.execute("DELETE FROM projection_tracking WHERE projection = %s", (self.projection.name,))
+
+    # --- consuming ----------------------------------------------------------------------
+    async def subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
+        """Binds (creating if needed) the durable pull consumer over the whole stream."""
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=30.0,
+            max_ack_pending=10_000,
+        )
+        return await js.pull_subscribe(
+            f"{self.settings.subject_prefix}.>", durable=self.durable,
+            stream=self.settings.stream_name, config=config,
+        )
+
+    async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
+        """Consumes until ``stop`` is set, surviving broker and database outages."""
+        await asyncio.to_thread(self.setup)
+        while not stop.is_set():
+            try:
+                sub = await self.subscribe(js)
+                await self._consume(js, sub, stop)
+            except (nats.errors.Error, psycopg.Error, OSError, asyncio.TimeoutError) as exc:
+                log.warning("projection %s: %s; retrying", self.projection.name, exc)
+                self._close()
+                await _sleep_unless(stop, 1.0)
+        self._close()
+
+    async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event) -> None:  # noqa: ANN001
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
+            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                await self._report_lag(sub)
+                continue
+            await self.process(js, msgs)
+
+    async def process(self, js: JetStreamContext, msgs: Sequence[Msg]) -> None:
+        """Applies a batch in one transaction, dead-letters what must be, then acks."""
+        conn = await asyncio.to_thread(self._connection)
+        try:
+            batch = await asyncio.to_thread(self._apply_batch, conn, msgs)
+            await self._dead_letter(js, batch.decisions)
+            await asyncio.to_thread(conn.commit)
+        except BaseException:
+            await asyncio.to_thread(conn.rollback)
+            raise
+        await self._settle(batch.decisions)
+
+    # --- the transaction ----------------------------------------------------------------
+    def _apply_batch(self, conn: psycopg.Connection, msgs: Sequence[Msg]) -> Batch:
+        batch = Batch()
+        with conn.cursor() as cur:
+            last = self._positions(cur)
+            for msg in msgs:
+                batch.decisions.append(self._decide(cur, msg, last, batch))
+            for source, (sequence, stream_seq) in batch.reached.items():
+                cur.execute(
+                    "INSERT INTO projection_tracking (projection, source, last_sequence, stream_sequence) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (projection, source) DO UPDATE SET "
+                    "last_sequence = EXCLUDED.last_sequence, stream_sequence = EXCLUDED.stream_sequence, "
+                    "updated_at = now()",
+                    (self.projection.name, source, sequence, stream_seq),
+                )
+        return batch
+
+    def _positions(self, cur: psycopg.Cursor) -> dict[str, int]:
+        cur.execute(
+            "SELECT source, last_sequence FROM projection_tracking WHERE projection = %s",
+            (self.projection.name,),
+        )
+        return {row["source"]: row["last_sequence"] for row in cur.fetchall()}
+
+    def _decide(self, cur: psycopg.Cursor, msg: Msg, last: dict[str, int], batch: Batch) -> Decision:
+        if msg.subject.startswith(self._dlq_prefix):
+            return Decision(msg, "ack")
+        try:
+            event = CloudEvent.parse(msg.data)
+        except ValidationError as exc:
+            return Decision(msg, "dlq", reason=f"not a valid event document: {_first_error(exc)}")
+        except ValueError as exc:
+            return Decision(msg, "dlq", reason=f"not JSON: {exc}")
+        seen = last.get(event.source, 0)
+        if event.sequence <= seen:
+            return Decision(msg, "ack")  # a redelivery or a resend: already applied
+        if event.prevsequence > seen:
+            return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=0.2)
+        failure = _contract_problem(event) or self._apply_one(cur, event)
+        permanent = failure.startswith(PERMANENT)
+        if failure and not permanent and msg.metadata.num_delivered < self.settings.consumer_max_attempts:
+            return Decision(msg, "nak", reason=failure, delay=0.5 * msg.metadata.num_delivered)
+        last[event.source] = event.sequence
+        batch.reached[event.source] = (event.sequence, msg.metadata.sequence.stream)
+        if permanent:
+            return Decision(msg, "dlq", reason=failure.removeprefix(PERMANENT))
+        if failure:
+            return Decision(msg, "dlq", reason=f"failed {msg.metadata.num_delivered} times: {failure}")
+        metrics.CONSUMER_APPLIED.labels(self.projection.name).inc()
+        return Decision(msg, "ack")
+
+    def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
+        """Applies one event inside a savepoint; returns the failure, if any."""
+        try:
+            with cur.connection.transaction():
+                self.projection.apply(cur, event)
+        except (psycopg.Error, ValueError, KeyError, TypeError, LookupError) as exc:
+            log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+
+    # --- after the transaction ----------------------------------------------------------
+    async def _dead_letter(self, js: JetStreamContext, decisions: Sequence[Decision]) -> None:
+        for decision in decisions:
+            if decision.action != "dlq":
+                continue
+            meta = decision.msg.metadata
+            headers = {
+                "Sw-Dlq-Reason": decision.reason[:1000],
+                "Sw-Dlq-Projection": self.projection.name,
+                "Sw-Original-Subject": decision.msg.subject,
+                "Sw-Original-Stream-Sequence": str(meta.sequence.stream),
+                "Nats-Msg-Id": f"dlq-{self.projection.name}-{meta.sequence.stream}",
+            }
+            await js.publish(self.dlq_subject, decision.msg.data, headers=headers, stream=self.settings.stream_name)
+            metrics.CONSUMER_DEAD_LETTERED.labels(self.projection.name).inc()
+
+    async def _settle(self, decisions: Sequence[Decision]) -> None:
+        for decision in decisions:
+            if decision.action == "nak":
+                await decision.msg.nak(delay=decision.delay)
+            else:
+                await decision.msg.ack()
+
+    async def _report_lag(self, sub) -> None:  # noqa: ANN001
+        try:
+            info = await sub.consumer_info()
+        except (nats.errors.Error, asyncio.TimeoutError):
+            return
+        metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.db_url)
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
+
+
+PERMANENT = "permanent: "
+
+
+def _contract_problem(event: CloudEvent) -> str:
+    """Why an event's type or payload is not one we publish (empty if it is)."""
+    contract = contract_for(event.type)
+    if contract is None:
+        return f"{PERMANENT}unknown event type {event.type!r}"
+    try:
+        contract.model_validate(event.data)
+    except ValidationError as exc:
+        return f"{PERMANENT}payload does not match {event.type}: {_first_error(exc)}"
+    return ""
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "document"
+    return f"{where}: {err.get('msg', 'invalid')}"
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass

@@ -1,0 +1,50 @@
+"""NATS JetStream helpers: connecting, and the one stream that holds every event."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
+from nats.js.errors import NotFoundError
+
+from shared.settings import Settings
+
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+async def connect(settings: Settings, name: str) -> Client:
+    """A connection that keeps reconnecting for as long as the process lives."""
+    return await nats.connect(
+        settings.nats_url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
+    """Creates the stream for ``<prefix>.>`` if missing; waits until it answers."""
+    config = StreamConfig(
+        name=settings.stream_name,
+        subjects=[f"{settings.subject_prefix}.>"],
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+    try:
+        await js.stream_info(settings.stream_name)
+    except NotFoundError:
+        await js.add_stream(config)
+    await wait_for_stream(js, settings.stream_name)
+
+
+async def wait_for_stream(js: JetStreamContext, stream: str, timeout: float = 30.0) -> None:
+    """Polls until the stream is visible (after a server restart the port answers first)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await js.stream_info(stream)
+            return
+        except (nats.errors.Error, asyncio.TimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)

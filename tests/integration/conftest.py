@@ -1,0 +1,37 @@
+"""Fixtures for integration tests on the real PostgreSQL and NATS JetStream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from shared import store, stream
+from shared.settings import Settings
+from tests.integration.widgets import SERVICE, Widgets
+from tests.support import isolated
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+async def iso(settings: Settings, js) -> AsyncIterator[Settings]:  # noqa: ANN001
+    """Settings with this test's own stream and databases; removed afterwards."""
+    own = isolated(settings)
+    await stream.ensure_stream(js, own)
+    yield own
+    await js.delete_stream(own.stream_name)
+
+
+@pytest.fixture
+def widgets(iso: Settings) -> Iterator[Widgets]:
+    """The widgets application on its own PostgreSQL database."""
+    store.ensure_database(iso.database_url, iso.database_name(SERVICE))
+    app = Widgets(env=store.eventsourcing_env(iso, SERVICE))
+    yield app
+    app.close()
+    store.drop_database(iso.database_url, iso.database_name(SERVICE))

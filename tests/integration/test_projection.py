@@ -1,0 +1,122 @@
+"""Projections apply each event once, dead-letter poison, and rebuild to the same tables."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared import store
+from shared.projection import ProjectionRunner
+from shared.relay import Relay
+from shared.settings import Settings
+from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
+from tests.support import eventually_async, read_subject
+
+
+async def _publish_all(iso: Settings, app: Widgets, js) -> None:  # noqa: ANN001
+    relay = Relay(iso, SERVICE, app, PUBLISHED, store.service_url(iso, SERVICE))
+    relay.position = relay.load_position()
+    while await relay.step(js):
+        pass
+
+
+def _totals(iso: Settings) -> dict[str, int]:
+    with store.connect(store.service_url(iso, SERVICE)) as conn:
+        rows = conn.execute("SELECT name, total FROM widget_totals ORDER BY name").fetchall()
+    return {r["name"]: r["total"] for r in rows}
+
+
+class ShortAckWait(ProjectionRunner):
+    """Redelivers unacknowledged messages after one second (to provoke redelivery quickly)."""
+
+    async def subscribe(self, js):  # noqa: ANN001, ANN201
+        config = ConsumerConfig(durable_name=self.durable, deliver_policy=DeliverPolicy.ALL,
+                                ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0)
+        return await js.pull_subscribe(f"{self.settings.subject_prefix}.>", durable=self.durable,
+                                       stream=self.settings.stream_name, config=config)
+
+
+async def test_a_batch_delivered_twice_changes_the_read_model_once(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+    widget = Widget(name="a", ctx=CTX)
+    widget.count_up(by=5, ctx=CTX)
+    widgets.save(widget)
+    await _publish_all(iso, widgets, js)
+    runner = ShortAckWait(iso, WidgetTotals(), store.service_url(iso, SERVICE))
+    runner.setup()
+    sub = await runner.subscribe(js)
+
+    first = await sub.fetch(10, timeout=2)
+    settle = runner._settle
+    runner._settle = _crash_before_ack  # committed, but the acks never reach the server
+    await runner.process(js, first)
+    runner._settle = settle
+    assert _totals(iso) == {"a": 5}
+
+    await asyncio.sleep(1.5)
+    again = await sub.fetch(10, timeout=3)
+    assert [m.metadata.sequence.stream for m in again] == [m.metadata.sequence.stream for m in first]
+    assert all(m.metadata.num_delivered == 2 for m in again)
+    await runner.process(js, again)
+    assert _totals(iso) == {"a": 5}, "the redelivered batch changed nothing"
+
+
+async def _crash_before_ack(decisions) -> None:  # noqa: ANN001
+    return None
+
+
+async def test_poison_message_is_dead_lettered_and_the_next_event_applied(
+    iso: Settings, widgets: Widgets, js  # noqa: ANN001
+) -> None:
+    await js.publish(f"{iso.subject_prefix}.{SERVICE}.widget.made", b"{not json", stream=iso.stream_name)
+    await js.publish(f"{iso.subject_prefix}.{SERVICE}.widget.made", b'{"specversion": "1.0"}', stream=iso.stream_name)
+    widgets.save(Widget(name="explode", ctx=CTX))  # a handler that always fails
+    widgets.save(Widget(name="good", ctx=CTX))
+    await _publish_all(iso, widgets, js)
+
+    runner = ProjectionRunner(iso.model_copy(update={"consumer_batch": 1}), WidgetTotals(),
+                              store.service_url(iso, SERVICE))
+    runner.setup()
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(js, stop))
+    try:
+        await eventually_async(lambda: _async(lambda: _totals(iso).get("good") == 0), timeout=30)
+    finally:
+        stop.set()
+        await task
+
+    dead = await read_subject(js, iso, f"{iso.subject_prefix}.dlq.{WidgetTotals.name}")
+    reasons = [m.headers["Sw-Dlq-Reason"] for m in dead]
+    assert len(dead) == 3
+    assert reasons[0].startswith("not JSON")
+    assert "specversion" not in reasons[1] and "not a valid event document" in reasons[1]
+    assert "failed 3 times" in reasons[2] and "cannot be projected" in reasons[2]
+    assert _totals(iso) == {"good": 0}
+
+
+async def _async(fn):  # noqa: ANN001, ANN202
+    return fn()
+
+
+async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+    for name in ("x", "y"):
+        widget = Widget(name=name, ctx=CTX)
+        widget.count_up(by=len(name) * 3, ctx=CTX)
+        widget.count_up(by=2, ctx=CTX)
+        widgets.save(widget)
+    await _publish_all(iso, widgets, js)
+    runner = ProjectionRunner(iso, WidgetTotals(), store.service_url(iso, SERVICE))
+
+    async def run_until_complete() -> dict[str, int]:
+        runner.setup()
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(js, stop))
+        await eventually_async(lambda: _async(lambda: len(_totals(iso)) == 2 and _totals(iso)["y"] == 5))
+        stop.set()
+        await task
+        return _totals(iso)
+
+    live = await run_until_complete()
+    await runner.reset(js)
+    rebuilt = await run_until_complete()
+    assert live == rebuilt == {"x": 5, "y": 5}

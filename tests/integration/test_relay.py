@@ -1,0 +1,81 @@
+"""The relay publishes every stored event once, in order, even across crashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import store
+from shared.relay import Relay
+from shared.settings import Settings
+from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
+from tests.support import documents, read_subject
+
+
+class CrashAfterPublish(Relay):
+    """A relay that dies after the stream acknowledged a batch, before saving its position."""
+
+    def save_position(self, position) -> None:  # noqa: ANN001
+        raise ConnectionError("simulated crash before the position was written")
+
+
+def _make_widgets(app: Widgets, n: int) -> None:
+    for i in range(n):
+        widget = Widget(name=f"w{i}", ctx=CTX)
+        widget.count_up(by=i, ctx=CTX)
+        app.save(widget)
+
+
+def _relay(cls: type[Relay], iso: Settings, app: Widgets) -> Relay:
+    return cls(iso, SERVICE, app, PUBLISHED, store.service_url(iso, SERVICE))
+
+
+async def test_relay_publishes_each_event_once_in_store_order(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+    _make_widgets(widgets, 10)
+    relay = _relay(Relay, iso, widgets)
+    relay.position = relay.load_position()
+    while await relay.step(js):
+        pass
+    docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
+    assert [d["sequence"] for d in docs] == list(range(1, 21))
+    assert [d["prevsequence"] for d in docs] == list(range(0, 20))
+    assert docs[0]["type"] == "sw.widgets.widget.made.v1" and docs[0]["data"] == {"name": "w0"}
+    assert docs[0]["actor"] == "tester" and docs[0]["role"] == "civil_affairs_admin"
+    assert relay.load_position().position == 20
+
+
+async def test_relay_crash_between_publish_and_position_write_resends_nothing(
+    iso: Settings, widgets: Widgets, js  # noqa: ANN001
+) -> None:
+    _make_widgets(widgets, 5)
+    crashing = _relay(CrashAfterPublish, iso, widgets)
+    crashing.position = crashing.load_position()
+    with pytest.raises(ConnectionError):
+        await crashing.step(js)
+    assert _relay(Relay, iso, widgets).load_position().position == 0  # the crash lost the position
+
+    # A new relay process starts long after the duplicate window would have helped.
+    restarted = _relay(Relay, iso, widgets)
+    restarted.position = restarted.load_position()
+    await restarted.reconcile(js)
+    assert restarted.position.position == 10
+    _make_widgets(widgets, 1)
+    while await restarted.step(js):
+        pass
+
+    docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
+    sequences = [d["sequence"] for d in docs]
+    assert sequences == list(range(1, 13)), "every event exactly once, in order"
+
+
+async def test_only_one_relay_replica_holds_the_lock(iso: Settings, widgets: Widgets) -> None:
+    first, second = _relay(Relay, iso, widgets), _relay(Relay, iso, widgets)
+    held = first._try_lock()
+    try:
+        assert held is not None
+        assert second._try_lock() is None
+    finally:
+        assert held is not None
+        held.close()
+    taken_over = second._try_lock()
+    assert taken_over is not None
+    taken_over.close()
