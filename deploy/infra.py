@@ -63,7 +63,7 @@ def nats_answers(url: str, timeout: float = 3.0) -> bool:
 
     try:
         return asyncio.run(asyncio.wait_for(probe(), timeout + 2))
-    except Exception:  # noqa: BLE001 - any failure means "not usable"
+    except Exception:
         return False
 
 
@@ -120,7 +120,7 @@ def start_postgres(data_dir: Path) -> tuple[object, str]:
     return server, server.get_uri("postgres")
 
 
-def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=print) -> Infra:  # noqa: ANN001
+def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=print) -> Infra:
     """Uses the configured servers if they answer, else starts embedded ones."""
     data_dir = data_dir or ROOT / ".data"
     infra = Infra(nats_url, database_url)

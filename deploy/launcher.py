@@ -49,7 +49,7 @@ def wait_ready(procs: dict[str, subprocess.Popen], timeout: float = 90) -> None:
 
 def _ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own localhost URL
+        with urllib.request.urlopen(url, timeout=2) as resp:
             return resp.status == 200
     except OSError:
         return False

@@ -158,7 +158,7 @@ def install_request_metrics(app: FastAPI, service: str) -> None:
     """Counts requests and their duration per route template."""
 
     @app.middleware("http")
-    async def _measure(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def _measure(request: Request, call_next):
         started = time.perf_counter()
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")

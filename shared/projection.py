@@ -13,6 +13,7 @@ stream's first message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from shared.contracts import contract_for
 from shared.envelope import CloudEvent
 from shared.settings import Settings
 from shared.store import connect
+from shared.timing import sleep_unless
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +111,8 @@ class ProjectionRunner:
         """Drops the read model and its consumer, so the next run rebuilds it from the start."""
         if not self.projection.resettable:
             raise RuntimeError(f"projection {self.projection.name} is append-only and cannot be reset")
-        try:
+        with contextlib.suppress(NotFoundError):
             await js.delete_consumer(self.settings.stream_name, self.durable)
-        except NotFoundError:
-            pass
         await asyncio.to_thread(self._drop)
 
     def _drop(self) -> None:
@@ -144,17 +144,17 @@ class ProjectionRunner:
             try:
                 sub = await self.subscribe(js)
                 await self._consume(js, sub, stop)
-            except (nats.errors.Error, psycopg.Error, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
                 log.warning("projection %s: %s; retrying", self.projection.name, exc)
                 self._close()
-                await _sleep_unless(stop, 1.0)
+                await sleep_unless(stop, 1.0)
         self._close()
 
-    async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event) -> None:  # noqa: ANN001
+    async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 await self._report_lag(sub)
                 continue
             await self.process(js, msgs)
@@ -255,10 +255,10 @@ class ProjectionRunner:
             else:
                 await decision.msg.ack()
 
-    async def _report_lag(self, sub) -> None:  # noqa: ANN001
+    async def _report_lag(self, sub) -> None:
         try:
             info = await sub.consumer_info()
-        except (nats.errors.Error, asyncio.TimeoutError):
+        except (TimeoutError, nats.errors.Error):
             return
         metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)
 
@@ -293,9 +293,3 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(p) for p in err.get("loc", ())) or "document"
     return f"{where}: {err.get('msg', 'invalid')}"
 
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass

@@ -30,6 +30,7 @@ from shared.application import IdempotencyRecord, ServiceApplication
 from shared.contracts import Contract
 from shared.settings import Settings
 from shared.store import connect
+from shared.timing import sleep_unless
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class Relay:
             state = batch[-1].after
         return batch
 
-    def _outgoing(self, notification, state: Position) -> Outgoing:  # noqa: ANN001
+    def _outgoing(self, notification, state: Position) -> Outgoing:
         domain_event = self.app.mapper.to_domain_event(notification)
         contract = self.published.get(type(domain_event))
         if contract is None:
@@ -155,7 +156,7 @@ class Relay:
             if future is not None:
                 try:
                     await asyncio.wait_for(future, timeout=10)
-                except (nats.errors.Error, asyncio.TimeoutError) as exc:
+                except (TimeoutError, nats.errors.Error) as exc:
                     log.warning("relay %s: publish of %s failed (%s); will resend", self.service, item.msg_id, exc)
                     _drain(futures)
                     return reached
@@ -191,13 +192,13 @@ class Relay:
         while not stop.is_set():
             lock_conn = await asyncio.to_thread(self._try_lock)
             if lock_conn is None:
-                await _wait(stop, 2.0)
+                await sleep_unless(stop, 2.0)
                 continue
             try:
                 await self._run_active(js, stop, lock_conn)
-            except (nats.errors.Error, psycopg.Error, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
                 log.warning("relay %s stopped (%s); restarting", self.service, exc)
-                await _wait(stop, 1.0)
+                await sleep_unless(stop, 1.0)
             finally:
                 self.active = False
                 await asyncio.to_thread(lock_conn.close)
@@ -242,7 +243,7 @@ async def last_sequence_in_stream(js: JetStreamContext, settings: Settings, serv
     sub = await js.pull_subscribe(subject, stream=settings.stream_name, config=config)
     try:
         msgs = await sub.fetch(1, timeout=1.0)
-    except (nats.errors.TimeoutError, asyncio.TimeoutError):
+    except (TimeoutError, nats.errors.TimeoutError):
         return 0
     finally:
         await sub.unsubscribe()
@@ -265,9 +266,3 @@ def _wait_notify(conn: psycopg.Connection, timeout: float) -> None:
     for _ in conn.notifies(timeout=timeout, stop_after=1):
         break
 
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass

@@ -64,7 +64,8 @@ class Runtime:
 
     async def start(self) -> None:
         """Opens the store and the broker, then starts the relay and the projections."""
-        await asyncio.to_thread(ensure_database, self.settings.database_url, self.settings.database_name(self.spec.name))
+        dbname = self.settings.database_name(self.spec.name)
+        await asyncio.to_thread(ensure_database, self.settings.database_url, dbname)
         self.pool = ConnectionPool(
             kwargs={**conninfo(self.db_url), "row_factory": dict_row}, min_size=1, max_size=8, open=True,
         )
@@ -115,7 +116,7 @@ class Runtime:
             return "not connected to NATS"
         try:
             await asyncio.wait_for(self.js.stream_info(self.settings.stream_name), timeout=3)
-        except (nats.errors.Error, asyncio.TimeoutError) as exc:
+        except (TimeoutError, nats.errors.Error) as exc:
             return f"stream {self.settings.stream_name} unavailable: {exc!r}"
         return None
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import psycopg

@@ -44,7 +44,7 @@ async def wait_for_stream(js: JetStreamContext, stream: str, timeout: float = 30
         try:
             await js.stream_info(stream)
             return
-        except (nats.errors.Error, asyncio.TimeoutError):
+        except (TimeoutError, nats.errors.Error):
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.2)

@@ -62,7 +62,7 @@ async def read_subject(js: JetStreamContext, settings: Settings, subject: str, w
         while True:
             try:
                 msgs = await sub.fetch(500, timeout=wait)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 return out
             for msg in msgs:
                 await msg.ack()

@@ -12,6 +12,6 @@ from shared.settings import Settings
 SPEC = ServiceSpec(name="casework", title="Casework service (个案)")
 
 
-def make_app(settings: Settings | None = None):  # noqa: ANN201
+def make_app(settings: Settings | None = None):
     """The casework service's ASGI app."""
     return create_app(SPEC, settings)

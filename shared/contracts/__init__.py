@@ -41,7 +41,7 @@ class Contract(BaseModel):
         return cls.model_validate({k: v for k, v in values.items() if k in cls.model_fields})
 
 
-def contract(service: str, aggregate: str, event: str, version: int = 1):  # noqa: ANN201
+def contract(service: str, aggregate: str, event: str, version: int = 1):
     """Class decorator registering a payload model under its CloudEvents type."""
 
     def register(cls: type[Contract]) -> type[Contract]:

@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-async def iso(settings: Settings, js) -> AsyncIterator[Settings]:  # noqa: ANN001
+async def iso(settings: Settings, js) -> AsyncIterator[Settings]:
     """Settings with this test's own stream and databases; removed afterwards."""
     own = isolated(settings)
     await stream.ensure_stream(js, own)

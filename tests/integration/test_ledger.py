@@ -18,7 +18,7 @@ from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from tests.support import eventually_async
 
 
-async def _ledger_of(iso: Settings, widgets: Widgets, js, n: int) -> str:  # noqa: ANN001
+async def _ledger_of(iso: Settings, widgets: Widgets, js, n: int) -> str:
     for i in range(n):
         widgets.save(Widget(name=f"w{i}", ctx=CTX))
     relay = Relay(iso, SERVICE, widgets, PUBLISHED, store.service_url(iso, SERVICE))
@@ -42,12 +42,12 @@ def _size(url: str, n: int) -> bool:
         return conn.execute("SELECT count(*) AS n FROM ledger").fetchone()["n"] >= n
 
 
-def _verify(url: str):  # noqa: ANN202
+def _verify(url: str):
     with store.connect(url) as conn:
         return verify_chain(ledger_entries(conn))
 
 
-async def test_ledger_chains_every_event_as_documented(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_ledger_chains_every_event_as_documented(iso: Settings, widgets: Widgets, js) -> None:
     url = await _ledger_of(iso, widgets, js, 4)
     with store.connect(url) as conn:
         rows = conn.execute("SELECT * FROM ledger ORDER BY position").fetchall()
@@ -63,14 +63,14 @@ async def test_ledger_chains_every_event_as_documented(iso: Settings, widgets: W
     assert verdict.ok and verdict.checked == 4 and verdict.head == previous.hex()
 
 
-async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, widgets: Widgets, js) -> None:
     url = await _ledger_of(iso, widgets, js, 1)
     for statement in ("UPDATE ledger SET subject = 'x'", "DELETE FROM ledger", "TRUNCATE ledger"):
         with store.connect(url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             conn.execute(statement)
 
 
-async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:
     url = await _ledger_of(iso, widgets, js, 5)
     with store.connect(url) as conn, conn.transaction():
         conn.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_or_delete")
@@ -85,7 +85,7 @@ async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, wid
     assert "altered" in verdict.reason
 
 
-async def test_a_deleted_row_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_a_deleted_row_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:
     url = await _ledger_of(iso, widgets, js, 4)
     with store.connect(url) as conn, conn.transaction():
         conn.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_or_delete")

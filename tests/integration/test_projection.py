@@ -14,7 +14,7 @@ from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, 
 from tests.support import eventually_async, read_subject
 
 
-async def _publish_all(iso: Settings, app: Widgets, js) -> None:  # noqa: ANN001
+async def _publish_all(iso: Settings, app: Widgets, js) -> None:
     relay = Relay(iso, SERVICE, app, PUBLISHED, store.service_url(iso, SERVICE))
     relay.position = relay.load_position()
     while await relay.step(js):
@@ -30,14 +30,14 @@ def _totals(iso: Settings) -> dict[str, int]:
 class ShortAckWait(ProjectionRunner):
     """Redelivers unacknowledged messages after one second (to provoke redelivery quickly)."""
 
-    async def subscribe(self, js):  # noqa: ANN001, ANN201
+    async def subscribe(self, js):
         config = ConsumerConfig(durable_name=self.durable, deliver_policy=DeliverPolicy.ALL,
                                 ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0)
         return await js.pull_subscribe(f"{self.settings.subject_prefix}.>", durable=self.durable,
                                        stream=self.settings.stream_name, config=config)
 
 
-async def test_a_batch_delivered_twice_changes_the_read_model_once(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_a_batch_delivered_twice_changes_the_read_model_once(iso: Settings, widgets: Widgets, js) -> None:
     widget = Widget(name="a", ctx=CTX)
     widget.count_up(by=5, ctx=CTX)
     widgets.save(widget)
@@ -61,12 +61,12 @@ async def test_a_batch_delivered_twice_changes_the_read_model_once(iso: Settings
     assert _totals(iso) == {"a": 5}, "the redelivered batch changed nothing"
 
 
-async def _crash_before_ack(decisions) -> None:  # noqa: ANN001
+async def _crash_before_ack(decisions) -> None:
     return None
 
 
 async def test_poison_message_is_dead_lettered_and_the_next_event_applied(
-    iso: Settings, widgets: Widgets, js  # noqa: ANN001
+    iso: Settings, widgets: Widgets, js
 ) -> None:
     await js.publish(f"{iso.subject_prefix}.{SERVICE}.widget.made", b"{not json", stream=iso.stream_name)
     await js.publish(f"{iso.subject_prefix}.{SERVICE}.widget.made", b'{"specversion": "1.0"}', stream=iso.stream_name)
@@ -94,11 +94,11 @@ async def test_poison_message_is_dead_lettered_and_the_next_event_applied(
     assert _totals(iso) == {"good": 0}
 
 
-async def _async(fn):  # noqa: ANN001, ANN202
+async def _async(fn):
     return fn()
 
 
-async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widgets: Widgets, js) -> None:
     for name in ("x", "y"):
         widget = Widget(name=name, ctx=CTX)
         widget.count_up(by=len(name) * 3, ctx=CTX)

@@ -14,7 +14,7 @@ from tests.support import documents, read_subject
 class CrashAfterPublish(Relay):
     """A relay that dies after the stream acknowledged a batch, before saving its position."""
 
-    def save_position(self, position) -> None:  # noqa: ANN001
+    def save_position(self, position) -> None:
         raise ConnectionError("simulated crash before the position was written")
 
 
@@ -29,7 +29,7 @@ def _relay(cls: type[Relay], iso: Settings, app: Widgets) -> Relay:
     return cls(iso, SERVICE, app, PUBLISHED, store.service_url(iso, SERVICE))
 
 
-async def test_relay_publishes_each_event_once_in_store_order(iso: Settings, widgets: Widgets, js) -> None:  # noqa: ANN001
+async def test_relay_publishes_each_event_once_in_store_order(iso: Settings, widgets: Widgets, js) -> None:
     _make_widgets(widgets, 10)
     relay = _relay(Relay, iso, widgets)
     relay.position = relay.load_position()
@@ -44,7 +44,7 @@ async def test_relay_publishes_each_event_once_in_store_order(iso: Settings, wid
 
 
 async def test_relay_crash_between_publish_and_position_write_resends_nothing(
-    iso: Settings, widgets: Widgets, js  # noqa: ANN001
+    iso: Settings, widgets: Widgets, js
 ) -> None:
     _make_widgets(widgets, 5)
     crashing = _relay(CrashAfterPublish, iso, widgets)

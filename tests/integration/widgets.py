@@ -53,12 +53,12 @@ class WidgetTotals(Projection):
     def handlers(self) -> dict[str, Handler]:
         return {WidgetMade.event_type(): self._made, WidgetCounted.event_type(): self._counted}
 
-    def _made(self, cur, event: CloudEvent) -> None:  # noqa: ANN001
+    def _made(self, cur, event: CloudEvent) -> None:
         if event.data["name"] == "explode":
             raise ValueError("this widget cannot be projected")
         cur.execute("INSERT INTO widget_totals VALUES (%s, %s, 0)", (event.aggregateid, event.data["name"]))
 
-    def _counted(self, cur, event: CloudEvent) -> None:  # noqa: ANN001
+    def _counted(self, cur, event: CloudEvent) -> None:
         cur.execute("UPDATE widget_totals SET total = total + %s WHERE widget = %s",
                     (event.data["by"], event.aggregateid))
 

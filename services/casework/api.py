@@ -1,0 +1,1 @@
+"""Casework HTTP API. Not built yet: only the operations endpoints are served."""

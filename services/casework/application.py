@@ -1,0 +1,1 @@
+"""Casework service layer. Not built yet: the service takes no commands."""

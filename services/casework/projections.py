@@ -1,0 +1,1 @@
+"""Casework projections. Not built yet: the service consumes no events."""
