@@ -41,17 +41,28 @@ def t01(app: Stations) -> UUID:
 @pytest.fixture
 def sited(app: Stations, t01: UUID) -> UUID:
     """T01's station with its site provided."""
-    app.provide_site(TOWNSHIP_T01, station_id=t01, office_area_m2=120.5, facilities=["desk", "computer"],
-                     on=date(2021, 3, 1))
+    app.provide_site(
+        TOWNSHIP_T01,
+        station_id=t01,
+        office_area_m2=120.5,
+        facilities=["desk", "computer"],
+        on=date(2021, 3, 1),
+    )
     return t01
 
 
 def contract_terms(station_ids: list[UUID], number: str = "XXMZ-2021-001", **changes: Any) -> dict[str, Any]:
     """Valid terms of a contract with org-1 covering ``station_ids``."""
     terms: dict[str, Any] = {
-        "contract_number": number, "organisation_id": "org-1", "organisation_name": "XX县阳光社会工作服务中心",
-        "station_ids": station_ids, "period_start": date(2021, 4, 1), "period_end": date(2022, 3, 31),
-        "amount_fen": 30_000_000, "supervision_fen": 3_000_000, "budget_year": 2021,
+        "contract_number": number,
+        "organisation_id": "org-1",
+        "organisation_name": "XX县阳光社会工作服务中心",
+        "station_ids": station_ids,
+        "period_start": date(2021, 4, 1),
+        "period_end": date(2022, 3, 31),
+        "amount_fen": 30_000_000,
+        "supervision_fen": 3_000_000,
+        "budget_year": 2021,
         "budget_line": "2080299 其他民政管理事务支出",
         "payment_schedule": [
             {"due_on": date(2021, 4, 15), "amount_fen": 15_000_000},
