@@ -41,7 +41,7 @@ class ServiceSpec:
     title: str
     make_application: Callable[[Settings, dict[str, str]], ServiceApplication] | None = None
     published: dict[type, type[Contract]] = field(default_factory=dict)
-    projections: Callable[[Settings], list[Projection]] = lambda _settings: []
+    projections: Callable[[Settings, ServiceApplication | None], list[Projection]] = lambda _s, _a: []
     routers: list[APIRouter] = field(default_factory=list)
     encrypt_store: bool = False
 
@@ -75,7 +75,8 @@ class Runtime:
         self.nc = await stream.connect(self.settings, name=self.spec.name)
         self.js = self.nc.jetstream()
         await stream.ensure_stream(self.js, self.settings)
-        self.runners = [ProjectionRunner(self.settings, p, self.db_url) for p in self.spec.projections(self.settings)]
+        projections = self.spec.projections(self.settings, self.application)
+        self.runners = [ProjectionRunner(self.settings, p, self.db_url) for p in projections]
         for runner in self.runners:
             await asyncio.to_thread(runner.setup)
             self.tasks.append(asyncio.create_task(runner.run(self.js, self.stop_event)))
@@ -91,7 +92,7 @@ class Runtime:
                 await asyncio.wait_for(task, timeout=5)
         if self.nc is not None:
             with suppress(nats.errors.Error):
-                await self.nc.drain()
+                await self.nc.close()  # the loops have stopped; nothing is left to drain
         if self.pool is not None:
             self.pool.close()
         if self.application is not None:

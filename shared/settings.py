@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_SECRET
     jwt_issuer: str = "county-sw"
     cipher_key: str = Field("", description="base64 AES key encrypting stored events holding personal data")
+    identity_key: str = Field("", description="HMAC key deriving stable worker ids from national id numbers")
     relay_batch: int = 500
     consumer_batch: int = 200
     consumer_max_attempts: int = 3
@@ -46,8 +47,8 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "prod" and self.jwt_secret == DEV_SECRET:
             raise ValueError("SW_JWT_SECRET must be set outside dev and test")
-        if self.environment == "prod" and not self.cipher_key:
-            raise ValueError("SW_CIPHER_KEY must be set outside dev and test")
+        if self.environment == "prod" and not (self.cipher_key and self.identity_key):
+            raise ValueError("SW_CIPHER_KEY and SW_IDENTITY_KEY must be set outside dev and test")
         return self
 
     @property

@@ -88,7 +88,7 @@ def eventsourcing_env(settings: Settings, service: str, encrypt: bool = False) -
         "CREATE_TABLE": "true",
     }
     if encrypt:
-        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key or dev_cipher_key(settings)
     return env
 

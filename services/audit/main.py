@@ -10,7 +10,7 @@ from shared.settings import Settings
 SPEC = ServiceSpec(
     name="audit",
     title="Audit service (审计)",
-    projections=lambda _settings: [LedgerProjection()],
+    projections=lambda _settings, _app: [LedgerProjection()],
     routers=[router],
 )
 

@@ -187,3 +187,29 @@ def load_seed(app: Stations, ctx: Context) -> dict[str, Any]:
         "stations_planned": planned,
         "station_ids": {t["code"]: str(Station.id_for(t["code"])) for t in TOWNSHIPS},
     }
+
+
+def main() -> None:
+    """``python -m services.stations.seed``: loads the seed county into the stations store."""
+    from shared.domain import Context, Role
+    from shared.settings import get_settings
+    from shared.store import ensure_database, eventsourcing_env
+
+    from .main import make_application
+
+    settings = get_settings()
+    ensure_database(settings.database_url, settings.database_name("stations"))
+    app = make_application(settings, eventsourcing_env(settings, "stations"))
+    try:
+        seeder = Context(actor="seed-loader", role=Role.CIVIL_AFFAIRS_ADMIN.value, organisation="county-civil-affairs",
+                         reason="seed county of the three-year plan")
+        result = load_seed(app, seeder)
+    finally:
+        app.close()
+    planned = len(result["stations_planned"])
+    print(f"seed county {result['county_code']}: plan {'created' if result['county_plan_created'] else 'present'}, "
+          f"{planned} station(s) planned now, {len(result['station_ids'])} in all")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Entry point of the stations service."""
+
+from __future__ import annotations
+
+from services.stations.api import router
+from services.stations.application import Stations
+from services.stations.domain import Policy
+from services.stations.projections import StationStatus
+from services.stations.published import PUBLISHED
+from shared.service import ServiceSpec, create_app
+from shared.settings import Settings
+
+
+def make_application(settings: Settings, env: dict[str, str]) -> Stations:
+    """The stations application on its store, with the plan's policy figures from settings."""
+    policy = Policy(minimum_staffing=settings.min_workers_per_station, ledger_due_days=settings.ledger_due_days)
+    return Stations(env=env, policy=policy)
+
+
+SPEC = ServiceSpec(
+    name="stations",
+    title="Stations service (社工站)",
+    make_application=make_application,
+    published=PUBLISHED,
+    projections=lambda _settings, _app: [StationStatus()],
+    routers=[router],
+)
+
+
+def make_app(settings: Settings | None = None):  # noqa: ANN201
+    """The stations service's ASGI app."""
+    return create_app(SPEC, settings)
