@@ -27,6 +27,6 @@ SPEC = ServiceSpec(
 )
 
 
-def make_app(settings: Settings | None = None):  # noqa: ANN201
+def make_app(settings: Settings | None = None):
     """The stations service's ASGI app."""
     return create_app(SPEC, settings)

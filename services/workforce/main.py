@@ -40,6 +40,6 @@ SPEC = ServiceSpec(
 )
 
 
-def make_app(settings: Settings | None = None):  # noqa: ANN201
+def make_app(settings: Settings | None = None):
     """The workforce service's ASGI app."""
     return create_app(SPEC, settings)

@@ -38,7 +38,7 @@ def test_a_planned_station_reaches_the_view_the_ledger_and_subscribers(system: S
 
     async def subscribe_and_plan() -> dict:
         nc = await nats.connect(system.settings.nats_url)
-        async def collect(msg) -> None:  # noqa: ANN001
+        async def collect(msg) -> None:
             received.append(json.loads(msg.data))
 
         sub = await nc.subscribe(f"{system.settings.subject_prefix}.stations.>", cb=collect)
