@@ -67,8 +67,18 @@ def stop_all(procs: dict[str, subprocess.Popen]) -> None:
             proc.kill()
 
 
+def _interrupt_on_sigterm() -> None:
+    """Treats SIGTERM like Ctrl-C, so children are stopped either way."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run() -> int:
     """make run."""
+    _interrupt_on_sigterm()
     settings = Settings()
     servers = infra.ensure(settings.nats_url, settings.database_url)
     env = {**os.environ, **servers.env()}
@@ -104,6 +114,7 @@ def _print_welcome(settings: Settings) -> None:
 
 def test(pytest_args: list[str]) -> int:
     """make test."""
+    _interrupt_on_sigterm()
     settings = Settings()
     servers = infra.ensure(settings.nats_url, settings.database_url)
     env = {**os.environ, **servers.env()}

@@ -59,8 +59,12 @@ def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tupl
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
     system = System(settings, urls, procs, tmp)
-    for name in services:
-        _wait_ready(system, name)
+    try:
+        for name in services:
+            _wait_ready(system, name)
+    except BaseException:
+        stop_system(system)
+        raise
     return system
 
 
