@@ -8,6 +8,9 @@ in particular) never leaves the service. Changing a payload means a new version.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -61,10 +64,8 @@ def contract_for(event_type: str) -> type[Contract] | None:
     return REGISTRY.get(event_type)
 
 
+@cache
 def _load_all() -> None:
-    """Imports every contract module so the registry is complete."""
-    import importlib
-    import pkgutil
-
+    """Imports every contract module (once) so the registry is complete."""
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
