@@ -49,9 +49,9 @@ def envelope_of(contract: type[Contract]) -> type[BaseModel]:
 
 
 def contracts() -> list[type[Contract]]:
-    """Every registered contract, sorted by type."""
+    """Every contract the services publish (those in ``shared.contracts``), sorted by type."""
     _load_all()
-    return [REGISTRY[key] for key in sorted(REGISTRY)]
+    return [REGISTRY[key] for key in sorted(REGISTRY) if REGISTRY[key].__module__.startswith("shared.contracts.")]
 
 
 def build_broker() -> NatsBroker:
