@@ -139,9 +139,9 @@ class ProjectionRunner:
 
     async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
         """Consumes until ``stop`` is set, surviving broker and database outages."""
-        await asyncio.to_thread(self.setup)
         while not stop.is_set():
             try:
+                await asyncio.to_thread(self.setup)  # again after a reset, which dropped the tables
                 sub = await self.subscribe(js)
                 await self._consume(js, sub, stop)
             except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
@@ -256,8 +256,11 @@ class ProjectionRunner:
                 await decision.msg.ack()
 
     async def _report_lag(self, sub) -> None:
+        """Publishes the lag; a deleted consumer (a reset) raises NotFoundError, so the loop re-subscribes."""
         try:
             info = await sub.consumer_info()
+        except NotFoundError:
+            raise
         except (TimeoutError, nats.errors.Error):
             return
         metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 
 import httpx
 import nats
@@ -113,3 +116,23 @@ def _station_id(code: str) -> str:
     from services.stations.application import Stations
 
     return str(Stations.station_id_for(code))
+
+
+def test_rebuilding_the_live_station_status_view_gives_the_same_rows(system: System, admin: httpx.Client) -> None:
+    admin.post("/v1/stations", json={"township_code": "T01"}, headers={"Idempotency-Key": "plan-T01"})
+    live = eventually(lambda: admin.get("/v1/station-status").json()["items"])
+    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in system.settings.model_dump().items()
+                            if isinstance(v, str | int | float)}}
+    done = subprocess.run([sys.executable, "-m", "deploy.rebuild", "stations", "stations.station_status"],
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    rebuilt = eventually(lambda: _rows_if_complete(admin, len(live)))
+    assert rebuilt == live
+
+
+def _rows_if_complete(admin: httpx.Client, count: int) -> list[dict] | None:
+    response = admin.get("/v1/station-status")
+    if response.status_code != 200:
+        return None
+    items = response.json()["items"]
+    return items if len(items) == count else None
