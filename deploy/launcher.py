@@ -87,7 +87,7 @@ def run() -> int:
         procs = start_services(env)
         wait_ready(procs)
         subprocess.run([sys.executable, "-m", "services.stations.seed"], env=env, cwd=infra.ROOT, check=True)
-        _print_welcome(settings)
+        _print_welcome(settings, servers.nats_url)
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
         print("a service stopped; shutting down", file=sys.stderr)
@@ -100,13 +100,13 @@ def run() -> int:
         servers.stop()
 
 
-def _print_welcome(settings: Settings) -> None:
+def _print_welcome(settings: Settings, nats_url: str) -> None:
     token = mint(settings, subject="dev-admin", role="civil_affairs_admin", organisation="county-civil-affairs")
     auditor = mint(settings, subject="dev-auditor", role="auditor", organisation="county-audit")
     print("\nThe county social work system is running:")
     for name, port in SERVICE_PORTS.items():
         print(f"  {name:<10} http://127.0.0.1:{port}/docs")
-    print(f"  NATS       {settings.nats_url if 'SW_NATS_URL' in os.environ else 'see above'} (subjects sw.>)")
+    print(f"  NATS       {nats_url} (stream {settings.stream_name}, subjects {settings.subject_prefix}.>)")
     print(f"\nDev token (civil_affairs_admin):\n  {token}")
     print(f"Dev token (auditor):\n  {auditor}")
     print("\nPress Ctrl-C to stop.\n", flush=True)

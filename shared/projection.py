@@ -148,6 +148,10 @@ class ProjectionRunner:
                 log.warning("projection %s: %s; retrying", self.projection.name, exc)
                 self._close()
                 await sleep_unless(stop, 1.0)
+            except Exception:
+                log.exception("projection %s failed; retrying in 5 s", self.projection.name)
+                self._close()
+                await sleep_unless(stop, 5.0)
         self._close()
 
     async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event) -> None:

@@ -199,6 +199,11 @@ class Relay:
             except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
                 log.warning("relay %s stopped (%s); restarting", self.service, exc)
                 await sleep_unless(stop, 1.0)
+            except Exception:
+                # A stored event the relay cannot turn into a message must not be skipped: the relay
+                # retries (the lag metric shows it is stuck) rather than dying silently.
+                log.exception("relay %s failed; retrying in 5 s", self.service)
+                await sleep_unless(stop, 5.0)
             finally:
                 self.active = False
                 await asyncio.to_thread(lock_conn.close)
