@@ -26,8 +26,10 @@ as the organisation's id or its unified social credit code):
 
 Queries: ``get_worker`` shows the national id number and phone masked unless the caller asks
 to reveal them *and* is civil_affairs_admin, hr_social_security or the employing contractor;
-every reveal is logged. ``get_organisation``, ``supervisor_load`` and ``get_baseline`` carry no
-personal data.
+every reveal is logged. ``view_worker`` is the same for a caller over HTTP: it also checks that the
+caller may read the record at all (contractors only their own workers) and refuses (403) a reveal the
+caller may not have. ``masked_identities`` gives list responses their masked values.
+``get_organisation``, ``supervisor_load`` and ``get_baseline`` carry no personal data.
 
 A worker's id is derived from a keyed hash (HMAC) of the national id number, so the same person
 cannot be hired twice and the id published on every event does not reveal the number. The key
@@ -69,6 +71,7 @@ log = logging.getLogger("sw.workforce.personal_data")
 ADMIN = Role.CIVIL_AFFAIRS_ADMIN
 EMPLOYER = (Role.CIVIL_AFFAIRS_ADMIN, Role.CONTRACTOR)
 REVEALERS = (Role.CIVIL_AFFAIRS_ADMIN, Role.HR_SOCIAL_SECURITY)
+WORKER_READERS = (*EMPLOYER, Role.HR_SOCIAL_SECURITY, Role.PARTY_ORGANISATION, Role.AUDITOR)
 # Used only when no key is configured (unit tests, a laptop); production sets WORKFORCE_IDENTITY_KEY.
 DEVELOPMENT_IDENTITY_KEY = "sw-workforce-development-identity-key"
 
@@ -942,6 +945,38 @@ class Workforce(ServiceApplication):
                 ctx.organisation,
             )
         return worker_view(worker, reveal)
+
+    def view_worker(self, ctx: Context, worker_id: UUID, reveal_personal_data: bool = False) -> dict[str, Any]:
+        """A worker's record for a caller allowed to read it; asking to reveal without the right is refused."""
+        ctx.require(*WORKER_READERS)
+        worker = self.load(SocialWorker, worker_id)
+        if ctx.has_role(Role.CONTRACTOR) and not self._employs(ctx, worker):
+            raise NotFound(f"socialworker {worker_id} not found")  # other organisations' workers stay hidden
+        if reveal_personal_data and not self._may_reveal(ctx, worker):
+            raise Forbidden(f"role {ctx.role!r} may not see personal data; the record is shown masked without reveal")
+        return self.get_worker(worker_id, reveal_personal_data, ctx)
+
+    def find_worker(self, ctx: Context, national_id_number: str) -> dict[str, Any]:
+        """The worker id of a national id number, if that person is on record (and visible to the caller)."""
+        ctx.require(*EMPLOYER, Role.HR_SOCIAL_SECURITY)
+        worker_id = self.worker_id_for(national_id_number)
+        if not self.exists(worker_id):
+            raise NotFound("no worker with this national id number is on record")
+        worker = self.load(SocialWorker, worker_id)
+        if ctx.has_role(Role.CONTRACTOR) and not self._employs(ctx, worker):
+            raise NotFound("no worker with this national id number is on record")
+        return {"worker_id": str(worker_id), "version": worker.version}
+
+    def masked_identities(self, worker_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The masked national id number and phone of each worker, for lists (never the whole values)."""
+        masked = {}
+        for worker_id in worker_ids:
+            worker = self.load(SocialWorker, UUID(str(worker_id)))
+            masked[str(worker_id)] = {
+                "national_id_number": mask_national_id(worker.national_id_number),
+                "phone": mask_phone(worker.phone),
+            }
+        return masked
 
     def get_organisation(self, organisation_id: UUID) -> dict[str, Any]:
         """An organisation's record, with the contracts and stations it holds."""

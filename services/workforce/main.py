@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import sys
 from decimal import Decimal
 
+from services.workforce.api import router
 from services.workforce.application import Workforce
 from services.workforce.domain import Policy
+from services.workforce.projections import ContractsHeld, Roster, Targets
 from services.workforce.published import PUBLISHED
+from shared.application import ServiceApplication
+from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
 from shared.settings import Settings
 
@@ -31,15 +37,38 @@ def make_application(settings: Settings, env: dict[str, str]) -> Workforce:
     return Workforce(env={**env, "WORKFORCE_IDENTITY_KEY": key}, policy=policy_from(settings))
 
 
+def projections(_settings: Settings, app: ServiceApplication | None) -> list[Projection]:
+    """The roster and targets read models, and the stations-contract policy issuing commands to ``app``."""
+    assert app is None or isinstance(app, Workforce)
+    return [Roster(), Targets(), ContractsHeld(app)]
+
+
 SPEC = ServiceSpec(
     name="workforce",
     title="Workforce service (社工人才)",
     make_application=make_application,
     published=PUBLISHED,
+    projections=projections,
+    routers=[router],
     encrypt_store=True,
 )
 
 
+def log_personal_data_reads() -> None:
+    """Makes the reveal log (``sw.workforce``, INFO, ids only, never values) reach the process's stderr.
+
+    Only when nothing configured logging for the process (uvicorn configures only its own loggers).
+    """
+    logger = logging.getLogger("sw.workforce")
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def make_app(settings: Settings | None = None):
     """The workforce service's ASGI app."""
+    log_personal_data_reads()
     return create_app(SPEC, settings)
