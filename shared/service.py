@@ -25,6 +25,7 @@ from shared import stream
 from shared.application import ServiceApplication
 from shared.contracts import Contract
 from shared.http import install_error_mapper, install_request_metrics, ops_router
+from shared.logs import configure_logging
 from shared.projection import Projection, ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings, get_settings
@@ -125,6 +126,7 @@ class Runtime:
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app of a service, with its runtime started in the lifespan."""
     settings = settings or get_settings()
+    configure_logging(spec.name)
     runtime = Runtime(spec, settings)
 
     @asynccontextmanager

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-import sys
 from decimal import Decimal
 
 from services.workforce.api import router
@@ -54,21 +52,6 @@ SPEC = ServiceSpec(
 )
 
 
-def log_personal_data_reads() -> None:
-    """Makes the reveal log (``sw.workforce``, INFO, ids only, never values) reach the process's stderr.
-
-    Only when nothing configured logging for the process (uvicorn configures only its own loggers).
-    """
-    logger = logging.getLogger("sw.workforce")
-    if logging.getLogger().handlers or logger.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
 def make_app(settings: Settings | None = None):
     """The workforce service's ASGI app."""
-    log_personal_data_reads()
     return create_app(SPEC, settings)
