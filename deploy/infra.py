@@ -53,8 +53,12 @@ class Infra:
 def nats_answers(url: str, timeout: float = 3.0) -> bool:
     """True if a NATS server with JetStream answers at ``url``."""
 
+    async def quiet(_error: Exception) -> None:
+        return None
+
     async def probe() -> bool:
-        nc = await nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0, allow_reconnect=False)
+        nc = await nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0, allow_reconnect=False,
+                                error_cb=quiet)
         try:
             await nc.jetstream().account_info()
             return True
