@@ -5,8 +5,10 @@ from __future__ import annotations
 from services.stations.api import router
 from services.stations.application import Stations
 from services.stations.domain import Policy
-from services.stations.projections import StationStatus
+from services.stations.projections import Registers, StaffingPolicy, StationStatus
 from services.stations.published import PUBLISHED
+from shared.application import ServiceApplication
+from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
 from shared.settings import Settings
 
@@ -17,12 +19,18 @@ def make_application(settings: Settings, env: dict[str, str]) -> Stations:
     return Stations(env=env, policy=policy)
 
 
+def projections(_settings: Settings, app: ServiceApplication | None) -> list[Projection]:
+    """The read models, and the staffing policy that turns workforce assignments into station headcounts."""
+    assert app is None or isinstance(app, Stations)
+    return [StationStatus(), Registers(), StaffingPolicy(app)]
+
+
 SPEC = ServiceSpec(
     name="stations",
     title="Stations service (社工站)",
     make_application=make_application,
     published=PUBLISHED,
-    projections=lambda _settings, _app: [StationStatus()],
+    projections=projections,
     routers=[router],
 )
 

@@ -1,0 +1,195 @@
+"""Stations read models and the staffing policy on the real PostgreSQL and NATS, fed by the real relays.
+
+- workforce assignments become station headcounts through the staffing policy (also for a station planned
+  after its workers were assigned), and the station advances to "staffed" on the second worker;
+- the station-status view shows the workers and the supervisor by name, and answers county status as of a date;
+- rebuilding each read model gives the same tables, and replaying the policy changes no station.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.stations.application import Stations
+from services.stations.projections import Registers, StaffingPolicy, StationStatus, county_status, get_station_status
+from services.stations.published import PUBLISHED as STATIONS_PUBLISHED
+from services.stations.seed import load_seed
+from services.workforce.application import Workforce
+from services.workforce.domain import credit_code_check_char, national_id_check_char
+from services.workforce.published import PUBLISHED as WORKFORCE_PUBLISHED
+from shared import store
+from shared.domain import Context
+from shared.projection import Projection, ProjectionRunner
+from shared.relay import Relay
+from shared.settings import Settings
+from tests.support import eventually_async
+
+ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
+HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
+T01, T02 = (Stations.station_id_for(code) for code in ("T01", "T02"))
+
+
+def national_id(seq: int) -> str:
+    first17 = f"52270119910101{seq:03d}"
+    return first17 + national_id_check_char(first17)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    stations: Stations
+    workforce: Workforce
+
+    async def publish(self, js) -> None:
+        for name, app, published in (("stations", self.stations, STATIONS_PUBLISHED),
+                                     ("workforce", self.workforce, WORKFORCE_PUBLISHED)):
+            relay = Relay(self.settings, name, app, published, store.service_url(self.settings, name))
+            relay.position = relay.load_position()
+            while await relay.step(js):
+                pass
+
+    def runner(self, projection: Projection) -> ProjectionRunner:
+        return ProjectionRunner(self.settings, projection, store.service_url(self.settings, "stations"))
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        with store.connect(store.service_url(self.settings, "stations")) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def view(self, station_id: UUID) -> dict[str, Any] | None:
+        with store.connect(store.service_url(self.settings, "stations")) as conn:
+            return get_station_status(conn, str(station_id))
+
+
+@pytest.fixture
+def services(iso: Settings) -> Iterator[Services]:
+    for name in ("stations", "workforce"):
+        store.ensure_database(iso.database_url, iso.database_name(name))
+    stations = Stations(env=store.eventsourcing_env(iso, "stations"))
+    workforce = Workforce(env=store.eventsourcing_env(iso, "workforce", encrypt=True))
+    yield Services(iso, stations, workforce)
+    stations.close()
+    workforce.close()
+    for name in ("stations", "workforce"):
+        store.drop_database(iso.database_url, iso.database_name(name))
+
+
+async def run_until(runner: ProjectionRunner, js, done) -> None:
+    """Runs a projection until ``done()`` is true."""
+    runner.setup()
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(js, stop))
+    try:
+        await eventually_async(lambda: asyncio.to_thread(done), timeout=30)
+    finally:
+        stop.set()
+        await task
+
+
+def hire(app: Workforce, org: UUID, n: int, name: str) -> UUID:
+    return UUID(app.hire_worker(ADMIN, employer_id=org, name=name, national_id_number=national_id(n),
+                                phone=f"1390000000{n}", hired_on=date(2021, 2, 1))["worker_id"])
+
+
+async def test_workforce_assignments_staff_stations_through_the_policy(services: Services, js) -> None:
+    wf = services.workforce
+    credit = "52522700MJP000001"
+    org = UUID(wf.register_organisation(
+        ADMIN, name="阳光社工", unified_social_credit_code=credit + credit_code_check_char(credit),
+        registered_in_county=True, registration_place="本县", registered_on=date(2021, 1, 5))["organisation_id"])
+    li, wang, zhao = hire(wf, org, 1, "李娜"), hire(wf, org, 2, "王强"), hire(wf, org, 3, "赵敏")
+    # 李娜 is assigned to T01 before the stations service has even planned it.
+    wf.assign_to_station(ADMIN, worker_id=li, station_id=T01, assigned_on=date(2021, 3, 1))
+    await services.publish(js)
+    policy = services.runner(StaffingPolicy(services.stations))
+    await run_until(policy, js, lambda: services.rows("SELECT * FROM staffing_station"))
+    assert not services.stations.exists(T01)
+
+    # The county plan and its stations arrive; T01 gets its headcount when its StationPlanned event is consumed.
+    load_seed(services.stations, ADMIN)
+    services.stations.provide_site(ADMIN, station_id=T01, office_area_m2=80.0, facilities=["desk"],
+                                   on=date(2021, 3, 2))
+    services.stations.sign_contract(
+        ADMIN, contract_number="HT-P1", organisation_id=str(org), organisation_name="阳光社工", station_ids=[T01],
+        period_start=date(2021, 4, 1), period_end=date(2022, 3, 31), amount_fen=1_000_000, supervision_fen=0,
+        budget_year=2021, budget_line="2080299", payment_schedule=[{"due_on": date(2021, 4, 15),
+                                                                    "amount_fen": 1_000_000}],
+        signed_on=date(2021, 3, 20))
+    await services.publish(js)
+    await run_until(policy, js, lambda: services.stations.get_station(T01)["headcount"] == 1)
+    assert services.stations.get_station(T01)["status"] == "contractor_assigned"
+
+    # 王强 joins T01: two workers, the minimum, so the station is staffed; 赵敏 goes to T02, then moves to T01.
+    wf.assign_to_station(ADMIN, worker_id=wang, station_id=T01, assigned_on=date(2021, 4, 2))
+    wf.assign_to_station(ADMIN, worker_id=zhao, station_id=T02, assigned_on=date(2021, 4, 3))
+    wf.transfer_to_station(ADMIN, worker_id=zhao, station_id=T01, transferred_on=date(2021, 5, 1))
+    wf.record_certificate(HR, worker_id=zhao, level="senior", obtained_on=date(2021, 1, 1), number="S-1")
+    wf.designate_supervisor(ADMIN, worker_id=zhao, designated_on=date(2021, 5, 2))
+    wf.assign_supervision(ADMIN, supervisor_id=zhao, station_id=T02, assigned_on=date(2021, 5, 3))
+    await services.publish(js)
+    await run_until(policy, js, lambda: services.stations.get_station(T01)["headcount"] == 3
+                    and services.stations.get_station(T02)["last_source_seq"] is not None)
+    assert services.stations.get_station(T01)["status"] == "staffed"
+    assert services.stations.get_station(T02)["headcount"] == 0
+
+    # 李娜 leaves: T01 is down to two.
+    wf.leave_workforce(ADMIN, worker_id=li, left_on=date(2021, 6, 30), reason="离职")
+    await services.publish(js)
+    await run_until(policy, js, lambda: services.stations.get_station(T01)["headcount"] == 2)
+
+    # Replaying the policy from the start calls record_staffing again for every event: nothing changes.
+    versions = {s: services.stations.get_station(s)["version"] for s in (T01, T02)}
+    before = services.rows("SELECT * FROM staffing_station ORDER BY station_id")
+    await policy.reset(js)
+    await run_until(policy, js, lambda: services.rows("SELECT * FROM staffing_station ORDER BY station_id") == before)
+    assert {s: services.stations.get_station(s)["version"] for s in (T01, T02)} == versions
+
+    # The station-status view: workers by name, the supervisor, the state and its dated history.
+    await services.publish(js)  # the StaffingRecorded events the policy caused
+    status = services.runner(StationStatus())
+    await run_until(status, js, lambda: (v := services.view(T01)) is not None and v["headcount"] == 2
+                    and v["workers_assigned"] == 2)
+    t01, t02 = services.view(T01), services.view(T02)
+    assert t01 is not None and t02 is not None
+    assert (t01["status"], t01["organisation_name"]) == ("staffed", "阳光社工")
+    assert sorted(w["name"] for w in t01["workers"]) == ["王强", "赵敏"]
+    assert t02["supervisor"]["name"] == "赵敏" and t02["workers"] == []
+    assert [h["status"] for h in t01["history"]] == ["planned", "site_provided", "contractor_assigned", "staffed"]
+    with store.connect(store.service_url(services.settings, "stations")) as conn:
+        county = county_status(conn, "XX", date(2022, 1, 1))
+    assert [(b["batch"], b["target"], b["planned"], b["opened"], b["behind_schedule"]) for b in county["batches"]] \
+        == [(1, 5, 5, 0, True), (2, 6, 6, 0, False)]
+
+    # Rebuilding the view gives the same tables.
+    snapshot = {t: services.rows(f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatus.tables}
+    await status.reset(js)
+    await run_until(status, js, lambda: {t: services.rows(f"SELECT * FROM {t} ORDER BY 1, 2")
+                                         for t in StationStatus.tables} == snapshot)
+
+
+async def test_the_registers_list_contracts_and_rebuild_the_same(services: Services, js) -> None:
+    load_seed(services.stations, ADMIN)
+    services.stations.provide_site(ADMIN, station_id=T02, office_area_m2=60.0, facilities=["desk"],
+                                   on=date(2021, 3, 2))
+    contract = services.stations.sign_contract(
+        ADMIN, contract_number="HT-R1", organisation_id="org-r", organisation_name="和美社工", station_ids=[T02],
+        period_start=date(2021, 4, 1), period_end=date(2022, 3, 31), amount_fen=900_000, supervision_fen=90_000,
+        budget_year=2021, budget_line="2080299",
+        payment_schedule=[{"due_on": date(2021, 4, 15), "amount_fen": 450_000},
+                          {"due_on": date(2021, 10, 15), "amount_fen": 450_000}],
+        signed_on=date(2021, 3, 20))["id"]
+    services.stations.disburse(ADMIN, contract_id=UUID(contract), amount_fen=450_000, paid_on=date(2021, 4, 16),
+                               reference="BF-1")
+    await services.publish(js)
+    registers = services.runner(Registers())
+    await run_until(registers, js, lambda: services.rows("SELECT disbursed_fen FROM register_contract")
+                    == [{"disbursed_fen": 450_000}])
+    before = services.rows("SELECT * FROM register_contract")
+    await registers.reset(js)
+    await run_until(registers, js, lambda: services.rows("SELECT * FROM register_contract") == before)
