@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import nats.errors
 import psycopg
@@ -32,6 +32,7 @@ from shared.settings import Settings, get_settings
 from shared.store import conninfo, ensure_database, eventsourcing_env, service_url
 
 log = logging.getLogger(__name__)
+AppT = TypeVar("AppT", bound=ServiceApplication)
 
 
 @dataclass
@@ -161,3 +162,23 @@ def read_connection(request: Request) -> Any:
 
 
 ReadDb = Annotated[psycopg.Connection, Depends(read_connection)]
+
+
+def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
+    """A dependency giving the service's application as ``cls``."""
+
+    def dependency(request: Request) -> AppT:
+        application = runtime_of(request).application
+        if not isinstance(application, cls):
+            raise RuntimeError(f"this service runs no {cls.__name__} application")
+        return application
+
+    return dependency
+
+
+def county_code(request: Request) -> str:
+    """The county this deployment serves."""
+    return runtime_of(request).settings.county_code
+
+
+County = Annotated[str, Depends(county_code)]

@@ -98,3 +98,31 @@ async def eventually_async(probe: Callable[[], Any], timeout: float = 20.0, inte
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+async def run_until(runner, js: JetStreamContext, done: Callable[[], Any]) -> None:
+    """Runs a projection until ``done()`` (called in a thread) is true."""
+    runner.setup()
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(js, stop))
+    try:
+        await eventually_async(lambda: asyncio.to_thread(done), timeout=30)
+    finally:
+        stop.set()
+        await task
+
+
+def national_id(seq: int, born: str = "19900101") -> str:
+    """A valid (GB 11643) national id number for test person ``seq``."""
+    from services.workforce.domain import national_id_check_char
+
+    first17 = f"522701{born}{seq:03d}"
+    return first17 + national_id_check_char(first17)
+
+
+def credit_code(seq: int, tag: str = "MJK") -> str:
+    """A valid (GB 32100) unified social credit code for test organisation ``seq``."""
+    from services.workforce.domain import credit_code_check_char
+
+    first17 = f"52522700{tag}{seq:06d}"
+    return first17 + credit_code_check_char(first17)

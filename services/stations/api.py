@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.stations import projections as views
 from services.stations.application import Stations, as_id
 from shared.domain import Context, Forbidden, NotFound, Role
 from shared.http import CurrentContext, IdempotencyKey, IfMatch, with_etag
-from shared.service import ReadDb, runtime_of
+from shared.service import County, ReadDb, application_of
 
 router = APIRouter(prefix="/v1", tags=["stations"])
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
@@ -31,20 +31,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-def stations_app(request: Request) -> Stations:
-    """The service's application."""
-    app = runtime_of(request).application
-    assert isinstance(app, Stations)
-    return app
-
-
-def county_code(request: Request) -> str:
-    """The county this deployment serves."""
-    return runtime_of(request).settings.county_code
-
-
-App = Annotated[Stations, Depends(stations_app)]
-County = Annotated[str, Depends(county_code)]
+App = Annotated[Stations, Depends(application_of(Stations))]
 
 
 class Body(BaseModel):

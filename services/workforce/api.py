@@ -12,14 +12,14 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.workforce import projections as views
 from services.workforce.application import Workforce
 from shared.domain import Context, Forbidden, Invalid, Role
 from shared.http import CurrentContext, IdempotencyKey, IfMatch, with_etag
-from shared.service import ReadDb, runtime_of
+from shared.service import County, ReadDb, application_of
 
 router = APIRouter(prefix="/v1", tags=["workforce"])
 
@@ -31,20 +31,7 @@ PAYROLL_READERS = (ADMIN, HR, FINANCE, AUDITOR, CONTRACTOR)
 COUNTY_READERS = (ADMIN, HR, PARTY, FINANCE, AUDITOR)
 
 
-def workforce_app(request: Request) -> Workforce:
-    """The service's application."""
-    app = runtime_of(request).application
-    assert isinstance(app, Workforce)
-    return app
-
-
-def county_code(request: Request) -> str:
-    """The county this deployment serves."""
-    return runtime_of(request).settings.county_code
-
-
-App = Annotated[Workforce, Depends(workforce_app)]
-County = Annotated[str, Depends(county_code)]
+App = Annotated[Workforce, Depends(application_of(Workforce))]
 AsOf = Annotated[date | None, Query(description="the date the answer is for (default: today)")]
 
 

@@ -12,23 +12,17 @@ import httpx
 import pytest
 
 from services.stations.application import Stations
-from services.workforce.domain import credit_code_check_char, national_id_check_char
 from tests.e2e.conftest import System
-from tests.support import eventually
+from tests.support import credit_code, eventually, national_id
 
 T11 = str(Stations.station_id_for("T11"))
 ELSEWHERE = str(uuid5(NAMESPACE_URL, "urn:e2e:station:elsewhere"))
 PROBLEM = "application/problem+json"
 
 
-def national_id(seq: int) -> str:
-    first17 = f"52270119900101{seq:03d}"
-    return first17 + national_id_check_char(first17)
-
-
-def credit_code(seq: int) -> str:
-    first17 = f"52522700MJR{seq:06d}"
-    return first17 + credit_code_check_char(first17)
+def credit_code_r(seq: int) -> str:
+    """This module's organisations (their own code range)."""
+    return credit_code(seq, tag="MJR")
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -54,7 +48,7 @@ def world(system: System) -> dict[str, Any]:
     """An organisation holding T11, its contractor, and a hired worker."""
     admin = system.client("workforce")
     org = ok(admin.post("/v1/organisations", json={
-        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code(1), "registered_in_county": False,
+        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code_r(1), "registered_in_county": False,
         "registration_place": "外县民政局", "registered_on": "2024-01-02"}), 201)["organisation_id"]
     ok(admin.post(f"/v1/organisations/{org}/contracts", json={
         "contract_id": str(uuid5(NAMESPACE_URL, "urn:e2e:contract:refusals")), "station_ids": [T11],

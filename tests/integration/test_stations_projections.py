@@ -8,92 +8,33 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from services.stations.application import Stations
 from services.stations.projections import Registers, StaffingPolicy, StationStatus, county_status, get_station_status
-from services.stations.published import PUBLISHED as STATIONS_PUBLISHED
 from services.stations.seed import load_seed
 from services.workforce.application import Workforce
-from services.workforce.domain import credit_code_check_char, national_id_check_char
-from services.workforce.published import PUBLISHED as WORKFORCE_PUBLISHED
+from services.workforce.domain import credit_code_check_char
 from shared import store
 from shared.domain import Context
-from shared.projection import Projection, ProjectionRunner
-from shared.relay import Relay
-from shared.settings import Settings
-from tests.support import eventually_async
+from tests.integration.conftest import Services
+from tests.support import national_id, run_until
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
 T01, T02 = (Stations.station_id_for(code) for code in ("T01", "T02"))
 
 
-def national_id(seq: int) -> str:
-    first17 = f"52270119910101{seq:03d}"
-    return first17 + national_id_check_char(first17)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    stations: Stations
-    workforce: Workforce
-
-    async def publish(self, js) -> None:
-        for name, app, published in (("stations", self.stations, STATIONS_PUBLISHED),
-                                     ("workforce", self.workforce, WORKFORCE_PUBLISHED)):
-            relay = Relay(self.settings, name, app, published, store.service_url(self.settings, name))
-            relay.position = relay.load_position()
-            while await relay.step(js):
-                pass
-
-    def runner(self, projection: Projection) -> ProjectionRunner:
-        return ProjectionRunner(self.settings, projection, store.service_url(self.settings, "stations"))
-
-    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        with store.connect(store.service_url(self.settings, "stations")) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def view(self, station_id: UUID) -> dict[str, Any] | None:
-        with store.connect(store.service_url(self.settings, "stations")) as conn:
-            return get_station_status(conn, str(station_id))
-
-
-@pytest.fixture
-def services(iso: Settings) -> Iterator[Services]:
-    for name in ("stations", "workforce"):
-        store.ensure_database(iso.database_url, iso.database_name(name))
-    stations = Stations(env=store.eventsourcing_env(iso, "stations"))
-    workforce = Workforce(env=store.eventsourcing_env(iso, "workforce", encrypt=True))
-    yield Services(iso, stations, workforce)
-    stations.close()
-    workforce.close()
-    for name in ("stations", "workforce"):
-        store.drop_database(iso.database_url, iso.database_name(name))
-
-
-async def run_until(runner: ProjectionRunner, js, done) -> None:
-    """Runs a projection until ``done()`` is true."""
-    runner.setup()
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(js, stop))
-    try:
-        await eventually_async(lambda: asyncio.to_thread(done), timeout=30)
-    finally:
-        stop.set()
-        await task
+def view(services: Services, station_id: UUID) -> dict[str, Any] | None:
+    """A station's row of the station-status view."""
+    with store.connect(store.service_url(services.settings, "stations")) as conn:
+        return get_station_status(conn, str(station_id))
 
 
 def hire(app: Workforce, org: UUID, n: int, name: str) -> UUID:
-    return UUID(app.hire_worker(ADMIN, employer_id=org, name=name, national_id_number=national_id(n),
+    return UUID(app.hire_worker(ADMIN, employer_id=org, name=name, national_id_number=national_id(n, born="19910101"),
                                 phone=f"1390000000{n}", hired_on=date(2021, 2, 1))["worker_id"])
 
 
@@ -107,8 +48,8 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
     # 李娜 is assigned to T01 before the stations service has even planned it.
     wf.assign_to_station(ADMIN, worker_id=li, station_id=T01, assigned_on=date(2021, 3, 1))
     await services.publish(js)
-    policy = services.runner(StaffingPolicy(services.stations))
-    await run_until(policy, js, lambda: services.rows("SELECT * FROM staffing_station"))
+    policy = services.runner(StaffingPolicy(services.stations), "stations")
+    await run_until(policy, js, lambda: services.rows("stations", "SELECT * FROM staffing_station"))
     assert not services.stations.exists(T01)
 
     # The county plan and its stations arrive; T01 gets its headcount when its StationPlanned event is consumed.
@@ -145,17 +86,18 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
 
     # Replaying the policy from the start calls record_staffing again for every event: nothing changes.
     versions = {s: services.stations.get_station(s)["version"] for s in (T01, T02)}
-    before = services.rows("SELECT * FROM staffing_station ORDER BY station_id")
+    before = services.rows("stations", "SELECT * FROM staffing_station ORDER BY station_id")
     await policy.reset(js)
-    await run_until(policy, js, lambda: services.rows("SELECT * FROM staffing_station ORDER BY station_id") == before)
+    query = "SELECT * FROM staffing_station ORDER BY station_id"
+    await run_until(policy, js, lambda: services.rows("stations", query) == before)
     assert {s: services.stations.get_station(s)["version"] for s in (T01, T02)} == versions
 
     # The station-status view: workers by name, the supervisor, the state and its dated history.
     await services.publish(js)  # the StaffingRecorded events the policy caused
-    status = services.runner(StationStatus())
-    await run_until(status, js, lambda: (v := services.view(T01)) is not None and v["headcount"] == 2
+    status = services.runner(StationStatus(), "stations")
+    await run_until(status, js, lambda: (v := view(services, T01)) is not None and v["headcount"] == 2
                     and v["workers_assigned"] == 2)
-    t01, t02 = services.view(T01), services.view(T02)
+    t01, t02 = view(services, T01), view(services, T02)
     assert t01 is not None and t02 is not None
     assert (t01["status"], t01["organisation_name"]) == ("staffed", "阳光社工")
     assert sorted(w["name"] for w in t01["workers"]) == ["王强", "赵敏"]
@@ -167,9 +109,9 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
         == [(1, 5, 5, 0, True), (2, 6, 6, 0, False)]
 
     # Rebuilding the view gives the same tables.
-    snapshot = {t: services.rows(f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatus.tables}
+    snapshot = {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatus.tables}
     await status.reset(js)
-    await run_until(status, js, lambda: {t: services.rows(f"SELECT * FROM {t} ORDER BY 1, 2")
+    await run_until(status, js, lambda: {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2")
                                          for t in StationStatus.tables} == snapshot)
 
 
@@ -187,9 +129,9 @@ async def test_the_registers_list_contracts_and_rebuild_the_same(services: Servi
     services.stations.disburse(ADMIN, contract_id=UUID(contract), amount_fen=450_000, paid_on=date(2021, 4, 16),
                                reference="BF-1")
     await services.publish(js)
-    registers = services.runner(Registers())
-    await run_until(registers, js, lambda: services.rows("SELECT disbursed_fen FROM register_contract")
+    registers = services.runner(Registers(), "stations")
+    await run_until(registers, js, lambda: services.rows("stations", "SELECT disbursed_fen FROM register_contract")
                     == [{"disbursed_fen": 450_000}])
-    before = services.rows("SELECT * FROM register_contract")
+    before = services.rows("stations", "SELECT * FROM register_contract")
     await registers.reset(js)
-    await run_until(registers, js, lambda: services.rows("SELECT * FROM register_contract") == before)
+    await run_until(registers, js, lambda: services.rows("stations", "SELECT * FROM register_contract") == before)
