@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ from shared.timing import sleep_unless
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
+
+SCHEMA_DDL = """
+CREATE TABLE IF NOT EXISTS projection_schema (
+    projection text PRIMARY KEY,
+    fingerprint text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+)
+"""
 
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS projection_tracking (
@@ -101,11 +110,50 @@ class ProjectionRunner:
 
     # --- tables -------------------------------------------------------------------------
     def setup(self) -> None:
-        """Creates the read model's tables and the tracking table."""
+        """Creates the read model's tables and the tracking table, and records the schema they follow."""
         with connect(self.db_url) as conn, conn.transaction():
             conn.execute(TRACKING_DDL)
+            conn.execute(SCHEMA_DDL)
             for statement in self.projection.ddl:
                 conn.execute(statement)
+            conn.execute(
+                "INSERT INTO projection_schema (projection, fingerprint) VALUES (%s, %s) "
+                "ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, updated_at = now()",
+                (self.projection.name, self.fingerprint()),
+            )
+
+    def fingerprint(self) -> str:
+        """A digest of the read model's DDL: when the code changes it, the tables are rebuilt."""
+        text = "\n".join([*self.projection.ddl, *self.projection.tables])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def schema_changed(self) -> bool:
+        """True if the tables were built by a different version of the projection."""
+        with connect(self.db_url) as conn, conn.transaction():
+            conn.execute(TRACKING_DDL)
+            conn.execute(SCHEMA_DDL)
+            row = conn.execute(
+                "SELECT fingerprint FROM projection_schema WHERE projection = %s", (self.projection.name,)
+            ).fetchone()
+            if row is not None:
+                return row["fingerprint"] != self.fingerprint()
+            if not self.projection.resettable:
+                return False  # nothing recorded yet: setup records it; an append-only table is never rebuilt
+            applied = conn.execute(
+                "SELECT 1 FROM projection_tracking WHERE projection = %s LIMIT 1", (self.projection.name,)
+            ).fetchone()
+            return applied is not None  # built before fingerprints were recorded
+
+    async def rebuild_if_schema_changed(self, js: JetStreamContext) -> None:
+        """Drops and rebuilds a read model whose schema changed since it was built."""
+        if not await asyncio.to_thread(self.schema_changed):
+            return
+        if not self.projection.resettable:
+            log.error("projection %s changed its schema but is append-only: migrate it by hand",
+                      self.projection.name)
+            return
+        log.warning("projection %s: schema changed; rebuilding from the stream", self.projection.name)
+        await self.reset(js)
 
     async def reset(self, js: JetStreamContext) -> None:
         """Drops the read model and its consumer, so the next run rebuilds it from the start."""
@@ -121,6 +169,8 @@ class ProjectionRunner:
                 conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
             conn.execute(TRACKING_DDL)
             conn.execute("DELETE FROM projection_tracking WHERE projection = %s", (self.projection.name,))
+            conn.execute(SCHEMA_DDL)
+            conn.execute("DELETE FROM projection_schema WHERE projection = %s", (self.projection.name,))
 
     # --- consuming ----------------------------------------------------------------------
     async def subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
@@ -139,6 +189,7 @@ class ProjectionRunner:
 
     async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
         """Consumes until ``stop`` is set, surviving broker and database outages."""
+        await self.rebuild_if_schema_changed(js)
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.setup)  # again after a reset, which dropped the tables

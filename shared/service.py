@@ -80,6 +80,7 @@ class Runtime:
         projections = self.spec.projections(self.settings, self.application)
         self.runners = [ProjectionRunner(self.settings, p, self.db_url) for p in projections]
         for runner in self.runners:
+            await runner.rebuild_if_schema_changed(self.js)  # before setup records the new schema
             await asyncio.to_thread(runner.setup)
             self.tasks.append(asyncio.create_task(runner.run(self.js, self.stop_event)))
         if self.application is not None and self.spec.published:

@@ -7,11 +7,12 @@ import asyncio
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared import store
+from shared.envelope import CloudEvent
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
 from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from tests.support import eventually_async, read_subject
+from tests.support import eventually_async, read_subject, run_until
 
 
 async def _publish_all(iso: Settings, app: Widgets, js) -> None:
@@ -120,3 +121,35 @@ async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widg
     await runner.reset(js)
     rebuilt = await run_until_complete()
     assert live == rebuilt == {"x": 5, "y": 5}
+
+
+class WidgetTotalsV2(WidgetTotals):
+    """The same projection after a code change that added a column."""
+
+    ddl = ("CREATE TABLE IF NOT EXISTS widget_totals (widget text PRIMARY KEY, name text, total int NOT NULL, "
+           "made_by text)",)
+
+    def _made(self, cur, event: CloudEvent) -> None:
+        cur.execute("INSERT INTO widget_totals VALUES (%s, %s, 0, %s)",
+                    (event.aggregateid, event.data["name"], event.actor))
+
+
+async def test_a_projection_whose_schema_changed_is_rebuilt_from_the_stream(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    widgets.save(Widget(name="old", ctx=CTX))
+    await _publish_all(iso, widgets, js)
+    url = store.service_url(iso, SERVICE)
+    first = ProjectionRunner(iso, WidgetTotals(), url)
+    await run_until(first, js, lambda: _totals(iso) == {"old": 0})
+
+    upgraded = ProjectionRunner(iso, WidgetTotalsV2(), url)
+    assert upgraded.schema_changed()
+    await upgraded.rebuild_if_schema_changed(js)
+    await run_until(upgraded, js, lambda: _rows(url) == [{"name": "old", "made_by": "tester"}])
+    assert not upgraded.schema_changed()
+
+
+def _rows(url: str) -> list[dict]:
+    with store.connect(url) as conn:
+        return conn.execute("SELECT name, made_by FROM widget_totals").fetchall()
