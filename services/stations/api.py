@@ -119,6 +119,15 @@ def get_county_plan(ctx: CurrentContext, app: App, county: County, response: Res
     return with_etag(response, app.get_county_plan(county))
 
 
+@router.post("/county-plan/townships", status_code=status.HTTP_201_CREATED)
+def add_township(body: Township, ctx: CurrentContext, app: App, county: County, version: IfMatch,
+                 key: IdempotencyKey, response: Response) -> dict[str, Any]:
+    """Adds a township to the county plan, in one of its batches; its station can then be planned."""
+    result = app.add_township(ctx, county_code=county, expected_version=version, idempotency_key=key,
+                              **body.model_dump())
+    return _created(response, "/v1/county-plan", result)
+
+
 class Population(Body):
     population: int = Field(ge=0, description="household-registered population 户籍人口")
     effective_on: date

@@ -5,7 +5,8 @@ Who may do what (roles are ``shared.domain.Role`` values; "own" scopes are check
 | command                                 | roles                          | scope               |
 |-----------------------------------------|--------------------------------|---------------------|
 | establish_county_plan                   | civil_affairs_admin            | -                   |
-| amend_township_population, add_village  | civil_affairs_admin            | -                   |
+| add_township, amend_township_population | civil_affairs_admin            | -                   |
+| add_village                             | civil_affairs_admin            | -                   |
 | plan_station                            | civil_affairs_admin            | -                   |
 | provide_site                            | township, civil_affairs_admin  | township: own only  |
 | record_staffing                         | system, civil_affairs_admin    | stream consumer     |
@@ -159,6 +160,36 @@ class Stations(ServiceApplication):
             return Outcome(result=self._plan_view(plan), changed=[plan])
 
         return self.execute(ctx, "amend_township_population", args, handler, idempotency_key)
+
+    def add_township(
+        self,
+        ctx: Context,
+        *,
+        county_code: str,
+        code: str,
+        name: str,
+        kind: str,
+        population: int,
+        batch: int,
+        population_as_of: date | None = None,
+        villages: Iterable[Mapping[str, Any]] = (),
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Adds a township to the county plan, in one of its batches (its station can then be planned)."""
+        args = payload_of(locals())
+
+        def handler() -> Outcome:
+            ctx.require(ADMIN)
+            plan = self._plan(county_code, expected_version)
+            entry = {"code": code, "name": name, "kind": kind, "population": population, "batch": batch,
+                     "villages": [dict(v) for v in villages]}
+            if population_as_of is not None:
+                entry["population_as_of"] = population_as_of
+            plan.add_township(entry, ctx)
+            return Outcome(result=self._plan_view(plan), changed=[plan])
+
+        return self.execute(ctx, "add_township", args, handler, idempotency_key)
 
     def add_village(
         self,

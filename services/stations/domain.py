@@ -226,18 +226,7 @@ class CountyPlan(Aggregate):
         self.townships: dict[str, dict[str, Any]] = {}
         self.villages: dict[str, dict[str, Any]] = {}
         for t in townships:
-            self.townships[t["code"]] = {
-                "code": t["code"],
-                "name": t["name"],
-                "kind": t["kind"],
-                "batch": t["batch"],
-                "population": t["population"],
-                "population_history": [
-                    {"population": t["population"], "effective_on": t["population_as_of"]}
-                ],
-            }
-            for v in t["villages"]:
-                self.villages[v["code"]] = {**v, "township_code": t["code"]}
+            self._record_township(t)
         self.established = {
             "county_code": county_code,
             "county_name": county_name,
@@ -246,6 +235,38 @@ class CountyPlan(Aggregate):
             "batches": list(batches),
             "townships": list(townships),
         }
+
+    def _record_township(self, t: Mapping[str, Any]) -> None:
+        self.townships[t["code"]] = {
+            "code": t["code"],
+            "name": t["name"],
+            "kind": t["kind"],
+            "batch": t["batch"],
+            "population": t["population"],
+            "population_history": [{"population": t["population"], "effective_on": t["population_as_of"]}],
+        }
+        for v in t["villages"]:
+            self.villages[v["code"]] = {**v, "township_code": t["code"]}
+
+    def add_township(self, township: Mapping[str, Any], ctx: Context) -> None:
+        """Adds a township (乡镇区划调整: a new or re-divided township) to one of the plan's batches."""
+        entry = _township(township, set(self.batches), self.period_start_year)
+        if entry["code"] in self.townships:
+            refuse(
+                "county_plan.township.duplicate",
+                f"township code {entry['code']} is already used by {self.townships[entry['code']]['name']}",
+            )
+        taken = [v["code"] for v in entry["villages"] if v["code"] in self.villages]
+        if taken or len({v["code"] for v in entry["villages"]}) != len(entry["villages"]):
+            refuse(
+                "county_plan.village.duplicate",
+                f"village/community codes must be new and listed once; already used: {', '.join(taken) or '-'}",
+            )
+        self._township_added(county_code=self.county_code, township=entry, ctx=ctx)
+
+    @event("TownshipAdded")
+    def _township_added(self, county_code: str, township: dict[str, Any], ctx: Context) -> None:
+        self._record_township(township)
 
     def township(self, township_code: str) -> dict[str, Any]:
         """The township of this code, with its batch deadline; 422 if the county has no such township."""

@@ -203,6 +203,7 @@ class StationStatus(Projection):
         """The stations service's own events."""
         return {
             c.CountyPlanEstablished.event_type(): _plan_established,
+            c.TownshipAdded.event_type(): _township_added,
             c.StationPlanned.event_type(): _planned,
             c.StationSiteProvided.event_type(): _station_change(
                 lambda d: {"site_provided_on": d["provided_on"]}, "provided_on"),
@@ -261,12 +262,20 @@ def _plan_established(cur: psycopg.Cursor, event: CloudEvent) -> None:
             (d["county_code"], b["batch"], b["deadline"]),
         )
     for t in d["townships"]:
-        cur.execute(
-            "INSERT INTO station_county_township (county_code, township_code, township_name, batch) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (county_code, township_code) DO UPDATE SET "
-            "township_name = EXCLUDED.township_name, batch = EXCLUDED.batch",
-            (d["county_code"], t["code"], t["name"], t["batch"]),
-        )
+        _record_township(cur, d["county_code"], t)
+
+
+def _record_township(cur: psycopg.Cursor, county_code: str, t: dict[str, Any]) -> None:
+    cur.execute(
+        "INSERT INTO station_county_township (county_code, township_code, township_name, batch) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (county_code, township_code) DO UPDATE SET "
+        "township_name = EXCLUDED.township_name, batch = EXCLUDED.batch",
+        (county_code, t["code"], t["name"], t["batch"]),
+    )
+
+
+def _township_added(cur: psycopg.Cursor, event: CloudEvent) -> None:
+    _record_township(cur, event.data["county_code"], event.data["township"])
 
 
 def _planned(cur: psycopg.Cursor, event: CloudEvent) -> None:

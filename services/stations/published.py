@@ -17,6 +17,7 @@ from .domain import (
 
 PUBLISHED: dict[type, type[Contract]] = {
     CountyPlan.Established: c.CountyPlanEstablished,
+    CountyPlan.TownshipAdded: c.TownshipAdded,
     CountyPlan.TownshipPopulationAmended: c.TownshipPopulationAmended,
     CountyPlan.VillageAdded: c.VillageAdded,
     Station.Planned: c.StationPlanned,

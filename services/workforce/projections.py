@@ -359,6 +359,7 @@ class Targets(Projection):
             c.BaselineCorrected.event_type(): _baseline_corrected,
             c.BaselineYearlyFiguresRecorded.event_type(): _yearly_figures,
             s.CountyPlanEstablished.event_type(): _county_plan,
+            s.TownshipAdded.event_type(): _township_added,
             s.TownshipPopulationAmended.event_type(): _population_amended,
         }
 
@@ -405,6 +406,11 @@ def _county_plan(cur: psycopg.Cursor, event: CloudEvent) -> None:
     for township in d["townships"]:
         _set_population(cur, d["county_code"], township["code"], township["population_as_of"],
                         township["population"])
+
+
+def _township_added(cur: psycopg.Cursor, event: CloudEvent) -> None:
+    t = event.data["township"]
+    _set_population(cur, event.data["county_code"], t["code"], t["population_as_of"], t["population"])
 
 
 def _population_amended(cur: psycopg.Cursor, event: CloudEvent) -> None:

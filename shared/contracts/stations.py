@@ -79,6 +79,14 @@ class CountyPlanEstablished(Contract):
     townships: list[TownshipEntry]
 
 
+@contract(SERVICE, "county_plan", "township_added")
+class TownshipAdded(Contract):
+    """A township was added to the county plan (e.g. after an administrative re-division)."""
+
+    county_code: str
+    township: TownshipEntry
+
+
 @contract(SERVICE, "county_plan", "township_population_amended")
 class TownshipPopulationAmended(Contract):
     """A township's household-registered population (户籍人口) changed from a date."""

@@ -63,6 +63,10 @@ def test_every_stored_event_builds_its_payload() -> None:
     app.add_village(
         ADMIN, county_code="XX", township_code="T01", village_code="T01-99", name="新村", kind="village"
     )
+    app.add_township(
+        ADMIN, county_code="XX", code="T12", name="新设乡", kind="township", population=9000, batch=2,
+        villages=[{"code": "T12-01", "name": "新设村", "kind": "village"}],
+    )
     for station_id in (t01, t02):
         app.provide_site(
             ADMIN, station_id=station_id, office_area_m2=50.5, facilities=["desk"], on=date(2021, 3, 1)

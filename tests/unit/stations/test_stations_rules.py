@@ -153,6 +153,31 @@ def test_population_amendments_keep_history_and_must_move_forward(app, refused) 
         )
 
 
+def test_a_township_added_to_the_plan_can_have_its_station_planned(app, refused) -> None:
+    plan = app.add_township(ADMIN, county_code="XX", code="T12", name="新设乡", kind="township",
+                            population=9000, batch=2, villages=[{"code": "T12-01", "name": "一村", "kind": "village"}])
+    assert next(t for t in plan["townships"] if t["code"] == "T12")["batch"] == 2
+    station = app.plan_station(ADMIN, county_code="XX", township_code="T12")
+    assert (station["batch"], station["deadline"]) == (2, "2022-12-31")
+
+
+def test_an_added_township_needs_a_new_code_new_villages_a_known_batch_and_the_bureau(app, refused) -> None:
+    def add(ctx: Context = ADMIN, **changes: object) -> None:
+        values = {"code": "T13", "name": "乙乡", "kind": "township", "population": 100, "batch": 1, **changes}
+        app.add_township(ctx, county_code="XX", **values)
+
+    with refused(RuleViolated, rule="county_plan.township.duplicate"):
+        add(code="T01")
+    with refused(RuleViolated, rule="county_plan.village.duplicate"):
+        add(villages=[{"code": "T01-01", "name": "重复", "kind": "village"}])
+    with refused(Invalid, field="townships"):
+        add(batch=3)
+    with refused(Invalid, field="townships"):
+        add(kind="city")
+    with refused(Forbidden):
+        add(ctx=TOWNSHIP_T01)
+
+
 def test_a_village_code_is_used_once(app, refused) -> None:
     plan = app.add_village(
         ADMIN, county_code="XX", township_code="T03", village_code="T03-04", name="新村", kind="village"
