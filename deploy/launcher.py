@@ -59,7 +59,7 @@ def stop_all(procs: dict[str, subprocess.Popen]) -> None:
     """Asks each service to stop, then waits for it."""
     for proc in procs.values():
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)  # a second SIGINT would make uvicorn force-exit
     for proc in procs.values():
         try:
             proc.wait(timeout=15)
@@ -68,12 +68,13 @@ def stop_all(procs: dict[str, subprocess.Popen]) -> None:
 
 
 def _interrupt_on_sigterm() -> None:
-    """Treats SIGTERM like Ctrl-C, so children are stopped either way."""
+    """Ctrl-C and SIGTERM both stop the children (even where SIGINT was inherited as ignored)."""
 
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def run() -> int:
