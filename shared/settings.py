@@ -45,10 +45,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.environment == "prod" and self.jwt_secret == DEV_SECRET:
-            raise ValueError("SW_JWT_SECRET must be set outside dev and test")
+        if self.environment != "dev" and self.jwt_secret == DEV_SECRET:
+            raise ValueError(f"SW_JWT_SECRET must be set outside dev (environment is {self.environment!r})")
         if self.environment == "prod" and not (self.cipher_key and self.identity_key):
-            raise ValueError("SW_CIPHER_KEY and SW_IDENTITY_KEY must be set outside dev and test")
+            raise ValueError("SW_CIPHER_KEY and SW_IDENTITY_KEY must be set in prod")
         return self
 
     @property

@@ -14,6 +14,7 @@ from shared.settings import Settings
 
 RUN = secrets.token_hex(3)
 os.environ.setdefault("SW_ENVIRONMENT", "test")
+os.environ.setdefault("SW_JWT_SECRET", f"test-run-{RUN}-{secrets.token_hex(16)}")
 os.environ["SW_DATABASE_PREFIX"] = f"swt_{RUN}_"
 os.environ["SW_SUBJECT_PREFIX"] = f"swt{RUN}"
 

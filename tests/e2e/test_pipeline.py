@@ -137,15 +137,3 @@ def _rows_if_complete(admin: httpx.Client, count: int) -> list[dict] | None:
     items = response.json()["items"]
     return items if len(items) == count else None
 
-
-def test_a_township_added_over_http_gets_its_station_planned(system: System, admin: httpx.Client) -> None:
-    township = {"code": "T12", "name": "新设乡", "kind": "township", "population": 9000, "batch": 2,
-                "villages": [{"code": "T12-01", "name": "一村", "kind": "village"}]}
-    added = admin.post("/v1/county-plan/townships", json=township, headers={"Idempotency-Key": "add-T12"})
-    assert added.status_code == 201, added.text
-    again = admin.post("/v1/county-plan/townships", json=township)
-    assert again.status_code == 409 and again.json()["rule"] == "county_plan.township.duplicate"
-    planned = admin.post("/v1/stations", json={"township_code": "T12"})
-    assert planned.status_code == 201 and planned.json()["deadline"] == "2022-12-31"
-    row = eventually(lambda: admin.get("/v1/station-status", params={"township_code": "T12"}).json()["items"])
-    assert row[0]["batch"] == 2 and row[0]["status"] == "planned"

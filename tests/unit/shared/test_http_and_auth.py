@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from shared.auth import InvalidToken, mint, verify
 from shared.domain import Context, Role, RuleViolated
 from shared.http import CurrentContext, IfMatch, install_error_mapper
-from shared.settings import DEV_SECRET, Settings
+from shared.settings import DEV_SECRET, Settings, get_settings
 
-SETTINGS = Settings(environment="test")
+SETTINGS = get_settings()  # what the HTTP dependency verifies tokens with (this run's own secret)
 
 
 class Body(BaseModel):
@@ -77,9 +77,16 @@ def test_tokens_carry_role_organisation_and_townships() -> None:
         verify(Settings(environment="test", jwt_secret="another-secret-of-sufficient-length-xx"), token)
 
 
-def test_production_refuses_the_default_secret() -> None:
-    with pytest.raises(ValueError, match="SW_JWT_SECRET"):
-        Settings(environment="prod", jwt_secret=DEV_SECRET)
+def test_outside_dev_the_default_secret_is_refused() -> None:
+    for environment in ("test", "prod"):
+        with pytest.raises(ValueError, match="SW_JWT_SECRET"):
+            Settings(environment=environment, jwt_secret=DEV_SECRET)
+    assert Settings(environment="dev", jwt_secret=DEV_SECRET).jwt_secret == DEV_SECRET
+
+
+def test_production_needs_its_own_encryption_and_identity_keys() -> None:
+    with pytest.raises(ValueError, match="SW_CIPHER_KEY"):
+        Settings(environment="prod", jwt_secret="a-production-secret-0123456789abcdef")
 
 
 def test_roles_are_checked_by_name() -> None:
