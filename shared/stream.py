@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import nats
 from nats.aio.client import Client
@@ -12,14 +13,25 @@ from nats.js.errors import NotFoundError
 
 from shared.settings import Settings
 
+log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 120.0
 
 
 async def connect(settings: Settings, name: str) -> Client:
-    """A connection that keeps reconnecting for as long as the process lives."""
+    """A connection that keeps reconnecting for as long as the process lives, logging one line per event."""
+
+    async def on_error(error: Exception) -> None:
+        log.warning("nats (%s): %s", name, error or type(error).__name__)
+
+    async def on_disconnected() -> None:
+        log.warning("nats (%s): disconnected; reconnecting", name)
+
+    async def on_reconnected() -> None:
+        log.warning("nats (%s): reconnected", name)
+
     return await nats.connect(
-        settings.nats_url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-        connect_timeout=5,
+        settings.nats_url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5,
+        error_cb=on_error, disconnected_cb=on_disconnected, reconnected_cb=on_reconnected,
     )
 
 
