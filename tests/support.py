@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import secrets
 import time
@@ -89,10 +90,12 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0, interval: f
 
 
 async def eventually_async(probe: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2) -> Any:
-    """Async polling of an async ``probe``."""
+    """Polls ``probe`` (plain, or returning an awaitable), letting the event loop run between tries."""
     deadline = time.monotonic() + timeout
     while True:
-        value = await probe()
+        value = probe()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:

@@ -81,7 +81,7 @@ async def test_poison_message_is_dead_lettered_and_the_next_event_applied(
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(js, stop))
     try:
-        await eventually_async(lambda: _async(lambda: _totals(iso).get("good") == 0), timeout=30)
+        await eventually_async(lambda: _totals(iso).get("good") == 0, timeout=30)
     finally:
         stop.set()
         await task
@@ -93,10 +93,6 @@ async def test_poison_message_is_dead_lettered_and_the_next_event_applied(
     assert "specversion" not in reasons[1] and "not a valid event document" in reasons[1]
     assert "failed 3 times" in reasons[2] and "cannot be projected" in reasons[2]
     assert _totals(iso) == {"good": 0}
-
-
-async def _async(fn):
-    return fn()
 
 
 async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widgets: Widgets, js) -> None:
@@ -112,7 +108,7 @@ async def test_rebuilding_a_projection_gives_the_same_tables(iso: Settings, widg
         runner.setup()
         stop = asyncio.Event()
         task = asyncio.create_task(runner.run(js, stop))
-        await eventually_async(lambda: _async(lambda: len(_totals(iso)) == 2 and _totals(iso)["y"] == 5))
+        await eventually_async(lambda: len(_totals(iso)) == 2 and _totals(iso)["y"] == 5)
         stop.set()
         await task
         return _totals(iso)

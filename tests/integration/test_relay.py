@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shared import store
 from shared.relay import Relay
 from shared.settings import Settings
 from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import documents, read_subject
+from tests.support import documents, eventually_async, read_subject
 
 
 class CrashAfterPublish(Relay):
@@ -79,3 +81,25 @@ async def test_only_one_relay_replica_holds_the_lock(iso: Settings, widgets: Wid
     taken_over = second._try_lock()
     assert taken_over is not None
     taken_over.close()
+
+
+async def test_two_replicas_relay_once_and_the_standby_takes_over(iso: Settings, widgets: Widgets, js) -> None:
+    first, second = _relay(Relay, iso, widgets), _relay(Relay, iso, widgets)
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(first.run(js, stop_first)), asyncio.create_task(second.run(js, stop_second))]
+    try:
+        _make_widgets(widgets, 5)
+        await eventually_async(lambda: first.position.position + second.position.position >= 10)
+        assert [first.active, second.active].count(True) == 1, "exactly one replica relays"
+        standby, stop_active = (second, stop_first) if first.active else (first, stop_second)
+
+        stop_active.set()  # the active replica goes away; the standby takes the lock
+        await eventually_async(lambda: standby.active, timeout=15)
+        _make_widgets(widgets, 5)
+        await eventually_async(lambda: standby.position.position == 20, timeout=15)
+    finally:
+        stop_first.set()
+        stop_second.set()
+        await asyncio.gather(*tasks)
+    docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
+    assert [d["sequence"] for d in docs] == list(range(1, 21))

@@ -44,7 +44,7 @@ async def test_a_broker_crash_loses_and_duplicates_nothing(settings: Settings, b
     task = asyncio.create_task(relay.run(js, stop))
     try:
         await asyncio.to_thread(_make, app, range(0, 100))
-        await eventually_async(lambda: _async(relay.position.position >= 50), timeout=30)
+        await eventually_async(lambda: relay.position.position >= 50, timeout=30)
 
         broker["proc"].kill()  # the broker dies mid-stream, without a goodbye
         broker["proc"].wait()
@@ -52,7 +52,7 @@ async def test_a_broker_crash_loses_and_duplicates_nothing(settings: Settings, b
         await asyncio.sleep(1)
         broker["proc"], _ = await asyncio.to_thread(start_nats, broker["dir"], broker["port"])
 
-        await eventually_async(lambda: _async(relay.position.position == 200), timeout=60)
+        await eventually_async(lambda: relay.position.position == 200, timeout=60)
         docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
         assert [d["sequence"] for d in docs] == list(range(1, 201)), "each event once, in store order"
         assert [d["prevsequence"] for d in docs] == list(range(0, 200))
@@ -62,8 +62,4 @@ async def test_a_broker_crash_loses_and_duplicates_nothing(settings: Settings, b
         await nc.close()
         app.close()
         store.drop_database(iso.database_url, iso.database_name(SERVICE))
-
-
-async def _async(value: object) -> object:
-    return value
 
