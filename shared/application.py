@@ -164,6 +164,31 @@ class ServiceApplication(Application):
             raise Conflict("another change was saved at the same time: reload and try again") from None
         return outcome.result
 
+    def change(
+        self,
+        ctx: Context,
+        command: str,
+        payload: Any,
+        cls: type[A],
+        aggregate_id: UUID,
+        act: Callable[[A], dict[str, Any] | None],
+        view: Callable[[A], dict[str, Any]],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The usual command: load one aggregate (at the caller's version), act on it, save it, answer its view.
+
+        ``act`` may return extra fields for the answer.
+        """
+
+        def handler() -> Outcome:
+            aggregate = self.load(cls, aggregate_id, expected_version)
+            extra = act(aggregate) or {}
+            return Outcome(result={**view(aggregate), **extra}, changed=[aggregate])
+
+        return self.execute(ctx, command, payload, handler, idempotency_key)
+
     def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
         try:
             record = self.repository.get(IdempotencyRecord.id_for(ctx.actor, key))

@@ -30,7 +30,7 @@ Queries (``get_*``, ``*_id_for``) are open to every role; the API decides what e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -504,14 +504,12 @@ class Stations(ServiceApplication):
     ) -> dict[str, Any]:
         """Records a payment (拨付) under a contract."""
         args = payload_of(locals())
-
-        def handler() -> Outcome:
-            ctx.require(ADMIN)
-            contract = self.load(ServiceContract, contract_id, expected_version)
-            contract.disburse(amount_fen, paid_on, reference, ctx)
-            return Outcome(result=self._contract_view(contract), changed=[contract])
-
-        return self.execute(ctx, "disburse", args, handler, idempotency_key)
+        ctx.require(ADMIN)
+        return self.change(
+            ctx, "disburse", args, ServiceContract, contract_id,
+            lambda contract: contract.disburse(amount_fen, paid_on, reference, ctx), self._contract_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def amend_contract(
         self,
@@ -677,14 +675,12 @@ class Stations(ServiceApplication):
     ) -> dict[str, Any]:
         """The bureau accepts a ledger."""
         args = payload_of(locals())
-
-        def handler() -> Outcome:
-            ctx.require(ADMIN)
-            ledger = self.load(QuarterlyLedger, ledger_id, expected_version)
-            ledger.accept(on, ctx)
-            return Outcome(result=self._ledger_view(ledger), changed=[ledger])
-
-        return self.execute(ctx, "accept_ledger", args, handler, idempotency_key)
+        ctx.require(ADMIN)
+        return self.change(
+            ctx, "accept_ledger", args, QuarterlyLedger, ledger_id,
+            lambda ledger: ledger.accept(on, ctx), self._ledger_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def return_ledger(
         self,
@@ -698,14 +694,12 @@ class Stations(ServiceApplication):
     ) -> dict[str, Any]:
         """The bureau returns a ledger for rectification (整改), with reasons."""
         args = payload_of(locals())
-
-        def handler() -> Outcome:
-            ctx.require(ADMIN)
-            ledger = self.load(QuarterlyLedger, ledger_id, expected_version)
-            ledger.return_for_rectification(reasons, on, ctx)
-            return Outcome(result=self._ledger_view(ledger), changed=[ledger])
-
-        return self.execute(ctx, "return_ledger", args, handler, idempotency_key)
+        ctx.require(ADMIN)
+        return self.change(
+            ctx, "return_ledger", args, QuarterlyLedger, ledger_id,
+            lambda ledger: ledger.return_for_rectification(reasons, on, ctx), self._ledger_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def get_ledger(self, ledger_id: UUID) -> dict[str, Any]:
         """A quarterly ledger's figures and review history."""
@@ -806,14 +800,12 @@ class Stations(ServiceApplication):
     ) -> dict[str, Any]:
         """Closes a rectification item (整改事项) with evidence."""
         args = payload_of(locals())
-
-        def handler() -> Outcome:
-            ctx.require(Role.EVALUATOR, ADMIN)
-            evaluation = self.load(ExternalEvaluation, evaluation_id, expected_version)
-            evaluation.close_item(item_id, evidence, closed_on, ctx)
-            return Outcome(result=self._evaluation_view(evaluation), changed=[evaluation])
-
-        return self.execute(ctx, "close_rectification_item", args, handler, idempotency_key)
+        ctx.require(Role.EVALUATOR, ADMIN)
+        return self.change(
+            ctx, "close_rectification_item", args, ExternalEvaluation, evaluation_id,
+            lambda evaluation: evaluation.close_item(item_id, evidence, closed_on, ctx), self._evaluation_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def get_evaluation(self, evaluation_id: UUID) -> dict[str, Any]:
         """An evaluation with its rectification items."""
@@ -860,14 +852,12 @@ class Stations(ServiceApplication):
     ) -> dict[str, Any]:
         """The bureau records how a misuse report was resolved."""
         args = payload_of(locals())
-
-        def handler() -> Outcome:
-            ctx.require(ADMIN)
-            report = self.load(MisuseReport, report_id, expected_version)
-            report.resolve(resolution, on, ctx)
-            return Outcome(result=self._misuse_view(report), changed=[report])
-
-        return self.execute(ctx, "resolve_misuse_report", args, handler, idempotency_key)
+        ctx.require(ADMIN)
+        return self.change(
+            ctx, "resolve_misuse_report", args, MisuseReport, report_id,
+            lambda report: report.resolve(resolution, on, ctx), self._misuse_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def get_misuse_report(self, report_id: UUID) -> dict[str, Any]:
         """A misuse report and its resolution."""
@@ -882,18 +872,15 @@ class Stations(ServiceApplication):
         args: dict[str, Any],
         station_id: UUID,
         expected_version: int | None,
-        action: Any,
+        action: Callable[[Station], None],
         idempotency_key: str | None,
     ) -> dict[str, Any]:
         """Runs an admin command on one station."""
-
-        def handler() -> Outcome:
-            ctx.require(ADMIN)
-            station = self.load(Station, station_id, expected_version)
-            action(station)
-            return Outcome(result=self._station_view(station), changed=[station])
-
-        return self.execute(ctx, command, args, handler, idempotency_key)
+        ctx.require(ADMIN)
+        return self.change(
+            ctx, command, args, Station, station_id, action, self._station_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def _plan(self, county_code: str, expected_version: int | None = None) -> CountyPlan:
         """The county's plan; 404 if not established."""

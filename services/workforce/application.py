@@ -158,7 +158,7 @@ class Workforce(ServiceApplication):
                 registered_on=registered_on,
                 ctx=ctx,
             )
-            return _organisation_outcome(organisation)
+            return Outcome(result=_organisation_view(organisation), changed=[organisation])
 
         return self.execute(ctx, "register_organisation", payload, handler, idempotency_key)
 
@@ -255,15 +255,14 @@ class Workforce(ServiceApplication):
         idempotency_key: str | None,
         act: Callable[[ServiceOrganisation], Any],
     ) -> dict[str, Any]:
-        def handler() -> Outcome:
-            organisation = self.load(ServiceOrganisation, organisation_id, expected_version)
+        def acted(organisation: ServiceOrganisation) -> dict[str, Any] | None:
             recorded = act(organisation)
-            outcome = _organisation_outcome(organisation)
-            if isinstance(recorded, bool):
-                outcome.result["recorded"] = recorded
-            return outcome
+            return {"recorded": recorded} if isinstance(recorded, bool) else None
 
-        return self.execute(ctx, command, payload, handler, idempotency_key)
+        return self.change(
+            ctx, command, payload, ServiceOrganisation, organisation_id, acted, _organisation_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     # --- workers: hiring and identity ------------------------------------------------------
 
@@ -309,7 +308,7 @@ class Workforce(ServiceApplication):
                 hired_on=hired_on,
                 ctx=ctx,
             )
-            return _worker_outcome(worker)
+            return Outcome(result=_worker_view(worker), changed=[worker])
 
         return self.execute(ctx, "hire_worker", payload, handler, idempotency_key)
 
@@ -919,13 +918,10 @@ class Workforce(ServiceApplication):
     ) -> dict[str, Any]:
         ctx.require(ADMIN)
 
-        def handler() -> Outcome:
-            baseline_id = WorkforceBaseline.create_id(county_code.strip())
-            baseline = self.load(WorkforceBaseline, baseline_id, expected_version)
-            act(baseline)
-            return Outcome(result=_baseline_result(baseline), changed=[baseline])
-
-        return self.execute(ctx, command, payload, handler, idempotency_key)
+        return self.change(
+            ctx, command, payload, WorkforceBaseline, WorkforceBaseline.create_id(county_code.strip()), act,
+            _baseline_result, expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     # --- queries -------------------------------------------------------------------------------
 
@@ -1046,15 +1042,14 @@ class Workforce(ServiceApplication):
     ) -> dict[str, Any]:
         ctx.require(*roles)
 
-        def handler() -> Outcome:
-            worker = self.load(SocialWorker, worker_id, expected_version)
+        def checked(worker: SocialWorker) -> dict[str, Any] | None:
             self._check_employs(ctx, worker)
-            extra = act(worker) or {}
-            outcome = _worker_outcome(worker)
-            outcome.result.update(extra)
-            return outcome
+            return act(worker)
 
-        return self.execute(ctx, command, payload, handler, idempotency_key)
+        return self.change(
+            ctx, command, payload, SocialWorker, worker_id, checked, _worker_view,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
 
     def _is_own(self, ctx: Context, organisation: ServiceOrganisation) -> bool:
         return ctx.organisation in {str(organisation.id), organisation.unified_social_credit_code}
@@ -1088,15 +1083,12 @@ class Workforce(ServiceApplication):
 # --- views -------------------------------------------------------------------------------------
 
 
-def _organisation_outcome(organisation: ServiceOrganisation) -> Outcome:
-    return Outcome(
-        result={"organisation_id": str(organisation.id), "version": organisation.version},
-        changed=[organisation],
-    )
+def _organisation_view(organisation: ServiceOrganisation) -> dict[str, Any]:
+    return {"organisation_id": str(organisation.id), "version": organisation.version}
 
 
-def _worker_outcome(worker: SocialWorker) -> Outcome:
-    return Outcome(result={"worker_id": str(worker.id), "version": worker.version}, changed=[worker])
+def _worker_view(worker: SocialWorker) -> dict[str, Any]:
+    return {"worker_id": str(worker.id), "version": worker.version}
 
 
 def _iso(value: date | None) -> str | None:

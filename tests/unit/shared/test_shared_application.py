@@ -79,3 +79,25 @@ def test_context_and_dates_survive_storage() -> None:
     assert stored.ctx == CTX
     assert stored.due == date(2021, 12, 31)
     assert app.load(Thing, __import__("uuid").UUID(thing_id)).due == date(2021, 12, 31)
+
+
+def test_change_acts_on_one_aggregate_at_the_callers_version_and_answers_its_view() -> None:
+    app = Things()
+    thing_id = __import__("uuid").UUID(app.make(CTX, "a")["id"])
+
+    def view(thing: Thing) -> dict:
+        return {"name": thing.name, "version": thing.version}
+
+    def rename(thing: Thing) -> dict:
+        thing.rename(name="b", ctx=CTX)
+        return {"renamed": True}
+
+    answer = app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view,
+                        expected_version=1, idempotency_key="r-1")
+    assert answer == {"name": "b", "version": 2, "renamed": True}
+    head = app.recorder.max_notification_id()
+    assert app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view,
+                      expected_version=1, idempotency_key="r-1") == answer
+    assert app.recorder.max_notification_id() == head
+    with pytest.raises(StaleVersion):
+        app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view, expected_version=1)
