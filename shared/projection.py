@@ -4,10 +4,10 @@ A ``Projection`` says which tables it owns and how each event type changes them.
 A ``ProjectionRunner`` feeds it from a durable JetStream pull consumer: each batch
 is applied **and** the per-source position recorded in one PostgreSQL transaction,
 so a redelivered message changes nothing. A message that cannot be decoded, or
-whose handler keeps failing, is published to ``<prefix>.dlq.<projection>`` with the
-reason in its headers, and the consumer carries on. A projection that may be
-rebuilt drops its tables and consumer on ``reset()`` and starts again from the
-stream's first message.
+whose handler keeps failing (any exception, domain refusals included), is
+published to ``<prefix>.dlq.<projection>`` with the reason in its headers, and
+the consumer carries on. A projection that may be rebuilt drops its tables and
+consumer on ``reset()`` and starts again from the stream's first message.
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ class ProjectionRunner:
         try:
             with cur.connection.transaction():
                 self.projection.apply(cur, event)
-        except (psycopg.Error, ValueError, KeyError, TypeError, LookupError) as exc:
+        except Exception as exc:
             log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
             return f"{type(exc).__name__}: {exc}"
         return ""

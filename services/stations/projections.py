@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 from services.stations.application import Stations, as_id
 from shared.contracts import stations as c
 from shared.contracts import workforce as w
-from shared.domain import SYSTEM, DomainError
+from shared.domain import SYSTEM
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
 
@@ -690,11 +690,8 @@ class StaffingPolicy(Projection):
         if not self.app.exists(as_id(station_id, "station")):
             return  # recorded when the station is planned
         ctx = replace(SYSTEM, actor=self.actor, correlation_id=event.correlationid, causation_id=event.id)
-        try:
-            self.app.record_staffing(ctx, station_id=as_id(station_id, "station"), headcount=headcount,
-                                     as_of=as_of, source_seq=source_seq)
-        except DomainError as exc:  # e.g. a concurrent save: retried by the runner, then dead-lettered
-            raise LookupError(f"{type(exc).__name__}: {exc.detail}") from exc
+        self.app.record_staffing(ctx, station_id=as_id(station_id, "station"), headcount=headcount,
+                                 as_of=as_of, source_seq=source_seq)
 
 
 # --- queries ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from services.workforce.application import Workforce
 from services.workforce.domain import CertificateLevel, InsuranceItem, Policy, assess_targets
 from shared.contracts import stations as s
 from shared.contracts import workforce as c
-from shared.domain import SYSTEM, DomainError, Invalid, NotFound
+from shared.domain import SYSTEM, Invalid, NotFound
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
 
@@ -529,10 +529,7 @@ class ContractsHeld(Projection):
     def _command(self, act: Any, event: CloudEvent) -> None:
         ctx = replace(SYSTEM, actor="workforce.contracts_held", correlation_id=event.correlationid,
                       causation_id=event.id)
-        try:
-            act(self._app(), ctx)
-        except DomainError as exc:  # e.g. a concurrent save: retried by the runner, then dead-lettered
-            raise LookupError(f"{type(exc).__name__}: {exc.detail}") from exc
+        act(self._app(), ctx)  # a refusal (e.g. a concurrent save) is retried by the runner, then dead-lettered
 
     def _app(self) -> Workforce:
         if self.app is None:

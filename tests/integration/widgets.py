@@ -6,7 +6,7 @@ from eventsourcing.domain import Aggregate, event
 
 from shared.application import ServiceApplication
 from shared.contracts import Contract, contract
-from shared.domain import Context
+from shared.domain import Context, RuleViolated
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
 
@@ -55,7 +55,7 @@ class WidgetTotals(Projection):
 
     def _made(self, cur, event: CloudEvent) -> None:
         if event.data["name"] == "explode":
-            raise ValueError("this widget cannot be projected")
+            raise RuleViolated("widget.projectable", "this widget cannot be projected")
         cur.execute("INSERT INTO widget_totals VALUES (%s, %s, 0)", (event.aggregateid, event.data["name"]))
 
     def _counted(self, cur, event: CloudEvent) -> None:
