@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import metrics
@@ -118,6 +119,18 @@ def idempotency_key(
 CurrentContext = Annotated[Context, Depends(current_context)]
 IfMatch = Annotated[int | None, Depends(if_match)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+class Body(BaseModel):
+    """Base of request bodies: unknown fields are refused, so a misspelt field is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def created(response: Response, location: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A 201 answer's Location and ETag headers."""
+    response.headers["Location"] = location
+    return with_etag(response, body)
 
 
 def with_etag(response: Response, body: dict[str, Any]) -> dict[str, Any]:

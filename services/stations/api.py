@@ -11,12 +11,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from services.stations import projections as views
 from services.stations.application import Stations, as_id
 from shared.domain import Context, Forbidden, NotFound, Role
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, with_etag
+from shared.http import Body, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
 from shared.service import County, ReadDb, application_of
 
 router = APIRouter(prefix="/v1", tags=["stations"])
@@ -34,15 +34,6 @@ Offset = Annotated[int, Query(ge=0)]
 App = Annotated[Stations, Depends(application_of(Stations))]
 
 
-class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a misspelt field is an error, not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-def _created(response: Response, location: str, result: dict[str, Any]) -> dict[str, Any]:
-    response.headers["Location"] = location
-    return with_etag(response, result)
 
 
 # --- read scopes ----------------------------------------------------------------------------------
@@ -125,7 +116,7 @@ def add_township(body: Township, ctx: CurrentContext, app: App, county: County, 
     """Adds a township to the county plan, in one of its batches; its station can then be planned."""
     result = app.add_township(ctx, county_code=county, expected_version=version, idempotency_key=key,
                               **body.model_dump())
-    return _created(response, "/v1/county-plan", result)
+    return created(response, "/v1/county-plan", result)
 
 
 class Population(Body):
@@ -155,7 +146,7 @@ def add_village(township_code: str, body: AddVillage, ctx: CurrentContext, app: 
     """Adds a village or community (村/社区) to a township of the plan."""
     result = app.add_village(ctx, county_code=county, township_code=township_code, expected_version=version,
                              idempotency_key=key, **body.model_dump())
-    return _created(response, "/v1/county-plan", result)
+    return created(response, "/v1/county-plan", result)
 
 
 @router.get("/county-status")
@@ -179,7 +170,7 @@ def plan_station(body: PlanStation, ctx: CurrentContext, app: App, county: Count
                  response: Response) -> dict[str, Any]:
     """Plans the station of a township (one per township), in its batch and with its deadline."""
     result = app.plan_station(ctx, county_code=county, township_code=body.township_code, idempotency_key=key)
-    return _created(response, f"/v1/stations/{result['id']}", result)
+    return created(response, f"/v1/stations/{result['id']}", result)
 
 
 @router.get("/stations/{station_id}")
@@ -351,7 +342,7 @@ def sign_contract(body: SignContract, ctx: CurrentContext, app: App, key: Idempo
                   response: Response) -> dict[str, Any]:
     """Signs a purchase-of-service contract; its organisation becomes the contractor of every station it covers."""
     result = app.sign_contract(ctx, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/contracts/{result['id']}", result)
+    return created(response, f"/v1/contracts/{result['id']}", result)
 
 
 @router.get("/contracts")
@@ -447,7 +438,7 @@ def submit_ledger(station_id: str, body: SubmitLedger, ctx: CurrentContext, app:
                   response: Response) -> dict[str, Any]:
     """The station's contractor submits a quarter's ledger (台账)."""
     result = app.submit_ledger(ctx, station_id=station_id, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/ledgers/{result['id']}", result)
+    return created(response, f"/v1/ledgers/{result['id']}", result)
 
 
 @router.get("/ledgers")
@@ -532,7 +523,7 @@ def publish_disclosure(body: Disclosure, ctx: CurrentContext, app: App, key: Ide
                        response: Response) -> dict[str, Any]:
     """A contractor publishes information (信息公开) about itself or a project it holds."""
     result = app.publish_disclosure(ctx, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/disclosures/{result['id']}", result)
+    return created(response, f"/v1/disclosures/{result['id']}", result)
 
 
 @router.get("/disclosures")
@@ -581,7 +572,7 @@ def record_evaluation(body: Evaluation, ctx: CurrentContext, app: App, key: Idem
     data = body.model_dump()
     data["rectification_items"] = [{k: v for k, v in i.items() if v is not None} for i in data["rectification_items"]]
     result = app.record_evaluation(ctx, idempotency_key=key, **data)
-    return _created(response, f"/v1/evaluations/{result['id']}", result)
+    return created(response, f"/v1/evaluations/{result['id']}", result)
 
 
 @router.get("/evaluations")
@@ -635,7 +626,7 @@ def report_misuse(body: MisuseReport, ctx: CurrentContext, app: App, key: Idempo
                   response: Response) -> dict[str, Any]:
     """Reports a station social worker put to work as township staff (any role but auditor)."""
     result = app.report_misuse(ctx, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/misuse-reports/{result['id']}", result)
+    return created(response, f"/v1/misuse-reports/{result['id']}", result)
 
 
 @router.get("/misuse-reports")

@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from services.workforce import projections as views
 from services.workforce.application import Workforce
 from shared.domain import Context, Forbidden, Invalid, Role
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, with_etag
+from shared.http import Body, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
 from shared.service import County, ReadDb, application_of
 
 router = APIRouter(prefix="/v1", tags=["workforce"])
@@ -58,15 +58,6 @@ def own_organisation(ctx: Context) -> str:
         raise Forbidden("the contractor's token names no organisation") from None
 
 
-def _created(response: Response, location: str, result: dict[str, Any]) -> dict[str, Any]:
-    response.headers["Location"] = location
-    return with_etag(response, result)
-
-
-class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a misspelt field is an error, not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- organisations 社工服务机构 ---------------------------------------------------------------------
@@ -85,7 +76,7 @@ def register_organisation(body: RegisterOrganisation, ctx: CurrentContext, app: 
                           response: Response) -> dict[str, Any]:
     """Registers a social work service organisation (civil affairs admin)."""
     result = app.register_organisation(ctx, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/organisations/{result['organisation_id']}", result)
+    return created(response, f"/v1/organisations/{result['organisation_id']}", result)
 
 
 @router.get("/organisations")
@@ -181,7 +172,7 @@ def hire_worker(body: HireWorker, ctx: CurrentContext, app: App, key: Idempotenc
                 response: Response) -> dict[str, Any]:
     """Hires a social worker (civil affairs admin; a contractor into its own organisation)."""
     result = app.hire_worker(ctx, idempotency_key=key, **body.model_dump())
-    return _created(response, f"/v1/workers/{result['worker_id']}", result)
+    return created(response, f"/v1/workers/{result['worker_id']}", result)
 
 
 class FindWorker(Body):
@@ -202,9 +193,6 @@ def get_worker(worker_id: UUID, ctx: CurrentContext, app: App, response: Respons
     return with_etag(response, app.view_worker(ctx, worker_id, reveal))
 
 
-def _worker_command(response: Response, result: dict[str, Any]) -> dict[str, Any]:
-    return with_etag(response, result)
-
 
 class Phone(Body):
     phone: str = Field(min_length=11, max_length=11)
@@ -214,7 +202,7 @@ class Phone(Body):
 def change_phone(worker_id: UUID, body: Phone, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records the worker's new phone number."""
-    return _worker_command(response, app.change_phone(
+    return with_etag(response, app.change_phone(
         ctx, worker_id=worker_id, phone=body.phone, expected_version=version, idempotency_key=key))
 
 
@@ -228,7 +216,7 @@ class Education(Body):
 def record_education(worker_id: UUID, body: Education, ctx: CurrentContext, app: App, version: IfMatch,
                      key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a degree or diploma 学历."""
-    return _worker_command(response, app.record_education(
+    return with_etag(response, app.record_education(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -242,7 +230,7 @@ class Certificate(Body):
 def record_certificate(worker_id: UUID, body: Certificate, ctx: CurrentContext, app: App, version: IfMatch,
                        key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a professional certificate 社会工作者职业水平证书."""
-    return _worker_command(response, app.record_certificate(
+    return with_etag(response, app.record_certificate(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -255,7 +243,7 @@ class Title(Body):
 def award_title(worker_id: UUID, body: Title, ctx: CurrentContext, app: App, version: IfMatch,
                 key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a professional title 职称 (HR and social security)."""
-    return _worker_command(response, app.award_title(
+    return with_etag(response, app.award_title(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -268,7 +256,7 @@ class SignLabourContract(Body):
 def sign_labour_contract(worker_id: UUID, body: SignLabourContract, ctx: CurrentContext, app: App,
                          version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a signed labour contract 劳动合同."""
-    return _worker_command(response, app.sign_labour_contract(
+    return with_etag(response, app.sign_labour_contract(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -280,7 +268,7 @@ class RenewLabourContract(Body):
 def renew_labour_contract(worker_id: UUID, body: RenewLabourContract, ctx: CurrentContext, app: App,
                           version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Renews 续签 the current labour contract to a later end."""
-    return _worker_command(response, app.renew_labour_contract(
+    return with_etag(response, app.renew_labour_contract(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -293,7 +281,7 @@ class EndLabourContract(Body):
 def end_labour_contract(worker_id: UUID, body: EndLabourContract, ctx: CurrentContext, app: App,
                         version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records that the current labour contract ended."""
-    return _worker_command(response, app.end_labour_contract(
+    return with_etag(response, app.end_labour_contract(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -306,7 +294,7 @@ class Assign(Body):
 def assign_to_station(worker_id: UUID, body: Assign, ctx: CurrentContext, app: App, version: IfMatch,
                       key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Assigns the worker to a station 驻站 (one at a time; a contractor only to stations it holds)."""
-    return _worker_command(response, app.assign_to_station(
+    return with_etag(response, app.assign_to_station(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -319,7 +307,7 @@ class Transfer(Body):
 def transfer_to_station(worker_id: UUID, body: Transfer, ctx: CurrentContext, app: App, version: IfMatch,
                         key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Moves the worker to another station 调动."""
-    return _worker_command(response, app.transfer_to_station(
+    return with_etag(response, app.transfer_to_station(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -332,7 +320,7 @@ class Unassign(Body):
 def unassign_from_station(worker_id: UUID, body: Unassign, ctx: CurrentContext, app: App, version: IfMatch,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Ends the worker's current station assignment."""
-    return _worker_command(response, app.unassign_from_station(
+    return with_etag(response, app.unassign_from_station(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -346,7 +334,7 @@ class Pay(Body):
 def record_pay(worker_id: UUID, body: Pay, ctx: CurrentContext, app: App, version: IfMatch,
                key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a month's pay 月工资; pay below the minimum wage is accepted and flagged."""
-    return _worker_command(response, app.record_pay(
+    return with_etag(response, app.record_pay(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -360,7 +348,7 @@ class Insurance(Body):
 def enrol_insurance(worker_id: UUID, body: Insurance, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records enrolment in insurance items / the housing fund 五险一金."""
-    return _worker_command(response, app.enrol_insurance(
+    return with_etag(response, app.enrol_insurance(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -373,7 +361,7 @@ class PersonnelFile(Body):
 def record_personnel_file(worker_id: UUID, body: PersonnelFile, ctx: CurrentContext, app: App, version: IfMatch,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records where the worker's personnel file 人事档案 is kept."""
-    return _worker_command(response, app.record_personnel_file(
+    return with_etag(response, app.record_personnel_file(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -386,7 +374,7 @@ class Leave(Body):
 def leave_workforce(worker_id: UUID, body: Leave, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The worker leaves 离职; station, supervision and labour contract end with it."""
-    return _worker_command(response, app.leave_workforce(
+    return with_etag(response, app.leave_workforce(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -400,7 +388,7 @@ class Training(Body):
 def record_training(worker_id: UUID, body: Training, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a completed training course 培训 (HR and social security)."""
-    return _worker_command(response, app.record_training(
+    return with_etag(response, app.record_training(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -415,7 +403,7 @@ def open_dispute(worker_id: UUID, body: OpenDispute, ctx: CurrentContext, app: A
     """Opens a labour dispute 劳动争议 (HR and social security)."""
     result = app.open_dispute(ctx, worker_id=worker_id, expected_version=version, idempotency_key=key,
                               **body.model_dump())
-    return _created(response, f"/v1/workers/{worker_id}", result)
+    return created(response, f"/v1/workers/{worker_id}", result)
 
 
 class ResolveDispute(Body):
@@ -427,7 +415,7 @@ class ResolveDispute(Body):
 def resolve_dispute(worker_id: UUID, dispute_id: UUID, body: ResolveDispute, ctx: CurrentContext, app: App,
                     version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records how a labour dispute was resolved (HR and social security)."""
-    return _worker_command(response, app.resolve_dispute(
+    return with_etag(response, app.resolve_dispute(
         ctx, worker_id=worker_id, dispute_id=str(dispute_id), expected_version=version, idempotency_key=key,
         **body.model_dump()))
 
@@ -441,7 +429,7 @@ class PartyStatus(Body):
 def record_party_status(worker_id: UUID, body: PartyStatus, ctx: CurrentContext, app: App, version: IfMatch,
                         key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records the worker's party status 政治面貌 (party organisation)."""
-    return _worker_command(response, app.record_party_status(
+    return with_etag(response, app.record_party_status(
         ctx, worker_id=worker_id, expected_version=version, idempotency_key=key, **body.model_dump()))
 
 
@@ -458,7 +446,7 @@ def designate_supervisor(worker_id: UUID, body: Designate, ctx: CurrentContext, 
     """Designates a worker with a qualifying certificate as supervisor (civil affairs admin)."""
     result = app.designate_supervisor(ctx, worker_id=worker_id, designated_on=body.designated_on,
                                       expected_version=version, idempotency_key=key)
-    return _created(response, f"/v1/supervisors/{worker_id}", result)
+    return created(response, f"/v1/supervisors/{worker_id}", result)
 
 
 @router.get("/supervisors")
@@ -545,7 +533,7 @@ def enter_baseline(body: EnterBaseline, ctx: CurrentContext, app: App, county: C
                    response: Response) -> dict[str, Any]:
     """Enters the county's 2020 workforce baseline 基数 (civil affairs admin)."""
     result = app.enter_baseline(ctx, county_code=county, idempotency_key=key, **body.model_dump())
-    return _created(response, "/v1/baseline", result)
+    return created(response, "/v1/baseline", result)
 
 
 @router.get("/baseline")
