@@ -16,7 +16,8 @@ import asyncio
 import json
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import nats.errors
@@ -81,11 +82,21 @@ class Relay:
         self.lock_key = zlib.crc32(f"relay:{service}".encode())
         self.position = Position()
         self.active = False
+        self._conn: psycopg.Connection | None = None  # the lock's connection, while active
+
+    @contextmanager
+    def _db(self) -> Iterator[psycopg.Connection]:
+        """The active relay's own (lock) connection, else a short-lived one."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        with connect(self.db_url, autocommit=True) as conn:
+            yield conn
 
     # --- durable position -------------------------------------------------------------
     def load_position(self) -> Position:
         """Reads the durable position (creating the table on first use)."""
-        with connect(self.db_url) as conn:
+        with self._db() as conn:
             conn.execute(POSITION_DDL)
             row = conn.execute(
                 "SELECT position, last_published FROM relay_position WHERE source = %s", (self.service,)
@@ -94,7 +105,7 @@ class Relay:
 
     def save_position(self, position: Position) -> None:
         """Records how far the log was relayed."""
-        with connect(self.db_url) as conn:
+        with self._db() as conn:
             conn.execute(
                 "INSERT INTO relay_position (source, position, last_published) VALUES (%s, %s, %s) "
                 "ON CONFLICT (source) DO UPDATE SET position = EXCLUDED.position, "
@@ -209,18 +220,19 @@ class Relay:
                 await asyncio.to_thread(lock_conn.close)
 
     async def _run_active(self, js: JetStreamContext, stop: asyncio.Event, lock_conn: psycopg.Connection) -> None:
-        self.active = True
+        self.active, self._conn = True, lock_conn
         self.position = await asyncio.to_thread(self.load_position)
         await self.reconcile(js)
         listen = await asyncio.to_thread(self._listen)
         try:
             while not stop.is_set():
-                lock_conn.execute("SELECT 1")
                 moved = await self.step(js)
-                self._report_lag()
+                await asyncio.to_thread(self._report_lag)
                 if moved == 0:
+                    await asyncio.to_thread(lock_conn.execute, "SELECT 1")  # still holding the lock?
                     await asyncio.to_thread(_wait_notify, listen, 1.0)
         finally:
+            self._conn = None
             await asyncio.to_thread(listen.close)
 
     def _try_lock(self) -> psycopg.Connection | None:
