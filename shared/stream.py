@@ -23,8 +23,8 @@ async def connect(settings: Settings, name: str) -> Client:
     async def on_error(error: Exception) -> None:
         log.warning("nats (%s): %s", name, error or type(error).__name__)
 
-    async def on_disconnected() -> None:
-        log.warning("nats (%s): disconnected; reconnecting", name)
+    async def on_disconnected() -> None:  # also called on a normal close
+        log.info("nats (%s): disconnected", name)
 
     async def on_reconnected() -> None:
         log.warning("nats (%s): reconnected", name)
