@@ -121,6 +121,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PayloadTooLarge(DomainError):
+    """The command would record more than the bus can carry or an auditor can read."""
+
+    status = 413
+    title = "Content too large"
+
+
 class StaleVersion(DomainError):
     """The caller's ``If-Match`` version is no longer the current one."""
 
