@@ -6,7 +6,7 @@ Pure Python: no framework, no I/O. Aggregates raise these errors; one mapper in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -133,12 +133,3 @@ class StaleVersion(DomainError):
 
     status = 412
     title = "Precondition failed"
-
-
-@dataclass(frozen=True)
-class Warning_:
-    """A non-blocking finding attached to a state (e.g. below a policy minimum)."""
-
-    code: str
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
