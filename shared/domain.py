@@ -12,7 +12,7 @@ from typing import Any
 
 
 class Role(StrEnum):
-    """The departments and people of the plan (DOMAIN.md section 1)."""
+    """The departments and people of the plan (docs/domain.md §1)."""
 
     CIVIL_AFFAIRS_ADMIN = "civil_affairs_admin"
     FINANCE = "finance"
