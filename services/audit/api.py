@@ -55,7 +55,7 @@ class LedgerEntry(BaseModel):
     stream_sequence: int | None
     leaf_hash: str
     chain_hash: str
-    event: dict[str, Any]
+    event: dict[str, Any] | None  # null only if the stored bytes are not a JSON object: verify names the entry
 
 
 class LedgerPage(BaseModel):

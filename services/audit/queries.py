@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -12,7 +11,7 @@ import nats.errors
 import psycopg
 from nats.js import JetStreamContext
 
-from services.audit.domain import Entry, Link
+from services.audit.domain import Entry, Link, parse_canonical
 from shared.envelope import source_of
 from shared.relay import last_sequence_in_stream
 from shared.settings import Settings
@@ -42,8 +41,17 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
         "time": row["event_time"],
         "leaf_hash": bytes(row["leaf_hash"]).hex(),
         "chain_hash": bytes(row["chain_hash"]).hex(),
-        "event": json.loads(bytes(row["canonical"])),
+        "event": _document(bytes(row["canonical"])),
     }
+
+
+def _document(body: bytes) -> dict[str, Any] | None:
+    """The stored event, parsed; None if the bytes are not an I-JSON object (verify names such an entry)."""
+    try:
+        document = parse_canonical(body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def ledger_entries(conn: psycopg.Connection, batch: int = 1000) -> Iterator[Entry]:
