@@ -19,7 +19,6 @@ from shared.http import CurrentContext, problem
 from shared.service import ReadDb, runtime_of
 
 MAX_POSITION = 2**53 - 1  # the largest integer every JSON reader keeps exact
-PROBLEM_CONTENT = {"application/problem+json": {}}
 
 
 class Problem(BaseModel):
@@ -33,10 +32,15 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] = []
 
 
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
+
+
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": PROBLEM_CONTENT, "description": text}
-    for status, text in ((401, "no valid bearer token"), (403, "the role may not read the ledger"),
-                         (422, "a query parameter is invalid or unknown"))
+    401: _problem("no valid bearer token"),
+    403: _problem("the role may not read the ledger"),
+    422: _problem("a query parameter is invalid or unknown"),
 }
 
 
@@ -86,8 +90,9 @@ def list_ledger(
     db: ReadDb,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="return entries after this position")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    type_prefix: Annotated[str, Query(max_length=200, description="literal start of the type, e.g. sw.stations.")] = "",
-    as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$",
+    type_prefix: Annotated[str, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                                      description="literal start of the type, e.g. sw.stations.")] = "",
+    as_of: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                                        description="only events whose time is on or before this day (UTC+8)")] = None,
 ) -> dict[str, Any]:
     """Ledger entries after a position, oldest first, with their hashes."""
@@ -106,8 +111,7 @@ def _day(text: str | None) -> date | None:
 
 
 @router.get("/ledger/verify", response_model=Verdict, dependencies=[known_params()],
-            responses={**PROBLEMS, 503: {"model": Problem, "content": PROBLEM_CONTENT,
-                                         "description": "the ledger's database does not answer"}})
+            responses={**PROBLEMS, 503: _problem("the ledger's database does not answer; retry after Retry-After")})
 async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
     """Recomputes the chain, names the first entry that does not match, and names what the ledger lacks."""
     application.check_may_read_ledger(ctx)

@@ -262,7 +262,7 @@ def completeness(links: Iterable[Link], stream_heads: Mapping[str, int] | None,
         if stream_head > heads.get(source, 0):
             missing.append(Gap(source, heads.get(source, 0), stream_head=stream_head,
                                detail=f"the stream holds up to {stream_head}"))
-    sources = tuple(SourceHead(s, heads.get(s, 0), known.get(s) if stream_heads is not None else None)
+    sources = tuple(SourceHead(s, heads.get(s, 0), known.get(s, 0) if stream_heads is not None else None)
                     for s in sorted(heads.keys() | known.keys()))
     if stream_heads is None:
         reason = f"the stream's last sequences are unknown: {stream_problem or 'the stream did not answer'}"

@@ -112,7 +112,8 @@ def test_as_of_keeps_only_events_up_to_that_day(auditor: httpx.Client) -> None:
 @pytest.mark.parametrize(("params", "field"), [
     ({"as_of": "1640908800"}, "as_of"), ({"as_of": "2021-02-30"}, "as_of"), ({"asof": "2021-12-31"}, "asof"),
     ({"after": str(2**53)}, "after"), ({"after": "-1"}, "after"), ({"limit": "1001"}, "limit"),
-    ({"type_prefix": "x" * 201}, "type_prefix"),
+    ({"type_prefix": "x" * 201}, "type_prefix"), ({"type_prefix": "sw.\x00"}, "type_prefix"),
+    ({"as_of": "２０２１-１２-３１"}, "as_of"),
 ])
 def test_bad_or_unknown_parameters_are_refused_by_name(auditor: httpx.Client, params: dict, field: str) -> None:
     response = auditor.get("/v1/ledger", params=params)
