@@ -64,10 +64,15 @@ LEDGER_DDL = (
         AS $$ SELECT (convert_from(document, 'UTF8')::jsonb ->> member)::bigint $$
     """,
     """
-    ALTER TABLE ledger
-        ADD COLUMN IF NOT EXISTS sequence bigint GENERATED ALWAYS AS (ledger_member(canonical, 'sequence')) STORED,
-        ADD COLUMN IF NOT EXISTS prevsequence bigint
-            GENERATED ALWAYS AS (ledger_member(canonical, 'prevsequence')) STORED
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM information_schema.columns  -- no ACCESS EXCLUSIVE lock once migrated
+                       WHERE table_schema = current_schema() AND table_name = 'ledger'
+                         AND column_name = 'sequence') THEN
+            ALTER TABLE ledger
+                ADD COLUMN sequence bigint GENERATED ALWAYS AS (ledger_member(canonical, 'sequence')) STORED,
+                ADD COLUMN prevsequence bigint GENERATED ALWAYS AS (ledger_member(canonical, 'prevsequence')) STORED;
+        END IF;
+    END $$
     """,
     "CREATE INDEX IF NOT EXISTS ledger_source_sequence ON ledger (source, sequence, position)",
 )
