@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
@@ -192,10 +192,16 @@ def _columns_problem(entry: Entry) -> str:
     return ""
 
 
+def event_time(value: Any) -> datetime:
+    """An event's ``time`` as the ledger stores it: parsed as the envelope parses it; no offset means UTC."""
+    moment = _TIME.validate_python(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _same(column: str, in_document: Any, stored: Any) -> bool:
     if column == "event_time":
         try:
-            return _TIME.validate_python(in_document) == stored
+            return event_time(in_document) == stored
         except ValidationError:
             return False
     if column == "subject" and in_document is None:

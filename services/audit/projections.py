@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import psycopg
 
-from services.audit.domain import GENESIS, canonical_form, chain_hash, leaf_hash
+from services.audit.domain import GENESIS, canonical_form, chain_hash, event_time, leaf_hash
 from shared.envelope import CloudEvent
 from shared.projection import Projection
 
@@ -98,6 +98,6 @@ class LedgerProjection(Projection):
         cur.execute(
             "INSERT INTO ledger (position, event_id, source, type, subject, event_time, canonical, "
             "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (position + 1, event.id, event.source, event.type, event.subject, event.time, body, leaf,
+            (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time), body, leaf,
              chain_hash(previous, leaf)),
         )

@@ -36,14 +36,16 @@ class GizmoCounted(Contract):
 SAMPLE = {"gadgets": (GadgetMeasured, {"area": 60.5}), "gizmos": (GizmoCounted, {"by": 1})}
 
 
-async def _publish(js, iso: Settings, service: str, seq: int, prev: int, data: dict[str, Any] | None = None) -> str:
-    """Publishes one event of ``service`` as its relay would; ``data`` overrides the payload as sent."""
+async def _publish(js, iso: Settings, service: str, seq: int, prev: int, data: dict[str, Any] | None = None,
+                   **members: Any) -> str:
+    """Publishes one event of ``service`` as its relay would; ``data`` and ``members`` override what is sent."""
     model, values = SAMPLE[service]
     document = envelope.build(service=service, payload=model(**values), notification_id=seq, previous_id=prev,
                               aggregate_id=f"{service}-a", aggregate_version=seq,
                               timestamp=datetime(2022, 1, 1, 8, seq, tzinfo=UTC), ctx=CTX)
     if data is not None:
         document["data"] = data
+    document.update(members)
     body = json.dumps(document, ensure_ascii=False).encode()  # as Python sends it: Infinity included
     await js.publish(model.subject(iso.subject_prefix), body, headers={"Nats-Msg-Id": document["id"]},
                      stream=iso.stream_name)
@@ -248,11 +250,12 @@ async def test_a_ledger_behind_a_stream_that_does_not_answer_is_not_called_compl
 async def test_a_large_double_is_recorded_and_verified(iso: Settings, js, ledger_url: str) -> None:
     await _publish(js, iso, "gadgets", 1, 0, {"area": 1e16})
     await _publish(js, iso, "gadgets", 2, 1, {"area": 9007199254740994})
-    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 2)
+    await _publish(js, iso, "gadgets", 3, 2, time="2022-01-01T08:00:00")  # no offset: read as UTC
+    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 3)
     stored = [bytes(r["canonical"]) for r in _rows(ledger_url)]
     assert b'"area":10000000000000000' in stored[0] and b'"area":9007199254740994' in stored[1]
     verdict = await _verdict(iso, js, ledger_url)
-    assert verdict.ok and verdict.complete and verdict.checked == 2
+    assert verdict.ok and verdict.complete and verdict.checked == 3
 
 
 class _CountingLedger(LedgerProjection):

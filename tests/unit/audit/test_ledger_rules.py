@@ -17,6 +17,7 @@ from services.audit.domain import (
     canonical_problem,
     chain_hash,
     completeness,
+    event_time,
     leaf_hash,
     verdict,
     verify_chain,
@@ -115,6 +116,12 @@ def test_a_search_column_that_disagrees_with_the_document_is_named(column: str, 
     result = verify_chain(_chain([canonical_form(d) for d in docs], columns))
     assert (result.ok, result.first_bad_position) == (False, 2)
     assert f"column {column}" in result.reason
+
+
+def test_a_time_without_offset_is_read_as_utc_by_the_ledger_and_the_verifier() -> None:
+    doc = {**_document(1, 0), "time": "2022-01-01T08:00:00"}
+    assert verify_chain(_chain([canonical_form(doc)], [_columns(doc)])).ok
+    assert event_time("2022-01-01T16:00:00+08:00") == TIME
 
 
 def test_a_missing_subject_is_stored_as_empty() -> None:
