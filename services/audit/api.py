@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from services.audit import application
@@ -32,15 +32,15 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] = []
 
 
-def _problem(description: str) -> dict[str, Any]:
+def _problem_doc(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _problem("no valid bearer token"),
-    403: _problem("the role may not read the ledger"),
-    422: _problem("a query parameter is invalid or unknown"),
+    401: _problem_doc("no valid bearer token"),
+    403: _problem_doc("the role may not read the ledger"),
+    422: _problem_doc("a query parameter is invalid or unknown"),
 }
 
 
@@ -111,7 +111,7 @@ def _day(text: str | None) -> date | None:
 
 
 @router.get("/ledger/verify", response_model=Verdict, dependencies=[known_params()],
-            responses={**PROBLEMS, 503: _problem("the ledger's database does not answer; retry after Retry-After")})
+            responses={**PROBLEMS, 503: _problem_doc("the ledger's database does not answer; retry after Retry-After")})
 async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
     """Recomputes the chain, names the first entry that does not match, and names what the ledger lacks."""
     application.check_may_read_ledger(ctx)
@@ -126,6 +126,6 @@ async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
         return response
 
 
-def _verify(pool, heads: dict[str, int] | None, why: str) -> Verdict | JSONResponse:
+def _verify(pool: ConnectionPool, heads: dict[str, int] | None, why: str) -> Verdict:
     with pool.connection() as conn:
         return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
