@@ -152,6 +152,13 @@ def test_a_missing_middle_event_is_named_with_its_range() -> None:
     assert "20" in result.missing[0].detail
 
 
+def test_an_entry_following_an_earlier_sequence_than_the_one_held_is_named() -> None:
+    result = completeness(_links("/sw/stations", (1, 0), (2, 1), (3, 1)), {"/sw/stations": 3})
+    assert not result.complete
+    assert [(g.missing_after, g.missing_before) for g in result.missing] == [(2, 3)]
+    assert "2 is held before it" in result.missing[0].detail
+
+
 def test_a_missing_first_event_is_a_gap_after_zero() -> None:
     result = completeness(_links("/sw/stations", (3, 2)), {"/sw/stations": 3})
     assert result.missing == (Gap("/sw/stations", 0, 3, detail=result.missing[0].detail),)
