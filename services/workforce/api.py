@@ -13,13 +13,29 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from services.workforce import projections as views
 from services.workforce.application import Workforce
 from shared.domain import Context, Forbidden, Invalid, Role
-from shared.http import Body, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
+from shared.fields import (
+    Count,
+    CreditCode,
+    Day,
+    Name,
+    NationalId,
+    Phone,
+    PositiveFen,
+    RequiredText,
+    SequenceNumber,
+    ShortText,
+    WholeHours,
+    Year,
+    items,
+)
+from shared.http import AsOf, Body, CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
 from shared.service import County, ReadDb, application_of
+from shared.settings import get_settings
 
 router = APIRouter(prefix="/v1", tags=["workforce"])
 
@@ -32,7 +48,20 @@ COUNTY_READERS = (ADMIN, HR, PARTY, FINANCE, AUDITOR)
 
 
 App = Annotated[Workforce, Depends(application_of(Workforce))]
-AsOf = Annotated[date | None, Query(description="the date the answer is for (default: today)")]
+
+
+def _month_in_window(value: str) -> str:
+    settings = get_settings()
+    if not f"{settings.date_min:%Y-%m}" <= value <= f"{settings.date_max:%Y-%m}":
+        raise ValueError(f"must be between {settings.date_min:%Y-%m} and {settings.date_max:%Y-%m}")
+    return value
+
+
+Month = Annotated[str, StringConstraints(pattern=MONTH), AfterValidator(_month_in_window),
+                  Field(description="a month, YYYY-MM, within the programme's window")]
+# One word of a domain vocabulary (education level, certificate level, ...): the domain names the choices.
+Choice = Annotated[str, StringConstraints(max_length=32)]
+MonthQuery = Annotated[Month | None, Query(description="a month, YYYY-MM")]
 
 
 def readable_by(ctx: Context, roles: tuple[Role, ...], organisation_id: str | None = None) -> str | None:
@@ -64,11 +93,11 @@ def own_organisation(ctx: Context) -> str:
 
 
 class RegisterOrganisation(Body):
-    name: str = Field(min_length=1, max_length=128)
-    unified_social_credit_code: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
+    name: Name
+    unified_social_credit_code: CreditCode
     registered_in_county: bool
-    registration_place: str = Field(min_length=1, max_length=128)
-    registered_on: date
+    registration_place: Name
+    registered_on: Day
 
 
 @router.post("/organisations", status_code=status.HTTP_201_CREATED)
@@ -81,7 +110,7 @@ def register_organisation(body: RegisterOrganisation, ctx: CurrentContext, app: 
 
 @router.get("/organisations")
 def list_organisations(ctx: CurrentContext, db: ReadDb, as_of: AsOf = None,
-                       month: Annotated[str | None, Query(pattern=MONTH)] = None) -> dict[str, Any]:
+                       month: MonthQuery = None) -> dict[str, Any]:
     """Per organisation on a date: headcount, certified, insurance coverage and a month's payroll total."""
     limit = readable_by(ctx, PAYROLL_READERS)
     day = as_of or date.today()
@@ -95,7 +124,7 @@ def get_organisation(organisation_id: UUID, ctx: CurrentContext, app: App, respo
 
 
 class RegisteredOn(Body):
-    registered_on: date
+    registered_on: Day
 
 
 @router.post("/organisations/{organisation_id}/county-registration")
@@ -108,7 +137,7 @@ def register_in_county(organisation_id: UUID, body: RegisteredOn, ctx: CurrentCo
 
 
 class SetUpOn(Body):
-    set_up_on: date
+    set_up_on: Day
 
 
 @router.post("/organisations/{organisation_id}/party-organisation")
@@ -122,8 +151,8 @@ def record_party_organisation(organisation_id: UUID, body: SetUpOn, ctx: Current
 
 class ContractHeld(Body):
     contract_id: UUID
-    station_ids: list[UUID] = Field(min_length=1)
-    source_seq: int = Field(ge=1, description="sequence of the stations event this records")
+    station_ids: Annotated[list[UUID], items(1)]
+    source_seq: SequenceNumber = Field(description="sequence of the stations event this records")
 
 
 @router.post("/organisations/{organisation_id}/contracts")
@@ -136,7 +165,7 @@ def record_contract(organisation_id: UUID, body: ContractHeld, ctx: CurrentConte
 
 
 class ContractEnded(Body):
-    source_seq: int = Field(ge=1, description="sequence of the stations event this records")
+    source_seq: SequenceNumber = Field(description="sequence of the stations event this records")
 
 
 @router.post("/organisations/{organisation_id}/contracts/{contract_id}/end")
@@ -150,7 +179,7 @@ def record_contract_ended(organisation_id: UUID, contract_id: UUID, body: Contra
 
 @router.get("/organisations/{organisation_id}/payroll")
 def get_payroll(organisation_id: UUID, ctx: CurrentContext, db: ReadDb,
-                month: Annotated[str | None, Query(pattern=MONTH)] = None) -> dict[str, Any]:
+                month: MonthQuery = None) -> dict[str, Any]:
     """An organisation's payroll: totals per month, or one month's lines (``month=YYYY-MM``)."""
     readable_by(ctx, PAYROLL_READERS, str(organisation_id))
     return views.payroll(db, str(organisation_id), month)
@@ -161,10 +190,10 @@ def get_payroll(organisation_id: UUID, ctx: CurrentContext, db: ReadDb,
 
 class HireWorker(Body):
     employer_id: UUID
-    name: str = Field(min_length=1, max_length=64)
-    national_id_number: str = Field(min_length=18, max_length=18, description="身份证号 (personal data)")
-    phone: str = Field(min_length=11, max_length=11, description="mobile phone (personal data)")
-    hired_on: date
+    name: Name
+    national_id_number: NationalId = Field(description="身份证号 (personal data)")
+    phone: Phone = Field(description="mobile phone (personal data)")
+    hired_on: Day
 
 
 @router.post("/workers", status_code=status.HTTP_201_CREATED)
@@ -176,7 +205,7 @@ def hire_worker(body: HireWorker, ctx: CurrentContext, app: App, key: Idempotenc
 
 
 class FindWorker(Body):
-    national_id_number: str = Field(min_length=18, max_length=18)
+    national_id_number: NationalId
 
 
 @router.post("/workers/lookup")
@@ -194,12 +223,12 @@ def get_worker(worker_id: UUID, ctx: CurrentContext, app: App, response: Respons
 
 
 
-class Phone(Body):
-    phone: str = Field(min_length=11, max_length=11)
+class ChangePhone(Body):
+    phone: Phone
 
 
 @router.put("/workers/{worker_id}/phone")
-def change_phone(worker_id: UUID, body: Phone, ctx: CurrentContext, app: App, version: IfMatch,
+def change_phone(worker_id: UUID, body: ChangePhone, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records the worker's new phone number."""
     return with_etag(response, app.change_phone(
@@ -207,9 +236,9 @@ def change_phone(worker_id: UUID, body: Phone, ctx: CurrentContext, app: App, ve
 
 
 class Education(Body):
-    level: str = Field(description="secondary, junior_college, bachelor, master or doctorate")
-    major: str = Field(default="", max_length=64)
-    school: str = Field(min_length=1, max_length=128)
+    level: Choice = Field(description="secondary, junior_college, bachelor, master or doctorate")
+    major: ShortText = ""
+    school: Name
 
 
 @router.post("/workers/{worker_id}/education")
@@ -221,9 +250,9 @@ def record_education(worker_id: UUID, body: Education, ctx: CurrentContext, app:
 
 
 class Certificate(Body):
-    level: str = Field(description="assistant, social_worker or senior")
-    obtained_on: date
-    number: str = Field(min_length=1, max_length=64)
+    level: Choice = Field(description="assistant, social_worker or senior")
+    obtained_on: Day
+    number: Name
 
 
 @router.post("/workers/{worker_id}/certificates")
@@ -235,8 +264,8 @@ def record_certificate(worker_id: UUID, body: Certificate, ctx: CurrentContext, 
 
 
 class Title(Body):
-    title: str = Field(min_length=1, max_length=64)
-    awarded_on: date
+    title: Name
+    awarded_on: Day
 
 
 @router.post("/workers/{worker_id}/titles")
@@ -248,8 +277,8 @@ def award_title(worker_id: UUID, body: Title, ctx: CurrentContext, app: App, ver
 
 
 class SignLabourContract(Body):
-    starts_on: date
-    ends_on: date | None = Field(description="null: open-ended")
+    starts_on: Day
+    ends_on: Day | None = Field(description="null: open-ended")
 
 
 @router.post("/workers/{worker_id}/labour-contract")
@@ -261,7 +290,7 @@ def sign_labour_contract(worker_id: UUID, body: SignLabourContract, ctx: Current
 
 
 class RenewLabourContract(Body):
-    ends_on: date | None = Field(description="null: open-ended")
+    ends_on: Day | None = Field(description="null: open-ended")
 
 
 @router.post("/workers/{worker_id}/labour-contract/renewal")
@@ -273,8 +302,8 @@ def renew_labour_contract(worker_id: UUID, body: RenewLabourContract, ctx: Curre
 
 
 class EndLabourContract(Body):
-    ended_on: date
-    reason: str = Field(default="", max_length=200)
+    ended_on: Day
+    reason: ShortText = ""
 
 
 @router.post("/workers/{worker_id}/labour-contract/end")
@@ -287,7 +316,7 @@ def end_labour_contract(worker_id: UUID, body: EndLabourContract, ctx: CurrentCo
 
 class Assign(Body):
     station_id: UUID
-    assigned_on: date
+    assigned_on: Day
 
 
 @router.post("/workers/{worker_id}/assignment")
@@ -300,7 +329,7 @@ def assign_to_station(worker_id: UUID, body: Assign, ctx: CurrentContext, app: A
 
 class Transfer(Body):
     station_id: UUID
-    transferred_on: date
+    transferred_on: Day
 
 
 @router.post("/workers/{worker_id}/transfer")
@@ -312,8 +341,8 @@ def transfer_to_station(worker_id: UUID, body: Transfer, ctx: CurrentContext, ap
 
 
 class Unassign(Body):
-    unassigned_on: date
-    reason: str = Field(default="", max_length=200)
+    unassigned_on: Day
+    reason: ShortText = ""
 
 
 @router.post("/workers/{worker_id}/unassignment")
@@ -325,9 +354,9 @@ def unassign_from_station(worker_id: UUID, body: Unassign, ctx: CurrentContext, 
 
 
 class Pay(Body):
-    period: str = Field(pattern=MONTH, description="the month paid, YYYY-MM")
-    gross_fen: int = Field(gt=0, description="gross pay in fen")
-    paid_on: date
+    period: Month = Field(description="the month paid, YYYY-MM")
+    gross_fen: PositiveFen
+    paid_on: Day
 
 
 @router.post("/workers/{worker_id}/pay")
@@ -339,9 +368,9 @@ def record_pay(worker_id: UUID, body: Pay, ctx: CurrentContext, app: App, versio
 
 
 class Insurance(Body):
-    items: list[str] = Field(min_length=1, description="pension, medical, unemployment, work_injury, maternity, "
-                                                       "housing_fund")
-    enrolled_on: date
+    items: list[Choice] = Field(min_length=1, max_length=6, description="pension, medical, unemployment, "
+                                "work_injury, maternity, housing_fund")
+    enrolled_on: Day
 
 
 @router.post("/workers/{worker_id}/insurance")
@@ -353,8 +382,8 @@ def enrol_insurance(worker_id: UUID, body: Insurance, ctx: CurrentContext, app: 
 
 
 class PersonnelFile(Body):
-    held_at: str = Field(min_length=1, max_length=128)
-    lodged_on: date
+    held_at: Name
+    lodged_on: Day
 
 
 @router.put("/workers/{worker_id}/personnel-file")
@@ -366,8 +395,8 @@ def record_personnel_file(worker_id: UUID, body: PersonnelFile, ctx: CurrentCont
 
 
 class Leave(Body):
-    left_on: date
-    reason: str = Field(min_length=1, max_length=200)
+    left_on: Day
+    reason: RequiredText
 
 
 @router.post("/workers/{worker_id}/leaving")
@@ -379,9 +408,9 @@ def leave_workforce(worker_id: UUID, body: Leave, ctx: CurrentContext, app: App,
 
 
 class Training(Body):
-    course: str = Field(min_length=1, max_length=128)
-    hours: int = Field(gt=0)
-    completed_on: date
+    course: Name
+    hours: WholeHours
+    completed_on: Day
 
 
 @router.post("/workers/{worker_id}/training")
@@ -393,8 +422,8 @@ def record_training(worker_id: UUID, body: Training, ctx: CurrentContext, app: A
 
 
 class OpenDispute(Body):
-    summary: str = Field(min_length=1, max_length=500)
-    opened_on: date
+    summary: RequiredText
+    opened_on: Day
 
 
 @router.post("/workers/{worker_id}/disputes", status_code=status.HTTP_201_CREATED)
@@ -407,8 +436,8 @@ def open_dispute(worker_id: UUID, body: OpenDispute, ctx: CurrentContext, app: A
 
 
 class ResolveDispute(Body):
-    outcome: str = Field(min_length=1, max_length=500)
-    resolved_on: date
+    outcome: RequiredText
+    resolved_on: Day
 
 
 @router.post("/workers/{worker_id}/disputes/{dispute_id}/resolution")
@@ -421,8 +450,8 @@ def resolve_dispute(worker_id: UUID, dispute_id: UUID, body: ResolveDispute, ctx
 
 
 class PartyStatus(Body):
-    status: str = Field(description="member, activist or none")
-    effective_on: date
+    status: Choice = Field(description="member, activist or none")
+    effective_on: Day
 
 
 @router.put("/workers/{worker_id}/party-status")
@@ -437,7 +466,7 @@ def record_party_status(worker_id: UUID, body: PartyStatus, ctx: CurrentContext,
 
 
 class Designate(Body):
-    designated_on: date
+    designated_on: Day
 
 
 @router.post("/workers/{worker_id}/supervisor", status_code=status.HTTP_201_CREATED)
@@ -465,7 +494,7 @@ def get_supervisor(supervisor_id: UUID, ctx: CurrentContext, app: App, response:
 
 class SupervisedStation(Body):
     station_id: UUID
-    assigned_on: date
+    assigned_on: Day
 
 
 @router.post("/supervisors/{supervisor_id}/stations")
@@ -477,7 +506,7 @@ def assign_supervision(supervisor_id: UUID, body: SupervisedStation, ctx: Curren
 
 
 class Release(Body):
-    released_on: date
+    released_on: Day
 
 
 @router.post("/supervisors/{supervisor_id}/stations/{station_id}/release")
@@ -500,8 +529,8 @@ def get_roster(
     as_of: AsOf = None,
     station_id: UUID | None = None,
     organisation_id: UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Who works where on a date, certified, insured, under contract; id number and phone masked."""
     organisation = readable_by(ctx, ROSTER_READERS, str(organisation_id) if organisation_id else None)
@@ -523,9 +552,9 @@ def get_roster_stations(ctx: CurrentContext, db: ReadDb, as_of: AsOf = None) -> 
 
 
 class EnterBaseline(Body):
-    certified_social_workers: int = Field(ge=0)
-    professionals: int = Field(ge=0)
-    year: int | None = Field(default=None, ge=2000, le=2100, description="default: the year before the plan")
+    certified_social_workers: Count
+    professionals: Count
+    year: Year | None = Field(default=None, description="default: the year before the plan")
 
 
 @router.post("/baseline", status_code=status.HTTP_201_CREATED)
@@ -544,9 +573,9 @@ def get_baseline(ctx: CurrentContext, app: App, county: County, response: Respon
 
 
 class YearlyFigures(Body):
-    year: int = Field(ge=2000, le=2100)
-    certified_social_workers: int = Field(ge=0)
-    professionals: int = Field(ge=0)
+    year: Year
+    certified_social_workers: Count
+    professionals: Count
 
 
 @router.post("/baseline/yearly-figures")
@@ -558,9 +587,9 @@ def record_yearly_figures(body: YearlyFigures, ctx: CurrentContext, app: App, co
 
 
 class CorrectBaseline(Body):
-    certified_social_workers: int = Field(ge=0)
-    professionals: int = Field(ge=0)
-    reason: str = Field(min_length=1, max_length=500)
+    certified_social_workers: Count
+    professionals: Count
+    reason: RequiredText
 
 
 @router.post("/baseline/correction")

@@ -86,9 +86,19 @@ def test_a_worker_cannot_be_at_two_stations_at_once(system: System, world: dict[
     assert problem["rule"] == "workforce.assignment.already_assigned" and "transfer" in problem["detail"]
     assert version_of(admin, worker) == before
     assert ok(admin.get(f"/v1/workers/{worker}"))["station_id"] == T11
-    on_roster = eventually(lambda: ok(admin.get("/v1/roster", params={"as_of": "2024-03-01", "organisation_id":
-                                                                      world["org"]}))["items"])
-    assert [w["station_id"] for w in on_roster] == [T11]
+    assert stations_on_roster(admin, world["org"], worker) == [T11]
+
+
+def stations_on_roster(client: httpx.Client, org: str, worker: str) -> list[str | None]:
+    """The worker's station on the 2024-03-01 roster, once the projection has applied the assignment."""
+
+    def assigned() -> list[str | None] | None:
+        page = ok(client.get("/v1/roster", params={"as_of": "2024-03-01", "organisation_id": org}))
+        stations = [w["station_id"] for w in page["items"] if w["worker_id"] == worker]
+        return stations if stations and stations[0] is not None else None
+
+    # The roster is a projection of the stream: wait for the assignment, not just the hire, to arrive.
+    return eventually(assigned)
 
 
 def test_a_contractor_cannot_post_a_worker_to_a_station_it_holds_no_contract_for(world: dict[str, Any]) -> None:
