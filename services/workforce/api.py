@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AfterValidator, Field, StringConstraints
 
-from services.workforce import projections as views
+from services.workforce import read_models as views
 from services.workforce.application import Workforce
 from shared.domain import Context, Forbidden, Invalid, Role
 from shared.fields import (

@@ -8,8 +8,9 @@ from decimal import Decimal
 from services.workforce.api import router
 from services.workforce.application import Workforce
 from services.workforce.domain import Policy
-from services.workforce.projections import ContractsHeld, Roster, Targets
+from services.workforce.policies import ContractsHeld
 from services.workforce.published import PUBLISHED
+from services.workforce.read_models import Roster, Targets
 from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app

@@ -15,7 +15,8 @@ from uuid import UUID
 from services.stations.application import Stations
 from services.stations.seed import TOWNSHIPS, load_seed
 from services.workforce.application import Workforce
-from services.workforce.projections import ContractsHeld, Roster, Targets, population_as_of, workers_as_of
+from services.workforce.policies import ContractsHeld
+from services.workforce.read_models import Roster, Targets, population_as_of, workers_as_of
 from shared import store
 from shared.domain import Context
 from tests.integration.conftest import Services
