@@ -10,6 +10,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.workforce.domain.policy import WORKFORCE_NAMESPACE
+from services.workforce.domain.vocabulary import station_ref
 from shared.domain import Context, RuleViolated
 
 
@@ -69,13 +70,14 @@ class ServiceOrganisation(Aggregate):
         self.party_organisation_set_up_on = set_up_on
 
     def record_contract(
-        self, contract_id: str, station_ids: Iterable[str], source_seq: int, ctx: Context
+        self, contract_id: UUID | str, station_ids: Iterable[UUID | str], source_seq: int, ctx: Context
     ) -> bool:
         """Records a service contract held (from a stations event); False if ``source_seq`` was seen."""
         if source_seq in self.source_seqs:
             return False
         self._contract_recorded(
-            contract_id=contract_id, station_ids=tuple(station_ids), source_seq=source_seq, ctx=ctx
+            contract_id=station_ref(contract_id, "contract_id"),
+            station_ids=tuple(station_ref(s, "station_ids") for s in station_ids), source_seq=source_seq, ctx=ctx,
         )
         return True
 
@@ -86,8 +88,9 @@ class ServiceOrganisation(Aggregate):
         self.contracts[contract_id] = list(station_ids)
         self.source_seqs.append(source_seq)
 
-    def record_contract_ended(self, contract_id: str, source_seq: int, ctx: Context) -> bool:
+    def record_contract_ended(self, contract_id: UUID | str, source_seq: int, ctx: Context) -> bool:
         """Records that a service contract ended (from a stations event); False if already seen."""
+        contract_id = station_ref(contract_id, "contract_id")
         if source_seq in self.source_seqs or contract_id not in self.contracts:
             return False
         self._contract_ended(contract_id=contract_id, source_seq=source_seq, ctx=ctx)

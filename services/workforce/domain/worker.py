@@ -23,6 +23,7 @@ from services.workforce.domain.vocabulary import (
     month_of,
     parse_period,
     required_text,
+    station_ref,
     validate_phone,
 )
 from shared.domain import Context, Invalid, NotFound, RuleViolated
@@ -188,8 +189,9 @@ class SocialWorker(Aggregate):
 
     # station assignment
 
-    def assign_to_station(self, station_id: str, assigned_on: date, ctx: Context) -> None:
+    def assign_to_station(self, station_id: UUID | str, assigned_on: date, ctx: Context) -> None:
         """驻站: assigns the worker to a station (one station at a time)."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         if self.station_id is not None:
             raise RuleViolated(
@@ -221,8 +223,9 @@ class SocialWorker(Aggregate):
                 f"{on.isoformat()} is before the current assignment began on {since.isoformat()}",
             )
 
-    def transfer_to_station(self, station_id: str, transferred_on: date, ctx: Context) -> None:
+    def transfer_to_station(self, station_id: UUID | str, transferred_on: date, ctx: Context) -> None:
         """调动: moves the worker from their current station to another."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         current = self.check_assigned()
         if station_id == current:
@@ -424,8 +427,9 @@ class SocialWorker(Aggregate):
     def _supervisor_designated(self, designated_on: date, ctx: Context) -> None:
         self.supervisor_since = designated_on
 
-    def assign_supervision(self, station_id: str, assigned_on: date, max_stations: int, ctx: Context) -> None:
+    def assign_supervision(self, station_id: UUID | str, assigned_on: date, max_stations: int, ctx: Context) -> None:
         """Gives the supervisor one more station, within the policy's maximum."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         if self.supervisor_since is None:
             raise RuleViolated("workforce.supervisor.not_designated", f"{self.name} is not a supervisor")
@@ -447,8 +451,9 @@ class SocialWorker(Aggregate):
     def _station_supervision_assigned(self, station_id: str, assigned_on: date, ctx: Context) -> None:
         self.supervised_stations.append(station_id)
 
-    def release_supervision(self, station_id: str, released_on: date, ctx: Context) -> None:
+    def release_supervision(self, station_id: UUID | str, released_on: date, ctx: Context) -> None:
         """Takes a station off the supervisor's list."""
+        station_id = station_ref(station_id)
         if station_id not in self.supervised_stations:
             raise RuleViolated(
                 "workforce.supervisor.station_not_supervised",

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import psycopg
 
-from services.workforce.application import Workforce
+from services.workforce.application import RecordContract, RecordContractEnded, Workforce
 from shared.contracts import stations as stations_contracts
 from shared.contracts import workforce as workforce_contracts
 from shared.domain import SYSTEM, Invalid
@@ -85,9 +85,9 @@ class ContractsHeld(Projection):
         if row is None:
             raise LookupError(f"service contract {event.aggregateid} was not signed")
         if row["recorded"]:
+            ended = RecordContractEnded(source_seq=event.sequence)
             self._command(lambda app, ctx: app.record_contract_ended(
-                ctx, organisation_id=row["organisation_id"], contract_id=event.aggregateid,
-                source_seq=event.sequence), event)
+                ctx, row["organisation_id"], UUID(event.aggregateid), ended), event)
 
     def _organisation_registered(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
         waiting = cur.execute(
@@ -107,9 +107,9 @@ class ContractsHeld(Projection):
         app = self._app()
         if row["ended"] or row["organisation_id"] is None or not app.exists(row["organisation_id"]):
             return  # recorded when the organisation registers
-        self._command(lambda a, ctx: a.record_contract(
-            ctx, organisation_id=row["organisation_id"], contract_id=contract_id,
-            station_ids=[str(x) for x in row["station_ids"]], source_seq=row["source_seq"]), event)
+        held = RecordContract(contract_id=UUID(contract_id), station_ids=list(row["station_ids"]),
+                              source_seq=row["source_seq"])
+        self._command(lambda a, ctx: a.record_contract(ctx, row["organisation_id"], held), event)
         cur.execute("UPDATE contracts_held SET recorded = true WHERE contract_id = %s", (contract_id,))
 
     def _command(self, act: Any, event: CloudEvent) -> None:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from services.workforce.read_models.roster import Roster, roster, workers_as_of
-from services.workforce.read_models.roster_reports import (
+from services.workforce.read_models.roster import Roster
+from services.workforce.read_models.roster_queries import (
+    OrganisationStaffing,
+    Payroll,
+    RosterEntry,
+    StationStaffing,
+    SupervisorCoverage,
     organisations_as_of,
     payroll,
+    roster,
     stations_as_of,
     supervisors_as_of,
+    workers_as_of,
 )
-from services.workforce.read_models.targets import Targets, population_as_of, targets
+from services.workforce.read_models.targets import Targets, TargetsReport, population_as_of, targets
 
 __all__ = [
+    "OrganisationStaffing",
+    "Payroll",
     "Roster",
+    "RosterEntry",
+    "StationStaffing",
+    "SupervisorCoverage",
     "Targets",
+    "TargetsReport",
     "organisations_as_of",
     "payroll",
     "population_as_of",

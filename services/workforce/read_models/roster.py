@@ -1,18 +1,16 @@
-"""花名册: the roster read model, fed by the workforce service's own events, and its queries.
+"""花名册: the roster read model (its tables and handlers), fed by the workforce service's own events.
 
 Organisations, workers, dated station assignment periods, certificates, labour contracts, pay, insurance,
 supervisors and their dated supervision periods. Every "as of a date" answer is a query over these dated rows.
-It holds no personal data: the published events carry none.
+It holds no personal data: the published events carry none. Its queries are in ``roster_queries``.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import psycopg
 
-from services.workforce.domain import CertificateLevel, InsuranceItem
 from shared.contracts import workforce as workforce_contracts
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
@@ -292,68 +290,3 @@ def _supervision_released(cur: psycopg.Cursor, event: CloudEvent) -> None:
     )
     if cur.rowcount != 1:
         raise LookupError(f"supervisor {event.aggregateid} has no open supervision of {event.data['station_id']}")
-
-
-LEVEL_RANK = {level.value: rank for rank, level in enumerate(CertificateLevel, start=1)}
-INSURANCE_ITEMS = [item.value for item in InsuranceItem]
-
-ACTIVE = "w.hired_on <= %(d)s AND (w.left_on IS NULL OR w.left_on > %(d)s)"
-AT_STATION = "a.started_on <= %(d)s AND (a.ended_on IS NULL OR a.ended_on > %(d)s)"
-
-WORKERS_AS_OF = f"""
-SELECT w.worker_id, w.name, w.employer_id, o.name AS employer_name, w.hired_on,
-       a.station_id, a.started_on AS at_station_since,
-       (SELECT array_agg(ce.level ORDER BY ce.level) FROM roster_certificate ce
-         WHERE ce.worker_id = w.worker_id AND ce.obtained_on <= %(d)s) AS certificates,
-       (SELECT array_agg(i.item ORDER BY i.item) FROM roster_insurance i
-         WHERE i.worker_id = w.worker_id AND i.enrolled_on <= %(d)s) AS insurance,
-       EXISTS (SELECT 1 FROM roster_labour_contract lc WHERE lc.worker_id = w.worker_id AND lc.starts_on <= %(d)s
-               AND (lc.ended_on IS NULL OR lc.ended_on > %(d)s)
-               AND (lc.ends_on IS NULL OR lc.ends_on >= %(d)s)) AS labour_contract_in_force
-FROM roster_worker w
-LEFT JOIN roster_organisation o ON o.organisation_id = w.employer_id
-LEFT JOIN roster_assignment a ON a.worker_id = w.worker_id AND {AT_STATION}
-WHERE {ACTIVE}
-"""
-
-
-def _filters(conditions: dict[str, Any]) -> str:
-    return "".join(f" AND {sql}" for sql, value in conditions.items() if value is not None)
-
-
-def workers_as_of(conn: psycopg.Connection, as_of: date, station_id: str | None = None,
-                  organisation_id: str | None = None) -> list[dict[str, Any]]:
-    """Every worker in the workforce on ``as_of``, with station, certificates, insurance and contract then."""
-    params = {"d": as_of, "station": station_id, "organisation": organisation_id}
-    where = _filters({"a.station_id = %(station)s": station_id, "w.employer_id = %(organisation)s": organisation_id})
-    rows = conn.execute(f"{WORKERS_AS_OF}{where} ORDER BY w.name, w.worker_id", params).fetchall()
-    return [_worker_row(r) for r in rows]
-
-
-def _worker_row(row: dict[str, Any]) -> dict[str, Any]:
-    certificates = list(row["certificates"] or [])
-    insurance = list(row["insurance"] or [])
-    return {
-        "worker_id": str(row["worker_id"]),
-        "name": row["name"],
-        "employer_id": str(row["employer_id"]),
-        "employer_name": row["employer_name"],
-        "hired_on": row["hired_on"].isoformat(),
-        "station_id": str(row["station_id"]) if row["station_id"] else None,
-        "at_station_since": row["at_station_since"].isoformat() if row["at_station_since"] else None,
-        "certificate_level": max(certificates, key=lambda lv: LEVEL_RANK.get(lv, 0)) if certificates else None,
-        "certified": bool(certificates),
-        "insurance": insurance,
-        "fully_insured": set(INSURANCE_ITEMS) <= set(insurance),
-        "labour_contract_in_force": row["labour_contract_in_force"],
-    }
-
-
-def roster(conn: psycopg.Connection, as_of: date, station_id: str | None, organisation_id: str | None,
-           limit: int, offset: int) -> dict[str, Any]:
-    """A page of the roster as of a date (no personal data: the caller adds masked identities)."""
-    items = workers_as_of(conn, as_of, station_id, organisation_id)
-    return {"as_of": as_of.isoformat(), "items": items[offset:offset + limit], "total": len(items),
-            "limit": limit, "offset": offset}
-
-

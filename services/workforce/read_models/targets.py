@@ -10,14 +10,67 @@ from datetime import date
 from typing import Any
 
 import psycopg
+from pydantic import BaseModel, Field
 
 from services.workforce.domain import Policy, assess_targets
-from services.workforce.read_models.roster import ACTIVE
+from services.workforce.read_models.roster_queries import ACTIVE
 from shared.contracts import stations as stations_contracts
 from shared.contracts import workforce as workforce_contracts
 from shared.domain import NotFound
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
+
+
+class Figure(BaseModel):
+    """A count and where it comes from (baseline, recorded yearly figures, or the roster on a date)."""
+
+    count: int
+    source: str
+
+
+class Population(BaseModel):
+    """The county's household-registered population (户籍人口) on a date."""
+
+    population: int
+    townships: int
+
+
+class TargetFigures(BaseModel):
+    """The figures the targets were assessed on."""
+
+    certified_by_year: dict[str, Figure]
+    professionals: Figure
+    population: Population
+    registered_organisations: int
+
+
+class BaselineFigures(BaseModel):
+    """The baseline year's counts."""
+
+    year: int
+    certified_social_workers: int
+    professionals: int
+
+
+class Target(BaseModel):
+    """One of the plan's workforce targets."""
+
+    target: str
+    value: float | int | None
+    threshold: float | int
+    status: str = Field(description="met, on_track or at_risk")
+    deadline: date
+
+
+class TargetsReport(BaseModel):
+    """The workforce targets on a date, with the figures they were assessed on."""
+
+    county_code: str
+    as_of: date
+    baseline: BaselineFigures
+    figures: TargetFigures
+    targets: list[Target]
+
 
 TARGETS_DDL = (
     """

@@ -10,12 +10,12 @@ write the file again with ``python -m tests.unit.workforce.test_workforce_events
 
 from __future__ import annotations
 
+import inspect
 import json
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.workforce.application import Workforce
@@ -126,16 +126,13 @@ def story(app: Workforce) -> list[tuple[str, str, dict[str, Any], dict[str, Any]
     ]
 
 
-def _arguments(params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    """The application's keyword arguments for one step (dates as dates, ids as UUIDs)."""
-    values: dict[str, Any] = {}
-    for name, value in {**params, **body}.items():
-        if name.endswith("_on") and isinstance(value, str):
-            value = date.fromisoformat(value)
-        elif name in {"worker_id", "organisation_id", "supervisor_id", "employer_id"}:
-            value = UUID(value)
-        values[name] = value
-    return values
+def _send(app: Workforce, command: str, ctx: Context, params: dict[str, Any], body: dict[str, Any]) -> None:
+    """Sends one step as the API does: the body becomes the method's typed command, the path its leading ids."""
+    method = getattr(app, command)
+    hints = get_type_hints(method)
+    names = list(inspect.signature(method).parameters)
+    path = [params[name] if hints[name] is str else UUID(params[name]) for name in names[1:names.index("command")]]
+    method(ctx, *path, hints["command"].model_validate(body))
 
 
 def run(app: Workforce) -> None:
@@ -143,11 +140,7 @@ def run(app: Workforce) -> None:
     actors = {**ACTORS, "contractor": Context(actor="director-1", role="contractor", organisation=ORG,
                                               correlation_id="c-5")}
     for command, actor, params, body in story(app):
-        ctx = actors[actor]
-        arguments = _arguments(params, body)
-        if command == "correct_baseline":
-            ctx = replace(ctx, reason=arguments.pop("reason"))
-        getattr(app, command)(ctx, **arguments)
+        _send(app, command, actors[actor], params, body)
 
 
 def _plain(value: Any) -> Any:

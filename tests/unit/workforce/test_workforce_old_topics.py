@@ -11,6 +11,7 @@ from services.workforce.application import Workforce
 from services.workforce.domain import ServiceOrganisation, SocialWorker, WorkforceBaseline
 from shared.domain import Context
 from tests.support import credit_code, national_id
+from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 HR = Context(actor="hr-1", role="hr_social_security")
@@ -31,7 +32,7 @@ def _as_stored_under_the_old_module(app: Workforce) -> list[StoredEvent]:
 
 
 def test_aggregates_stored_under_the_old_topics_still_load() -> None:
-    writer = Workforce()
+    writer = ByKeywords(Workforce())
     org = UUID(writer.register_organisation(
         ADMIN, name="旧主题社工中心", unified_social_credit_code=credit_code(1, tag="MJT"), registered_in_county=True,
         registration_place="本县民政局", registered_on=date(2021, 1, 2))["organisation_id"])
