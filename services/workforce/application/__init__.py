@@ -39,7 +39,7 @@ values. ``get_organisation``, ``supervisor_load`` and ``get_baseline`` carry no 
 
 from __future__ import annotations
 
-from services.workforce.application.base import ChangeOptions, identity_key
+from services.workforce.application.base import ChangeOptions, identity_key, policy_from
 from services.workforce.application.baseline import (
     BaselineCommands,
     CorrectBaseline,
@@ -123,4 +123,5 @@ __all__ = [
     "UnassignFromStation",
     "Workforce",
     "identity_key",
+    "policy_from",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 from uuid import UUID, uuid5
 
@@ -18,7 +19,6 @@ from eventsourcing.domain import Aggregate
 
 from services.workforce.application.views import masked_worker, organisation_view
 from services.workforce.domain import (
-    DEFAULT_POLICY,
     WORKFORCE_NAMESPACE,
     Policy,
     ServiceOrganisation,
@@ -29,6 +29,7 @@ from services.workforce.domain import (
 )
 from shared.application import Command, ServiceApplication
 from shared.domain import Context, Forbidden, Role
+from shared.settings import Settings, get_settings
 
 ADMIN = Role.CIVIL_AFFAIRS_ADMIN
 HR = Role.HR_SOCIAL_SECURITY
@@ -50,6 +51,19 @@ class ChangeOptions(TypedDict, total=False):
     idempotency_key: str | None
 
 
+def policy_from(settings: Settings) -> Policy:
+    """The plan's workforce figures, from settings (where their defaults are)."""
+    return Policy(
+        minimum_wage_fen=settings.minimum_wage_fen,
+        supervisor_min_stations=settings.supervisor_min_stations,
+        supervisor_max_stations=settings.supervisor_max_stations,
+        certified_growth_rate=Decimal(str(settings.certified_growth_per_year)),
+        certified_multiple=Decimal(str(settings.certified_multiple_by_2023)),
+        professionals_share=Decimal(str(settings.professionals_population_share)),
+        registered_organisations_target=settings.registered_organisations_min,
+    )
+
+
 def identity_key(dedicated: str | None, cipher_key: str | None) -> bytes:
     """The HMAC key for worker ids: the dedicated key, else one derived from the store's cipher key."""
     if dedicated:
@@ -63,9 +77,9 @@ def identity_key(dedicated: str | None, cipher_key: str | None) -> bytes:
 class WorkforceBase(ServiceApplication):
     """Ids, access checks and the change of one aggregate, shared by every workforce command."""
 
-    def __init__(self, env: dict[str, str] | None = None, policy: Policy = DEFAULT_POLICY) -> None:
+    def __init__(self, env: dict[str, str] | None = None, policy: Policy | None = None) -> None:
         super().__init__(env=env)
-        self.policy = policy
+        self.policy = policy or policy_from(get_settings())
         self._identity_key = identity_key(self.env.get("WORKFORCE_IDENTITY_KEY"), self.env.get("CIPHER_KEY"))
 
     # --- ids ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Workforce domain (社工人才队伍): organisations, social workers, supervisors and the county baseline.
+"""Workforce domain (社工人才队伍): organisations, social workers, supervisors and the county baseline
+(docs/domain.md §8–11).
 
 Pure Python, one module per aggregate (``organisation``, ``worker``, ``baseline``), the vocabulary and checks of
 personal data (``vocabulary``), the plan's figures (``policy``) and the targets assessment (``targets``).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from services.workforce.domain.baseline import WorkforceBaseline
 from services.workforce.domain.organisation import ServiceOrganisation
-from services.workforce.domain.policy import DEFAULT_POLICY, WORKFORCE_NAMESPACE, Policy
+from services.workforce.domain.policy import WORKFORCE_NAMESPACE, Policy
 from services.workforce.domain.targets import assess_targets
 from services.workforce.domain.vocabulary import (
     CertificateLevel,
@@ -34,7 +35,6 @@ from services.workforce.domain.vocabulary import (
 from services.workforce.domain.worker import SocialWorker
 
 __all__ = [
-    "DEFAULT_POLICY",
     "WORKFORCE_NAMESPACE",
     "CertificateLevel",
     "EducationLevel",

@@ -12,19 +12,19 @@ WORKFORCE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:workforce")
 
 @dataclass(frozen=True)
 class Policy:
-    """The plan's workforce figures (DOMAIN.md section 3), configurable with these defaults."""
+    """The plan's workforce figures (docs/domain.md §16).
 
-    minimum_wage_fen: int = 190_000
-    supervisor_min_stations: int = 5
-    supervisor_max_stations: int = 8
+    The configurable figures have no default here: their one default is in ``shared.settings.Settings`` (the
+    application builds the policy from it). The plan's own dates and the supervisor's certificate are fixed by the plan.
+    """
+
+    minimum_wage_fen: int
+    supervisor_min_stations: int
+    supervisor_max_stations: int
+    certified_growth_rate: Decimal
+    certified_multiple: Decimal
+    professionals_share: Decimal
+    registered_organisations_target: int
     supervisor_certificate_levels: tuple[str, ...] = ("senior",)
     plan_start: date = date(2021, 1, 1)
     target_year: int = 2023
-    certified_growth_rate: Decimal = Decimal("0.35")
-    certified_multiple: Decimal = Decimal("2")
-    professionals_share: Decimal = Decimal("0.01")
-    registered_organisations_target: int = 1
-
-
-DEFAULT_POLICY = Policy()
-

@@ -1,4 +1,4 @@
-"""The plan's four workforce targets, assessed from figures (pure functions)."""
+"""The plan's four workforce targets (docs/domain.md §11), assessed from figures (pure functions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.workforce.domain.policy import DEFAULT_POLICY, Policy
+from services.workforce.domain.policy import Policy
 
 
 def assess_targets(
@@ -18,7 +18,7 @@ def assess_targets(
     population: int,
     registered_orgs: int,
     as_of: date,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> list[dict[str, Any]]:
     """The plan's four workforce targets, each ``{target, value, threshold, status, deadline}``.
 

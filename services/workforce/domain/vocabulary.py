@@ -1,7 +1,7 @@
 """The workforce vocabulary: levels, insurance items, party status, and the checks and masks of personal data.
 
 National id numbers (身份证号, GB 11643) and unified social credit codes (统一社会信用代码, GB 32100) are checked
-to their check character; the ``mask_*`` helpers are what every listing shows.
+to their check character; the ``mask_*`` helpers are what every listing shows (docs/domain.md §15).
 """
 
 from __future__ import annotations

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from services.workforce.application import Workforce, identity_key
+from services.workforce.application import Workforce, identity_key, policy_from
 from services.workforce.domain import Policy, credit_code_check_char, national_id_check_char
 from shared.domain import Context, DomainError, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
+from shared.settings import Settings
 from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
@@ -21,6 +22,7 @@ PARTY = Context(actor="party-1", role="party_organisation", organisation="county
 RELAY = Context(actor="stations-relay", role="system", organisation="county")
 TOWNSHIP = Context(actor="tw-1", role="township", organisation="town-1", townships=("town-1",))
 PHONE = "13812345678"
+POLICY = policy_from(Settings())
 
 
 def national_id(seq: int) -> str:
@@ -56,7 +58,7 @@ class World:
 
 def make_world(policy: Policy | None = None) -> World:
     """Registers an organisation, records its contract for ten stations and hires a worker."""
-    app = ByKeywords(Workforce(policy=policy or Policy()))
+    app = ByKeywords(Workforce(policy=policy or POLICY))
     organisation_id = register_org(app, 1)
     app.record_contract(
         RELAY,
@@ -486,7 +488,7 @@ def test_only_a_worker_with_a_senior_certificate_can_be_designated_supervisor() 
 
 
 def test_a_policy_may_allow_other_certificate_levels_for_supervisors() -> None:
-    w = make_world(Policy(supervisor_certificate_levels=("senior", "social_worker")))
+    w = make_world(replace(POLICY, supervisor_certificate_levels=("senior", "social_worker")))
     wid = UUID(w.worker_id)
     w.app.record_certificate(
         HR, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="Z1"
@@ -535,7 +537,7 @@ def test_a_supervisor_cannot_be_given_more_than_the_maximum_stations() -> None:
 
 
 def test_the_supervisor_maximum_is_a_policy_parameter() -> None:
-    w = make_world(Policy(supervisor_min_stations=2, supervisor_max_stations=3))
+    w = make_world(replace(POLICY, supervisor_min_stations=2, supervisor_max_stations=3))
     sid = make_supervisor(w)
     for n in range(1, 4):
         w.app.assign_supervision(

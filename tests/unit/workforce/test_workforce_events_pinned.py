@@ -14,14 +14,15 @@ import inspect
 import json
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.workforce.application import Workforce
-from services.workforce.domain import credit_code_check_char, national_id_check_char
 from services.workforce.published import PUBLISHED
 from shared.domain import Context
+from tests.support import credit_code, national_id
 
 PINNED = Path(__file__).with_name("workforce_events.json")
 COUNTY = "XX"
@@ -31,16 +32,8 @@ def _station(name: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"urn:pinned:station:{name}"))
 
 
-def _national_id(seq: int) -> str:
-    first17 = f"52270119880214{seq:03d}"
-    return first17 + national_id_check_char(first17)
-
-
-def _credit_code(seq: int) -> str:
-    first17 = f"52522700MJP{seq:06d}"
-    return first17 + credit_code_check_char(first17)
-
-
+_person = partial(national_id, born="19880214")
+_code = partial(credit_code, tag="MJP")
 ACTORS = {
     "admin": Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau", correlation_id="c-1"),
     "hr": Context(actor="hr-1", role="hr_social_security", organisation="county-hrss", correlation_id="c-2"),
@@ -48,34 +41,34 @@ ACTORS = {
     "relay": Context(actor="stations-relay", role="system", correlation_id="c-4", causation_id="stations-41"),
 }
 EAST, WEST, NORTH = _station("east"), _station("west"), _station("north")
-ORG, AWAY = str(Workforce.organisation_id_for(_credit_code(1))), str(Workforce.organisation_id_for(_credit_code(2)))
+ORG, AWAY = str(Workforce.organisation_id_for(_code(1))), str(Workforce.organisation_id_for(_code(2)))
 CONTRACT = str(uuid5(NAMESPACE_URL, "urn:pinned:contract:1"))
 
 
 def story(app: Workforce) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """Every command of the service once or more: (command, actor, path parameters, request body)."""
-    zhang, li, wang = (str(app.worker_id_for(_national_id(n))) for n in (1, 2, 3))
+    zhang, li, wang = (str(app.worker_id_for(_person(n))) for n in (1, 2, 3))
     dispute = str(uuid5(UUID(zhang), "dispute:1"))
     org_contractor = "contractor"
     return [
         ("register_organisation", "admin", {}, {
-            "name": "阳光社会工作服务中心", "unified_social_credit_code": _credit_code(1), "registered_in_county": True,
+            "name": "阳光社会工作服务中心", "unified_social_credit_code": _code(1), "registered_in_county": True,
             "registration_place": "本县民政局", "registered_on": "2020-09-01"}),
         ("register_organisation", "admin", {}, {
-            "name": "远方社工", "unified_social_credit_code": _credit_code(2), "registered_in_county": False,
+            "name": "远方社工", "unified_social_credit_code": _code(2), "registered_in_county": False,
             "registration_place": "外县民政局", "registered_on": "2020-10-01"}),
         ("register_in_county", "admin", {"organisation_id": AWAY}, {"registered_on": "2021-03-01"}),
         ("record_party_organisation", "party", {"organisation_id": ORG}, {"set_up_on": "2021-04-01"}),
         ("record_contract", "relay", {"organisation_id": ORG}, {
             "contract_id": CONTRACT, "station_ids": [EAST, WEST], "source_seq": 41}),
         ("hire_worker", org_contractor, {}, {
-            "employer_id": ORG, "name": "张敏", "national_id_number": _national_id(1), "phone": "13987654321",
+            "employer_id": ORG, "name": "张敏", "national_id_number": _person(1), "phone": "13987654321",
             "hired_on": "2021-01-04"}),
         ("hire_worker", "admin", {}, {
-            "employer_id": ORG, "name": "李督导", "national_id_number": _national_id(2), "phone": "13987654322",
+            "employer_id": ORG, "name": "李督导", "national_id_number": _person(2), "phone": "13987654322",
             "hired_on": "2021-01-05"}),
         ("hire_worker", org_contractor, {}, {
-            "employer_id": ORG, "name": "王一", "national_id_number": _national_id(3), "phone": "13987654323",
+            "employer_id": ORG, "name": "王一", "national_id_number": _person(3), "phone": "13987654323",
             "hired_on": "2021-02-01"}),
         ("change_phone", org_contractor, {"worker_id": zhang}, {"phone": "13987650000"}),
         ("record_education", org_contractor, {"worker_id": zhang}, {
