@@ -153,3 +153,22 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(world: dict[str, Any])
 
 def test_after_every_refusal_a_normal_command_still_reaches_the_stream(world: dict[str, Any]) -> None:
     pay_flows(world, "2025-11", 300_001)
+
+
+def test_the_roster_pages_by_offset_and_says_where_the_next_page_starts(world: dict[str, Any]) -> None:
+    admin, org = world["admin"], world["org"]
+    second = ok(admin.post("/v1/workers", json={
+        "employer_id": org, "name": "翻页", "national_id_number": national_id(3, BORN), "phone": "13800000003",
+        "hired_on": "2025-01-04"}), 201)["worker_id"]
+    query = {"organisation_id": org, "as_of": "2025-06-01", "limit": 1}
+
+    def first_page() -> dict[str, Any] | None:
+        page = ok(admin.get("/v1/roster", params=query))
+        return page if page["next"] is not None else None  # both workers are on the roster
+
+    first = eventually(first_page)
+    assert first["next"] == 1 and len(first["items"]) == 1
+    last = ok(admin.get("/v1/roster", params={**query, "offset": first["next"]}))
+    assert last["next"] is None and len(last["items"]) == 1
+    assert {first["items"][0]["worker_id"], last["items"][0]["worker_id"]} == {world["worker"], second}
+    assert last["items"][0]["national_id_number"].count("*") == 11

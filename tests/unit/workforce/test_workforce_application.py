@@ -867,6 +867,17 @@ def test_a_retried_command_with_the_same_key_changes_nothing() -> None:
     assert w.app.recorder.max_notification_id() == before
 
 
+def test_a_key_reused_for_the_same_command_on_another_worker_is_refused() -> None:
+    w = make_world()
+    other = w.app.hire_worker(w.contractor, employer_id=UUID(w.organisation_id), name="王芳",
+                              national_id_number=national_id(2), phone="13812345679", hired_on=date(2021, 3, 1))
+    pay = {"period": "2021-03", "gross_fen": 300000, "paid_on": date(2021, 4, 1), "idempotency_key": "k-2"}
+    w.app.record_pay(w.contractor, worker_id=UUID(w.worker_id), **pay)
+    error = refused(w.app, Invalid, lambda: w.app.record_pay(w.contractor, worker_id=UUID(other["id"]), **pay))
+    assert error.field == "Idempotency-Key"
+    assert w.app.get_worker(UUID(other["id"]))["pay"] == []
+
+
 def test_an_unknown_worker_is_not_found() -> None:
     w = make_world()
     refused(
