@@ -20,11 +20,6 @@ ELSEWHERE = str(uuid5(NAMESPACE_URL, "urn:e2e:station:elsewhere"))
 PROBLEM = "application/problem+json"
 
 
-def credit_code_r(seq: int) -> str:
-    """This module's organisations (their own code range)."""
-    return credit_code(seq, tag="MJR")
-
-
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert response.status_code == status, response.text
     return response.json()
@@ -48,8 +43,9 @@ def world(system: System) -> dict[str, Any]:
     """An organisation holding T11, its contractor, and a hired worker."""
     admin = system.client("workforce")
     org = ok(admin.post("/v1/organisations", json={
-        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code_r(1), "registered_in_county": False,
-        "registration_place": "外县民政局", "registered_on": "2024-01-02"}), 201)["organisation_id"]
+        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code(1, tag="MJR"),
+        "registered_in_county": False, "registration_place": "外县民政局", "registered_on": "2024-01-02"}),
+        201)["organisation_id"]
     ok(admin.post(f"/v1/organisations/{org}/contracts", json={
         "contract_id": str(uuid5(NAMESPACE_URL, "urn:e2e:contract:refusals")), "station_ids": [T11],
         "source_seq": 1}))

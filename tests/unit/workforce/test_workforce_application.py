@@ -11,9 +11,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import pytest
 
 from services.workforce.application import Workforce, identity_key, policy_from
-from services.workforce.domain import Policy, credit_code_check_char, national_id_check_char
+from services.workforce.domain import Policy
 from shared.domain import Context, DomainError, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
 from shared.settings import Settings
+from tests.support import credit_code, national_id
 from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
@@ -23,18 +24,6 @@ RELAY = Context(actor="stations-relay", role="system", organisation="county")
 TOWNSHIP = Context(actor="tw-1", role="township", organisation="town-1", townships=("town-1",))
 PHONE = "13812345678"
 POLICY = policy_from(Settings())
-
-
-def national_id(seq: int) -> str:
-    """A valid 18-character national id number (GB 11643 check digit)."""
-    first17 = f"11010519900101{seq:03d}"
-    return first17 + national_id_check_char(first17)
-
-
-def credit_code(seq: int) -> str:
-    """A valid unified social credit code (GB 32100 check character)."""
-    first17 = f"5211000{seq:010d}"
-    return first17 + credit_code_check_char(first17)
 
 
 def station(n: int) -> UUID:
