@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -36,11 +36,13 @@ class Command(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    unfingerprinted: ClassVar[frozenset[str]] = frozenset()
+    """Fields of personal data left out of the fingerprint: the handler passes a keyed digest of them in ``about``."""
 
     def fingerprint(self, *about: object) -> str:
         """A stable digest of the command, its input and what it acts on (``about``, e.g. the aggregate's id), to spot
         an ``Idempotency-Key`` reused for another request."""
-        body = self.model_dump(mode="json")
+        body = self.model_dump(mode="json", exclude=set(self.unfingerprinted))
         return fingerprint_of(type(self).__name__, [*map(str, about), body] if about else body)
 
 
@@ -224,10 +226,11 @@ class ServiceApplication(Application):
         *,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        about: Sequence[object] = (),
     ) -> dict[str, Any]:
         """The usual command: load one aggregate (at the caller's version), act on it, save it, answer its view.
 
-        ``act`` may return extra fields for the answer.
+        ``act`` may return extra fields for the answer; ``about`` adds to the fingerprint (see ``Command``).
         """
 
         def handler() -> Outcome:
@@ -235,7 +238,7 @@ class ServiceApplication(Application):
             extra = act(aggregate) or {}
             return Outcome(result={**view(aggregate), **extra}, changed=[aggregate])
 
-        return self.execute(ctx, command, payload, handler, idempotency_key, about=(aggregate_id,))
+        return self.execute(ctx, command, payload, handler, idempotency_key, about=(aggregate_id, *about))
 
     def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
         try:

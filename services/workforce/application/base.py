@@ -86,9 +86,11 @@ class WorkforceBase(ServiceApplication):
 
     def worker_id_for(self, national_id_number: str) -> UUID:
         """The worker id of a national id number (keyed hash: it does not reveal the number)."""
-        number = validate_national_id(national_id_number)
-        digest = hmac.new(self._identity_key, number.encode(), hashlib.sha256).hexdigest()
-        return uuid5(WORKFORCE_NAMESPACE, f"worker:{digest}")
+        return uuid5(WORKFORCE_NAMESPACE, f"worker:{self.digest(validate_national_id(national_id_number))}")
+
+    def digest(self, personal_data: str) -> str:
+        """A keyed digest of personal data: stable, but not reversible by guessing numbers."""
+        return hmac.new(self._identity_key, personal_data.encode(), hashlib.sha256).hexdigest()
 
     @staticmethod
     def organisation_id_for(unified_social_credit_code: str) -> UUID:
@@ -104,9 +106,10 @@ class WorkforceBase(ServiceApplication):
 
     def on_worker(self, ctx: Context, roles: tuple[Role, ...], worker_id: UUID, command: Command,
                   act: Act[SocialWorker], expected_version: int | None = None, idempotency_key: str | None = None,
-                  view: Callable[[SocialWorker], dict[str, Any]] = masked_worker) -> dict[str, Any]:
+                  view: Callable[[SocialWorker], dict[str, Any]] = masked_worker,
+                  about: tuple[object, ...] = ()) -> dict[str, Any]:
         """Changes one worker (the caller's role, then for a contractor its own worker, then ``act``) and answers
-        ``view`` of it (the masked record)."""
+        ``view`` of it (the masked record); ``about`` adds to the command's fingerprint."""
         ctx.require(*roles)
 
         def checked(worker: SocialWorker) -> None:
@@ -114,7 +117,7 @@ class WorkforceBase(ServiceApplication):
             act(worker)
 
         return self.change(ctx, command, None, SocialWorker, worker_id, checked, view,
-                           expected_version=expected_version, idempotency_key=idempotency_key)
+                           expected_version=expected_version, idempotency_key=idempotency_key, about=about)
 
     def on_organisation(self, ctx: Context, roles: tuple[Role, ...], organisation_id: UUID, command: Command,
                         act: Act[ServiceOrganisation], expected_version: int | None = None,

@@ -7,7 +7,7 @@ disputes; the party organisation records party status.
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import Any, ClassVar, Unpack
 from uuid import UUID, uuid5
 
 from pydantic import Field
@@ -30,11 +30,15 @@ class HireWorker(Command):
     phone: Phone = Field(description="mobile phone (personal data)")
     hired_on: Day
 
+    unfingerprinted: ClassVar[frozenset[str]] = frozenset({"national_id_number", "phone"})
+
 
 class ChangePhone(Command):
     """The worker's new phone number."""
 
     phone: Phone
+
+    unfingerprinted: ClassVar[frozenset[str]] = frozenset({"phone"})
 
 
 class RecordEducation(Command):
@@ -181,13 +185,16 @@ class WorkerCommands(WorkforceBase):
             worker = SocialWorker(id=worker_id, **fields, ctx=ctx)
             return Outcome(result=masked_worker(worker), changed=[worker])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        # The idempotency record keeps a keyed digest of the personal data, never the data itself.
+        personal = self.digest(f"{command.national_id_number.upper()}|{command.phone}")
+        return self.execute(ctx, command, None, handler, idempotency_key, about=(personal,))
 
     def change_phone(self, ctx: Context, worker_id: UUID, command: ChangePhone,
                      **options: Unpack[ChangeOptions]) -> dict[str, Any]:
         """Records the worker's new phone number."""
         return self.on_worker(ctx, EMPLOYER, worker_id, command,
-                              lambda w: w.change_phone(**dict(command), ctx=ctx), **options)
+                              lambda w: w.change_phone(**dict(command), ctx=ctx), about=(self.digest(command.phone),),
+                              **options)
 
     def record_education(self, ctx: Context, worker_id: UUID, command: RecordEducation,
                          **options: Unpack[ChangeOptions]) -> dict[str, Any]:

@@ -867,6 +867,19 @@ def test_a_key_reused_for_the_same_command_on_another_worker_is_refused() -> Non
     assert w.app.get_worker(UUID(other["id"]))["pay"] == []
 
 
+def test_a_hire_retried_with_the_same_key_but_another_person_is_refused() -> None:
+    w = make_world()
+    hire = {"employer_id": UUID(w.organisation_id), "name": "赵六", "hired_on": date(2021, 3, 1),
+            "idempotency_key": "hire-1"}
+    first = w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire)
+    assert w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire) == first
+    error = refused(w.app, Invalid, lambda: w.app.hire_worker(
+        w.contractor, national_id_number=national_id(4), phone="13812340003", **hire))
+    assert error.field == "Idempotency-Key"
+    refused(w.app, Invalid, lambda: w.app.hire_worker(
+        w.contractor, national_id_number=national_id(3), phone="13812340004", **hire))
+
+
 def test_an_unknown_worker_is_not_found() -> None:
     w = make_world()
     refused(
