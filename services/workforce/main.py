@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from services.workforce.api import router
-from services.workforce.application import Workforce
-from services.workforce.domain import Policy
-from services.workforce.projections import ContractsHeld, Roster, Targets
+from services.workforce.application import Workforce, policy_from
+from services.workforce.policies import ContractsHeld
 from services.workforce.published import PUBLISHED
+from services.workforce.read_models import Roster, Targets
 from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
 from shared.settings import Settings
-
-
-def policy_from(settings: Settings) -> Policy:
-    """The plan's workforce figures, from settings."""
-    return Policy(
-        minimum_wage_fen=settings.minimum_wage_fen,
-        supervisor_min_stations=settings.supervisor_min_stations,
-        supervisor_max_stations=settings.supervisor_max_stations,
-        certified_growth_rate=Decimal(str(settings.certified_growth_per_year)),
-        certified_multiple=Decimal(str(settings.certified_multiple_by_2023)),
-        professionals_share=Decimal(str(settings.professionals_population_share)),
-        registered_organisations_target=settings.registered_organisations_min,
-    )
 
 
 def make_application(settings: Settings, env: dict[str, str]) -> Workforce:

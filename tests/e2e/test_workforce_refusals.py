@@ -20,11 +20,6 @@ ELSEWHERE = str(uuid5(NAMESPACE_URL, "urn:e2e:station:elsewhere"))
 PROBLEM = "application/problem+json"
 
 
-def credit_code_r(seq: int) -> str:
-    """This module's organisations (their own code range)."""
-    return credit_code(seq, tag="MJR")
-
-
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert response.status_code == status, response.text
     return response.json()
@@ -48,8 +43,9 @@ def world(system: System) -> dict[str, Any]:
     """An organisation holding T11, its contractor, and a hired worker."""
     admin = system.client("workforce")
     org = ok(admin.post("/v1/organisations", json={
-        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code_r(1), "registered_in_county": False,
-        "registration_place": "外县民政局", "registered_on": "2024-01-02"}), 201)["organisation_id"]
+        "name": "拒绝测试社工中心", "unified_social_credit_code": credit_code(1, tag="MJR"),
+        "registered_in_county": False, "registration_place": "外县民政局", "registered_on": "2024-01-02"}),
+        201)["organisation_id"]
     ok(admin.post(f"/v1/organisations/{org}/contracts", json={
         "contract_id": str(uuid5(NAMESPACE_URL, "urn:e2e:contract:refusals")), "station_ids": [T11],
         "source_seq": 1}))
@@ -86,9 +82,19 @@ def test_a_worker_cannot_be_at_two_stations_at_once(system: System, world: dict[
     assert problem["rule"] == "workforce.assignment.already_assigned" and "transfer" in problem["detail"]
     assert version_of(admin, worker) == before
     assert ok(admin.get(f"/v1/workers/{worker}"))["station_id"] == T11
-    on_roster = eventually(lambda: ok(admin.get("/v1/roster", params={"as_of": "2024-03-01", "organisation_id":
-                                                                      world["org"]}))["items"])
-    assert [w["station_id"] for w in on_roster] == [T11]
+    assert stations_on_roster(admin, world["org"], worker) == [T11]
+
+
+def stations_on_roster(client: httpx.Client, org: str, worker: str) -> list[str | None]:
+    """The worker's station on the 2024-03-01 roster, once the projection has applied the assignment."""
+
+    def assigned() -> list[str | None] | None:
+        page = ok(client.get("/v1/roster", params={"as_of": "2024-03-01", "organisation_id": org}))
+        stations = [w["station_id"] for w in page["items"] if w["worker_id"] == worker]
+        return stations if stations and stations[0] is not None else None
+
+    # The roster is a projection of the stream: wait for the assignment, not just the hire, to arrive.
+    return eventually(assigned)
 
 
 def test_a_contractor_cannot_post_a_worker_to_a_station_it_holds_no_contract_for(world: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from shared import store
 from shared.domain import Context
 from tests.integration.conftest import Services
 from tests.support import national_id, run_until
+from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
@@ -39,7 +40,7 @@ def hire(app: Workforce, org: UUID, n: int, name: str) -> UUID:
 
 
 async def test_workforce_assignments_staff_stations_through_the_policy(services: Services, js) -> None:
-    wf = services.workforce
+    wf = ByKeywords(services.workforce)
     credit = "52522700MJP000001"
     org = UUID(wf.register_organisation(
         ADMIN, name="阳光社工", unified_social_credit_code=credit + credit_code_check_char(credit),

@@ -15,11 +15,13 @@ from uuid import UUID
 from services.stations.application import Stations
 from services.stations.seed import TOWNSHIPS, load_seed
 from services.workforce.application import Workforce
-from services.workforce.projections import ContractsHeld, Roster, Targets, population_as_of, workers_as_of
+from services.workforce.policies import ContractsHeld
+from services.workforce.read_models import Roster, Targets, population_as_of, workers_as_of
 from shared import store
 from shared.domain import Context
 from tests.integration.conftest import Services
 from tests.support import credit_code, national_id, run_until
+from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
@@ -40,7 +42,7 @@ def contract_terms(organisation_ref: str, station_ids: list[UUID], number: str) 
 
 
 def register(app: Workforce, seq: int) -> UUID:
-    return UUID(app.register_organisation(
+    return UUID(ByKeywords(app).register_organisation(
         ADMIN, name=f"机构{seq}", unified_social_credit_code=credit_code(seq), registered_in_county=True,
         registration_place="本县", registered_on=date(2021, 1, 5))["organisation_id"])
 
@@ -112,7 +114,7 @@ async def test_the_population_follows_the_county_plan_and_its_dated_amendments(s
 
 
 async def test_the_rebuilt_roster_equals_the_live_one(services: Services, js) -> None:
-    app = services.workforce
+    app = ByKeywords(services.workforce)
     org = register(app, 3)
     for n, (station, moved) in enumerate(((T01, T02), (T02, None), (T03, T01))):
         worker = UUID(app.hire_worker(ADMIN, employer_id=org, name=f"社工{n}", national_id_number=national_id(n),

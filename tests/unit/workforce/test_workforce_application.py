@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from services.workforce.application import Workforce, identity_key
-from services.workforce.domain import Policy, credit_code_check_char, national_id_check_char
+from services.workforce.application import Workforce, identity_key, policy_from
+from services.workforce.domain import Policy
 from shared.domain import Context, DomainError, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
+from shared.settings import Settings
+from tests.support import credit_code, national_id
+from tests.unit.workforce.keywords import ByKeywords
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
@@ -20,18 +23,7 @@ PARTY = Context(actor="party-1", role="party_organisation", organisation="county
 RELAY = Context(actor="stations-relay", role="system", organisation="county")
 TOWNSHIP = Context(actor="tw-1", role="township", organisation="town-1", townships=("town-1",))
 PHONE = "13812345678"
-
-
-def national_id(seq: int) -> str:
-    """A valid 18-character national id number (GB 11643 check digit)."""
-    first17 = f"11010519900101{seq:03d}"
-    return first17 + national_id_check_char(first17)
-
-
-def credit_code(seq: int) -> str:
-    """A valid unified social credit code (GB 32100 check character)."""
-    first17 = f"5211000{seq:010d}"
-    return first17 + credit_code_check_char(first17)
+POLICY = policy_from(Settings())
 
 
 def station(n: int) -> UUID:
@@ -55,7 +47,7 @@ class World:
 
 def make_world(policy: Policy | None = None) -> World:
     """Registers an organisation, records its contract for ten stations and hires a worker."""
-    app = Workforce(policy=policy or Policy())
+    app = ByKeywords(Workforce(policy=policy or POLICY))
     organisation_id = register_org(app, 1)
     app.record_contract(
         RELAY,
@@ -395,8 +387,8 @@ def test_a_dispute_is_resolved_once() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
     dispute = w.app.open_dispute(HR, worker_id=wid, summary="加班费争议", opened_on=date(2022, 5, 1))[
-        "dispute_id"
-    ]
+        "disputes"
+    ][-1]["dispute_id"]
     refused(
         w.app,
         NotFound,
@@ -485,7 +477,7 @@ def test_only_a_worker_with_a_senior_certificate_can_be_designated_supervisor() 
 
 
 def test_a_policy_may_allow_other_certificate_levels_for_supervisors() -> None:
-    w = make_world(Policy(supervisor_certificate_levels=("senior", "social_worker")))
+    w = make_world(replace(POLICY, supervisor_certificate_levels=("senior", "social_worker")))
     wid = UUID(w.worker_id)
     w.app.record_certificate(
         HR, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="Z1"
@@ -534,7 +526,7 @@ def test_a_supervisor_cannot_be_given_more_than_the_maximum_stations() -> None:
 
 
 def test_the_supervisor_maximum_is_a_policy_parameter() -> None:
-    w = make_world(Policy(supervisor_min_stations=2, supervisor_max_stations=3))
+    w = make_world(replace(POLICY, supervisor_min_stations=2, supervisor_max_stations=3))
     sid = make_supervisor(w)
     for n in range(1, 4):
         w.app.assign_supervision(
@@ -816,7 +808,7 @@ def test_contract_feed_is_idempotent_on_source_seq() -> None:
         station_ids=[station(1)],
         source_seq=1,
     )
-    assert result["recorded"] is False
+    assert result["version"] == w.app.get_organisation(oid)["version"]  # the organisation, unchanged
     assert w.app.recorder.max_notification_id() == before
     assert len(w.app.get_organisation(oid)["stations"]) == 10
     w.app.record_contract_ended(
@@ -864,6 +856,30 @@ def test_a_retried_command_with_the_same_key_changes_nothing() -> None:
     assert w.app.recorder.max_notification_id() == before
 
 
+def test_a_key_reused_for_the_same_command_on_another_worker_is_refused() -> None:
+    w = make_world()
+    other = w.app.hire_worker(w.contractor, employer_id=UUID(w.organisation_id), name="王芳",
+                              national_id_number=national_id(2), phone="13812345679", hired_on=date(2021, 3, 1))
+    pay = {"period": "2021-03", "gross_fen": 300000, "paid_on": date(2021, 4, 1), "idempotency_key": "k-2"}
+    w.app.record_pay(w.contractor, worker_id=UUID(w.worker_id), **pay)
+    error = refused(w.app, Invalid, lambda: w.app.record_pay(w.contractor, worker_id=UUID(other["id"]), **pay))
+    assert error.field == "Idempotency-Key"
+    assert w.app.get_worker(UUID(other["id"]))["pay"] == []
+
+
+def test_a_hire_retried_with_the_same_key_but_another_person_is_refused() -> None:
+    w = make_world()
+    hire = {"employer_id": UUID(w.organisation_id), "name": "赵六", "hired_on": date(2021, 3, 1),
+            "idempotency_key": "hire-1"}
+    first = w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire)
+    assert w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire) == first
+    error = refused(w.app, Invalid, lambda: w.app.hire_worker(
+        w.contractor, national_id_number=national_id(4), phone="13812340003", **hire))
+    assert error.field == "Idempotency-Key"
+    refused(w.app, Invalid, lambda: w.app.hire_worker(
+        w.contractor, national_id_number=national_id(3), phone="13812340004", **hire))
+
+
 def test_an_unknown_worker_is_not_found() -> None:
     w = make_world()
     refused(
@@ -879,7 +895,7 @@ def test_an_unknown_worker_is_not_found() -> None:
 
 
 def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
-    app = Workforce()
+    app = ByKeywords(Workforce())
     app.enter_baseline(ADMIN, county_code="522700", certified_social_workers=12, professionals=60)
     error = refused(
         app,
@@ -916,9 +932,10 @@ def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
     app.record_yearly_figures(
         ADMIN, county_code="522700", year=2021, certified_social_workers=17, professionals=75
     )
-    fixing = Context(actor="admin-1", role="civil_affairs_admin", reason="2020 年报更正")
-    app.correct_baseline(fixing, county_code="522700", certified_social_workers=14, professionals=60)
+    app.correct_baseline(ADMIN, county_code="522700", certified_social_workers=14, professionals=60,
+                         reason="2020 年报更正")
     assert app.get_baseline("522700") == {
+        "id": str(Workforce.baseline_id_for("522700")),
         "baseline_id": str(Workforce.baseline_id_for("522700")),
         "county_code": "522700",
         "year": 2020,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from services.workforce.application import policy_from
 from services.workforce.domain import (
-    Policy,
     ServiceOrganisation,
     SocialWorker,
     WorkforceBaseline,
@@ -26,6 +27,9 @@ from services.workforce.published import PUBLISHED
 from shared.application import IdempotencyRecord
 from shared.contracts import contract_for
 from shared.domain import Invalid
+from shared.settings import Settings
+
+POLICY = policy_from(Settings())
 
 BASELINE = {"year": 2020, "certified_social_workers": 20, "professionals": 100}
 
@@ -80,6 +84,7 @@ def test_targets_met_when_every_figure_reaches_its_threshold() -> None:
         population=45000,
         registered_orgs=1,
         as_of=date(2023, 12, 31),
+        policy=POLICY,
     )
     assert statuses(results) == {
         "certified_growth_per_year": "met",
@@ -96,7 +101,8 @@ def test_targets_met_when_every_figure_reaches_its_threshold() -> None:
 
 def test_targets_on_track_mid_plan_when_the_pace_is_kept() -> None:
     results = assess_targets(
-        BASELINE, {2021: 28}, professionals=250, population=45000, registered_orgs=0, as_of=date(2021, 12, 31)
+        BASELINE, {2021: 28}, professionals=250, population=45000, registered_orgs=0, as_of=date(2021, 12, 31),
+        policy=POLICY,
     )
     assert statuses(results) == {
         "certified_growth_per_year": "on_track",
@@ -114,6 +120,7 @@ def test_targets_at_risk_when_growth_is_slow_and_time_runs_out() -> None:
         population=45000,
         registered_orgs=0,
         as_of=date(2022, 12, 31),
+        policy=POLICY,
     )
     assert statuses(results) == {
         "certified_growth_per_year": "at_risk",
@@ -125,18 +132,21 @@ def test_targets_at_risk_when_growth_is_slow_and_time_runs_out() -> None:
 
 def test_targets_are_not_at_risk_merely_because_the_first_year_has_no_figures_yet() -> None:
     results = assess_targets(
-        BASELINE, {}, professionals=100, population=45000, registered_orgs=0, as_of=date(2021, 3, 1)
+        BASELINE, {}, professionals=100, population=45000, registered_orgs=0, as_of=date(2021, 3, 1),
+        policy=POLICY,
     )
     assert statuses(results)["certified_growth_per_year"] == "on_track"
     assert statuses(results)["certified_total_multiple"] == "on_track"
     later = assess_targets(
-        BASELINE, {}, professionals=100, population=45000, registered_orgs=0, as_of=date(2022, 6, 1)
+        BASELINE, {}, professionals=100, population=45000, registered_orgs=0, as_of=date(2022, 6, 1),
+        policy=POLICY,
     )
     assert statuses(later)["certified_growth_per_year"] == "at_risk"
 
 
 def test_target_thresholds_come_from_the_policy() -> None:
-    policy = Policy(
+    policy = replace(
+        POLICY,
         professionals_share=Decimal("0.005"),
         certified_multiple=Decimal("3"),
         registered_organisations_target=2,

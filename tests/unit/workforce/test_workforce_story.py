@@ -10,10 +10,11 @@ from services.workforce.application import Workforce
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from services.workforce.published import PUBLISHED
 from shared.domain import Context
+from tests.unit.workforce.keywords import ByKeywords
 
 
 def test_a_social_workers_story_from_hiring_to_leaving() -> None:
-    app = Workforce()
+    app = ByKeywords(Workforce())
     admin = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
     hr = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
     relay = Context(actor="stations-relay", role="system")
@@ -73,7 +74,7 @@ def test_a_social_workers_story_from_hiring_to_leaving() -> None:
         result = app.record_pay(
             contractor, worker_id=wid, period=f"2021-{month:02d}", gross_fen=gross, paid_on=paid_on
         )
-        flags[month] = result["below_minimum_wage"]
+        flags[month] = result["pay"][-1]["below_minimum_wage"]
     assert [m for m, below in flags.items() if below] == [6]
 
     # She is enrolled in the five insurances and the housing fund; her personnel file is lodged.

@@ -1,285 +1,32 @@
-"""Workforce domain (社工人才队伍): organisations, social workers, supervisors and the county baseline.
+"""驻站社工: the social worker aggregate, with its events and rules.
 
-Pure Python: aggregates, their events, the rules they enforce, and the targets assessment.
-Personal data (national id number 身份证号, phone) lives only in ``SocialWorker``; the
-``mask_*`` helpers are what every listing shows.
+Over 400 lines because it is one aggregate: employment, pay, insurance, stations and supervision are one
+consistency boundary (leaving ends the station, the supervision and the labour contract in one change).
+Personal data (national id number, phone) lives only here.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
-from enum import StrEnum
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.workforce.domain.vocabulary import (
+    CertificateLevel,
+    EducationLevel,
+    InsuranceItem,
+    PartyStatus,
+    choice,
+    month_of,
+    parse_period,
+    required_text,
+    station_ref,
+    validate_phone,
+)
 from shared.domain import Context, Invalid, NotFound, RuleViolated
-
-WORKFORCE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:workforce")
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The plan's workforce figures (DOMAIN.md section 3), configurable with these defaults."""
-
-    minimum_wage_fen: int = 190_000
-    supervisor_min_stations: int = 5
-    supervisor_max_stations: int = 8
-    supervisor_certificate_levels: tuple[str, ...] = ("senior",)
-    plan_start: date = date(2021, 1, 1)
-    target_year: int = 2023
-    certified_growth_rate: Decimal = Decimal("0.35")
-    certified_multiple: Decimal = Decimal("2")
-    professionals_share: Decimal = Decimal("0.01")
-    registered_organisations_target: int = 1
-
-
-DEFAULT_POLICY = Policy()
-
-
-class CertificateLevel(StrEnum):
-    """社会工作者职业水平证书 levels."""
-
-    ASSISTANT = "assistant"  # 助理社会工作师
-    SOCIAL_WORKER = "social_worker"  # 社会工作师
-    SENIOR = "senior"  # 高级社会工作师
-
-
-class EducationLevel(StrEnum):
-    """学历."""
-
-    SECONDARY = "secondary"  # 高中/中专
-    JUNIOR_COLLEGE = "junior_college"  # 大专
-    BACHELOR = "bachelor"  # 本科
-    MASTER = "master"  # 硕士
-    DOCTORATE = "doctorate"  # 博士
-
-
-class InsuranceItem(StrEnum):
-    """五险一金: the five social insurances and the housing provident fund."""
-
-    PENSION = "pension"  # 养老保险
-    MEDICAL = "medical"  # 医疗保险
-    UNEMPLOYMENT = "unemployment"  # 失业保险
-    WORK_INJURY = "work_injury"  # 工伤保险
-    MATERNITY = "maternity"  # 生育保险
-    HOUSING_FUND = "housing_fund"  # 住房公积金
-
-
-class PartyStatus(StrEnum):
-    """政治面貌 as far as the plan cares: party member, activist (入党积极分子) or none."""
-
-    MEMBER = "member"
-    ACTIVIST = "activist"
-    NONE = "none"
-
-
-# --- validation and masking -------------------------------------------------------------------
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-_PHONE_PATTERN = re.compile(r"^1\d{10}$")
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-def national_id_check_char(first17: str) -> str:
-    """The GB 11643 check character of the first 17 digits of a national id number."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def validate_national_id(value: str) -> str:
-    """Returns the normalised 身份证号, or raises Invalid if it is not a valid GB 11643 number."""
-    number = (value or "").strip().upper()
-    if not _ID_PATTERN.match(number):
-        raise Invalid("national_id_number", "a national id number has 17 digits followed by a digit or X")
-    try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise Invalid(
-            "national_id_number", "the national id number's birth date is not a real date"
-        ) from None
-    if national_id_check_char(number[:17]) != number[17]:
-        raise Invalid("national_id_number", "the national id number's check digit is wrong: check for a typo")
-    return number
-
-
-def validate_phone(value: str) -> str:
-    """Returns the phone number, or raises Invalid unless it is 11 digits starting with 1."""
-    phone = (value or "").strip()
-    if not _PHONE_PATTERN.match(phone):
-        raise Invalid("phone", "a mobile phone number has 11 digits and starts with 1")
-    return phone
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The GB 32100 check character of the first 17 characters of a unified social credit code."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[(31 - total % 31) % 31]
-
-
-def validate_credit_code(value: str) -> str:
-    """Returns the normalised 统一社会信用代码, or raises Invalid."""
-    code = (value or "").strip().upper()
-    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
-        raise Invalid("unified_social_credit_code", "a unified social credit code has 18 letters or digits")
-    if credit_code_check_char(code[:17]) != code[17]:
-        raise Invalid(
-            "unified_social_credit_code", "the unified social credit code's check character is wrong"
-        )
-    return code
-
-
-def mask_national_id(number: str) -> str:
-    """Shows the first 3 and last 4 characters only, e.g. ``110***********1234``."""
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """Shows the first 3 and last 4 digits only, e.g. ``138****5678``."""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def parse_period(period: str) -> tuple[int, int]:
-    """The (year, month) of a pay period written ``YYYY-MM``; Invalid otherwise."""
-    match = _PERIOD_PATTERN.match(period or "")
-    if not match:
-        raise Invalid("period", "a pay period is written YYYY-MM, e.g. 2022-03")
-    return int(match.group(1)), int(match.group(2))
-
-
-def month_of(day: date) -> tuple[int, int]:
-    """The (year, month) a date falls in."""
-    return day.year, day.month
-
-
-def station_ref(value: UUID | str, field_name: str = "station_id") -> str:
-    """A reference to another service's aggregate, in canonical UUID string form."""
-    try:
-        return str(UUID(str(value)))
-    except ValueError:
-        raise Invalid(field_name, f"{field_name} must be a UUID") from None
-
-
-def required_text(field_name: str, value: str) -> str:
-    """Stripped text, or Invalid if empty."""
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} must not be empty")
-    return text
-
-
-def choice(enum: type[StrEnum], field_name: str, value: str) -> str:
-    """The value if it names a member of ``enum``, else Invalid listing the choices."""
-    allowed = [m.value for m in enum]
-    if value not in allowed:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} must be one of: {', '.join(allowed)}")
-    return value
-
-
-# --- service organisation ---------------------------------------------------------------------
-
-
-class ServiceOrganisation(Aggregate):
-    """社工服务机构: a social work service organisation that employs workers and holds contracts."""
-
-    @staticmethod
-    def create_id(unified_social_credit_code: str, **_: Any) -> UUID:
-        """One organisation per unified social credit code."""
-        return uuid5(WORKFORCE_NAMESPACE, f"organisation:{unified_social_credit_code}")
-
-    @event("Registered")
-    def __init__(
-        self,
-        name: str,
-        unified_social_credit_code: str,
-        registered_in_county: bool,
-        registration_place: str,
-        registered_on: date,
-        ctx: Context,
-    ) -> None:
-        self.name = name
-        self.unified_social_credit_code = unified_social_credit_code
-        self.registered_in_county = registered_in_county
-        self.registration_place = registration_place
-        self.registered_on = registered_on
-        self.party_organisation_set_up_on: date | None = None
-        self.contracts: dict[str, list[str]] = {}
-        self.source_seqs: list[int] = []
-
-    def register_in_county(self, registered_on: date, ctx: Context) -> None:
-        """Records that an organisation registered elsewhere is now registered in the county."""
-        if self.registered_in_county:
-            raise RuleViolated(
-                "workforce.organisation.already_registered_in_county",
-                f"{self.name} is already registered in the county",
-            )
-        self._registered_in_county(registered_on=registered_on, ctx=ctx)
-
-    @event("RegisteredInCounty")
-    def _registered_in_county(self, registered_on: date, ctx: Context) -> None:
-        self.registered_in_county = True
-        self.registered_on = registered_on
-
-    def set_up_party_organisation(self, set_up_on: date, ctx: Context) -> None:
-        """党组织: records that the organisation set up its party organisation."""
-        if self.party_organisation_set_up_on is not None:
-            raise RuleViolated(
-                "workforce.organisation.party_organisation_exists",
-                f"{self.name} set up its party organisation on "
-                f"{self.party_organisation_set_up_on.isoformat()} already",
-            )
-        self._party_organisation_set_up(set_up_on=set_up_on, ctx=ctx)
-
-    @event("PartyOrganisationSetUp")
-    def _party_organisation_set_up(self, set_up_on: date, ctx: Context) -> None:
-        self.party_organisation_set_up_on = set_up_on
-
-    def record_contract(
-        self, contract_id: str, station_ids: Iterable[str], source_seq: int, ctx: Context
-    ) -> bool:
-        """Records a service contract held (from a stations event); False if ``source_seq`` was seen."""
-        if source_seq in self.source_seqs:
-            return False
-        self._contract_recorded(
-            contract_id=contract_id, station_ids=tuple(station_ids), source_seq=source_seq, ctx=ctx
-        )
-        return True
-
-    @event("ContractRecorded")
-    def _contract_recorded(
-        self, contract_id: str, station_ids: tuple[str, ...], source_seq: int, ctx: Context
-    ) -> None:
-        self.contracts[contract_id] = list(station_ids)
-        self.source_seqs.append(source_seq)
-
-    def record_contract_ended(self, contract_id: str, source_seq: int, ctx: Context) -> bool:
-        """Records that a service contract ended (from a stations event); False if already seen."""
-        if source_seq in self.source_seqs or contract_id not in self.contracts:
-            return False
-        self._contract_ended(contract_id=contract_id, source_seq=source_seq, ctx=ctx)
-        return True
-
-    @event("ContractEnded")
-    def _contract_ended(self, contract_id: str, source_seq: int, ctx: Context) -> None:
-        self.contracts.pop(contract_id, None)
-        self.source_seqs.append(source_seq)
-
-    def covers_station(self, station_id: str) -> bool:
-        """True if one of the organisation's contracts covers the station."""
-        return any(station_id in stations for stations in self.contracts.values())
-
-
-# --- social worker ----------------------------------------------------------------------------
 
 
 class SocialWorker(Aggregate):
@@ -344,7 +91,7 @@ class SocialWorker(Aggregate):
     def record_education(self, level: str, major: str, school: str, ctx: Context) -> None:
         """学历: records a degree or diploma."""
         self._education_recorded(
-            level=choice(EducationLevel, "level", level),
+            level=choice("level", EducationLevel, level),
             major=(major or "").strip(),
             school=required_text("school", school),
             ctx=ctx,
@@ -356,7 +103,7 @@ class SocialWorker(Aggregate):
 
     def obtain_certificate(self, level: str, obtained_on: date, number: str, ctx: Context) -> None:
         """社会工作者职业水平证书: records a certificate at one level."""
-        level = choice(CertificateLevel, "level", level)
+        level = choice("level", CertificateLevel, level)
         number = required_text("number", number)
         if level in self.certificates:
             raise RuleViolated(
@@ -442,8 +189,9 @@ class SocialWorker(Aggregate):
 
     # station assignment
 
-    def assign_to_station(self, station_id: str, assigned_on: date, ctx: Context) -> None:
+    def assign_to_station(self, station_id: UUID | str, assigned_on: date, ctx: Context) -> None:
         """驻站: assigns the worker to a station (one station at a time)."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         if self.station_id is not None:
             raise RuleViolated(
@@ -475,8 +223,9 @@ class SocialWorker(Aggregate):
                 f"{on.isoformat()} is before the current assignment began on {since.isoformat()}",
             )
 
-    def transfer_to_station(self, station_id: str, transferred_on: date, ctx: Context) -> None:
+    def transfer_to_station(self, station_id: UUID | str, transferred_on: date, ctx: Context) -> None:
         """调动: moves the worker from their current station to another."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         current = self.check_assigned()
         if station_id == current:
@@ -576,7 +325,7 @@ class SocialWorker(Aggregate):
     def enrol_insurance(self, item: str, enrolled_on: date, ctx: Context) -> None:
         """五险一金: records enrolment in one insurance item or the housing fund."""
         self.check_not_left()
-        item = choice(InsuranceItem, "item", item)
+        item = choice("item", InsuranceItem, item)
         if item in self.insurance:
             raise RuleViolated(
                 "workforce.insurance.already_enrolled",
@@ -611,7 +360,7 @@ class SocialWorker(Aggregate):
     def record_party_status(self, status: str, effective_on: date, ctx: Context) -> None:
         """政治面貌: records the worker's party status from a date."""
         self._party_status_recorded(
-            status=choice(PartyStatus, "status", status), effective_on=effective_on, ctx=ctx
+            status=choice("status", PartyStatus, status), effective_on=effective_on, ctx=ctx
         )
 
     @event("PartyStatusRecorded")
@@ -678,8 +427,9 @@ class SocialWorker(Aggregate):
     def _supervisor_designated(self, designated_on: date, ctx: Context) -> None:
         self.supervisor_since = designated_on
 
-    def assign_supervision(self, station_id: str, assigned_on: date, max_stations: int, ctx: Context) -> None:
+    def assign_supervision(self, station_id: UUID | str, assigned_on: date, max_stations: int, ctx: Context) -> None:
         """Gives the supervisor one more station, within the policy's maximum."""
+        station_id = station_ref(station_id)
         self.check_not_left()
         if self.supervisor_since is None:
             raise RuleViolated("workforce.supervisor.not_designated", f"{self.name} is not a supervisor")
@@ -701,8 +451,9 @@ class SocialWorker(Aggregate):
     def _station_supervision_assigned(self, station_id: str, assigned_on: date, ctx: Context) -> None:
         self.supervised_stations.append(station_id)
 
-    def release_supervision(self, station_id: str, released_on: date, ctx: Context) -> None:
+    def release_supervision(self, station_id: UUID | str, released_on: date, ctx: Context) -> None:
         """Takes a station off the supervisor's list."""
+        station_id = station_ref(station_id)
         if station_id not in self.supervised_stations:
             raise RuleViolated(
                 "workforce.supervisor.station_not_supervised",
@@ -741,200 +492,3 @@ class SocialWorker(Aggregate):
         self.left_reason = reason
 
 
-# --- county baseline --------------------------------------------------------------------------
-
-
-def check_count(field_name: str, value: int) -> int:
-    """A whole number ≥ 0, or Invalid."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} is a whole number, zero or more")
-    return value
-
-
-class WorkforceBaseline(Aggregate):
-    """The county's workforce baseline (基数, 2020) and yearly figures, one per county."""
-
-    @staticmethod
-    def create_id(county_code: str, **_: Any) -> UUID:
-        """One baseline per county."""
-        return uuid5(WORKFORCE_NAMESPACE, f"baseline:{county_code}")
-
-    @event("Entered")
-    def __init__(
-        self, county_code: str, year: int, certified_social_workers: int, professionals: int, ctx: Context
-    ) -> None:
-        self.county_code = county_code
-        self.year = year
-        self.certified_social_workers = certified_social_workers
-        self.professionals = professionals
-        self.yearly: dict[str, dict[str, int]] = {}
-
-    def correct(self, certified_social_workers: int, professionals: int, ctx: Context) -> None:
-        """Corrects the baseline figures; a reason is required."""
-        if not ctx.reason.strip():
-            raise Invalid("reason", "say why the baseline is corrected")
-        self._corrected(
-            certified_social_workers=check_count("certified_social_workers", certified_social_workers),
-            professionals=check_count("professionals", professionals),
-            ctx=ctx,
-        )
-
-    @event("Corrected")
-    def _corrected(self, certified_social_workers: int, professionals: int, ctx: Context) -> None:
-        self.certified_social_workers = certified_social_workers
-        self.professionals = professionals
-
-    def record_year(self, year: int, certified_social_workers: int, professionals: int, ctx: Context) -> None:
-        """Records a later year's figures (recording a year again supersedes the earlier figures)."""
-        if year <= self.year:
-            raise RuleViolated(
-                "workforce.baseline.year_not_after_baseline",
-                f"yearly figures are for years after the baseline year {self.year}",
-            )
-        self._yearly_figures_recorded(
-            year=year,
-            certified_social_workers=check_count("certified_social_workers", certified_social_workers),
-            professionals=check_count("professionals", professionals),
-            ctx=ctx,
-        )
-
-    @event("YearlyFiguresRecorded")
-    def _yearly_figures_recorded(
-        self, year: int, certified_social_workers: int, professionals: int, ctx: Context
-    ) -> None:
-        self.yearly[str(year)] = {
-            "certified_social_workers": certified_social_workers,
-            "professionals": professionals,
-        }
-
-
-# --- targets (pure) ---------------------------------------------------------------------------
-
-
-def assess_targets(
-    baseline: Mapping[str, Any],
-    certified_by_year: Mapping[int | str, int],
-    professionals: int,
-    population: int,
-    registered_orgs: int,
-    as_of: date,
-    policy: Policy = DEFAULT_POLICY,
-) -> list[dict[str, Any]]:
-    """The plan's four workforce targets, each ``{target, value, threshold, status, deadline}``.
-
-    ``baseline`` has ``year``, ``certified_social_workers`` and ``professionals`` (as
-    ``get_baseline`` returns it); ``certified_by_year`` maps a year to the certified count.
-    Status: ``met`` (threshold reached), ``on_track`` (current pace reaches it by the
-    deadline) or ``at_risk``.
-    """
-    base_year = int(baseline["year"])
-    base_certified = int(baseline["certified_social_workers"])
-    latest_year, latest = _latest_certified(certified_by_year, base_year, base_certified, as_of)
-    growth = _average_growth(base_certified, latest, latest_year - base_year)
-    deadline = date(policy.target_year, 12, 31)
-    return [
-        _growth_target(growth, latest_year, base_year, as_of, policy, deadline),
-        _multiple_target(base_certified, latest, latest_year, growth, base_year, as_of, policy, deadline),
-        _pace_target(
-            "professionals_share",
-            professionals,
-            int(baseline["professionals"]),
-            math.ceil(Decimal(population) * policy.professionals_share),
-            as_of,
-            policy,
-            deadline,
-        ),
-        _pace_target(
-            "registered_organisations",
-            registered_orgs,
-            0,
-            policy.registered_organisations_target,
-            as_of,
-            policy,
-            deadline,
-        ),
-    ]
-
-
-def _latest_certified(
-    by_year: Mapping[int | str, int], base_year: int, base: int, as_of: date
-) -> tuple[int, int]:
-    figures = {int(y): int(n) for y, n in by_year.items() if base_year < int(y) <= as_of.year}
-    if not figures:
-        return base_year, base
-    year = max(figures)
-    return year, figures[year]
-
-
-def _average_growth(base: int, latest: int, years: int) -> float | None:
-    if years <= 0 or base <= 0:
-        return None
-    return (latest / base) ** (1 / years) - 1
-
-
-def _no_data_status(base_year: int, as_of: date) -> str:
-    # Too early to have a year's figures is not yet a risk.
-    return "on_track" if as_of.year <= base_year + 1 else "at_risk"
-
-
-def _growth_target(
-    growth: float | None, latest_year: int, base_year: int, as_of: date, policy: Policy, deadline: date
-) -> dict[str, Any]:
-    rate = float(policy.certified_growth_rate)
-    if growth is None:
-        status = _no_data_status(base_year, as_of)
-    elif growth >= rate:
-        status = "met" if latest_year >= policy.target_year else "on_track"
-    else:
-        status = "at_risk"
-    value = None if growth is None else round(growth, 4)
-    return _target("certified_growth_per_year", value, rate, status, deadline)
-
-
-def _multiple_target(
-    base: int,
-    latest: int,
-    latest_year: int,
-    growth: float | None,
-    base_year: int,
-    as_of: date,
-    policy: Policy,
-    deadline: date,
-) -> dict[str, Any]:
-    threshold = math.ceil(Decimal(base) * policy.certified_multiple)
-    if latest >= threshold:
-        status = "met"
-    elif as_of > deadline:
-        status = "at_risk"
-    elif growth is None:
-        status = _no_data_status(base_year, as_of)
-    else:
-        projected = latest * (1 + growth) ** max(policy.target_year - latest_year, 0)
-        status = "on_track" if projected >= threshold else "at_risk"
-    return _target("certified_total_multiple", latest, threshold, status, deadline)
-
-
-def _pace_target(
-    name: str, value: int, start: int, threshold: int, as_of: date, policy: Policy, deadline: date
-) -> dict[str, Any]:
-    if value >= threshold:
-        status = "met"
-    elif as_of > deadline:
-        status = "at_risk"
-    else:
-        span = (deadline - policy.plan_start).days
-        elapsed = min(max((as_of - policy.plan_start).days / span, 0.0), 1.0)
-        # Linear pace from the plan's start, rounded half up (a target of 1 is due at mid-plan).
-        expected = math.floor(start + (threshold - start) * elapsed + 0.5)
-        status = "on_track" if value >= expected else "at_risk"
-    return _target(name, value, threshold, status, deadline)
-
-
-def _target(name: str, value: Any, threshold: Any, status: str, deadline: date) -> dict[str, Any]:
-    return {
-        "target": name,
-        "value": value,
-        "threshold": threshold,
-        "status": status,
-        "deadline": deadline.isoformat(),
-    }

@@ -1,0 +1,41 @@
+"""What the workforce API answers: a create is 201 with the resource at its Location and its ETag; a change answers
+the resource as it now is; the ETag is what If-Match takes next. Dates are 2026, apart from the other modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import System
+from tests.support import credit_code, national_id
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_a_create_answers_the_resource_at_its_location_and_a_change_the_resource_as_it_now_is(system: System) -> None:
+    admin = system.client("workforce")
+    registered = admin.post("/v1/organisations", json={
+        "name": "应答测试社工中心", "unified_social_credit_code": credit_code(1, tag="MJA"),
+        "registered_in_county": True, "registration_place": "本县民政局", "registered_on": "2026-01-02"})
+    organisation = ok(registered, 201)
+    assert registered.headers["Location"] == f"/v1/organisations/{organisation['id']}"
+    assert registered.headers["ETag"] == '"1"' and organisation["version"] == 1
+    assert ok(admin.get(registered.headers["Location"])) == organisation
+
+    hired = admin.post("/v1/workers", json={
+        "employer_id": organisation["id"], "name": "应答", "national_id_number": national_id(1, "19860606"),
+        "phone": "13600000001", "hired_on": "2026-01-05"})
+    worker = ok(hired, 201)
+    assert worker["id"] == worker["worker_id"] and worker["national_id_number"].count("*") == 11
+    assert ok(admin.get(hired.headers["Location"])) == worker
+
+    changed = admin.post(f"/v1/workers/{worker['id']}/education", headers={"If-Match": hired.headers["ETag"]},
+                         json={"level": "master", "major": "社会工作", "school": "某大学"})
+    record = ok(changed)
+    assert changed.headers["ETag"] == f'"{record["version"]}"' and record["version"] == worker["version"] + 1
+    assert record["education"] == [{"level": "master", "major": "社会工作", "school": "某大学"}]
+    assert ok(admin.get(hired.headers["Location"])) == record
