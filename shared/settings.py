@@ -52,12 +52,22 @@ class Settings(BaseSettings):
     supervision_min_hours: float = 16.0
     ledger_due_days: int = 15
 
+    # The audit ledger's signed checkpoints (services/audit/README.md).
+    audit_signing_key: str = Field("", description="base64 32-byte Ed25519 seed signing the ledger's checkpoints")
+    audit_checkpoint_every_s: float = Field(60.0, description="seconds between checkpoints while the ledger grows")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "dev" and self.jwt_secret == DEV_SECRET:
             raise ValueError(f"SW_JWT_SECRET must be set outside dev (environment is {self.environment!r})")
         if self.environment == "prod" and not (self.cipher_key and self.identity_key):
             raise ValueError("SW_CIPHER_KEY and SW_IDENTITY_KEY must be set in prod")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_missing_signing_key(self) -> Settings:
+        if self.environment == "prod" and not self.audit_signing_key:
+            raise ValueError("SW_AUDIT_SIGNING_KEY must be set in prod")
         return self
 
     @property
