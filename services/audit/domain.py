@@ -168,6 +168,11 @@ def verify_chain(entries: Iterable[Entry]) -> ChainVerdict:
     return ChainVerdict(True, checked, previous.hex())
 
 
+def entry_problem(entry: Entry, previous: bytes, expected_position: int) -> str:
+    """Why one entry does not follow ``previous`` at ``expected_position`` (empty if it does)."""
+    return _entry_problem(entry, previous, expected_position)
+
+
 def _entry_problem(entry: Entry, previous: bytes, expected_position: int) -> str:
     if entry.position != expected_position:
         return f"position {entry.position} found where {expected_position} was expected (an entry is missing)"

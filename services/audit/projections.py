@@ -17,10 +17,13 @@ Its body must never change (stored values would not be recomputed); a new need g
 
 from __future__ import annotations
 
+import base64
+
 import psycopg
 
 from services.audit.domain import GENESIS, canonical_form, chain_hash, event_time, leaf_hash
-from shared.envelope import CloudEvent
+from shared.contracts.audit import CheckpointSigned
+from shared.envelope import CloudEvent, source_of
 from shared.projection import Projection
 
 LEDGER_LOCK = 0x5357_4C47  # serialises appends if several audit replicas consume at once
@@ -100,4 +103,47 @@ class LedgerProjection(Projection):
             "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time), body, leaf,
              chain_hash(previous, leaf)),
+        )
+
+
+CHECKPOINTS_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS checkpoints (
+        tree_size bigint PRIMARY KEY,
+        origin text NOT NULL,
+        root_hash bytea NOT NULL,
+        chain_hash bytea NOT NULL,
+        time text NOT NULL,
+        key_id text NOT NULL,
+        signature bytea NOT NULL,
+        event_id text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+)
+
+
+class CheckpointRegister(Projection):
+    """The audit service's signed checkpoints, as published: listed over HTTP and written into exports.
+
+    Only the audit source's own events count: a message claiming the type from another source is ignored.
+    """
+
+    name = "audit.checkpoints"
+    ddl = CHECKPOINTS_DDL
+    tables = ("checkpoints",)
+
+    def handlers(self):
+        """The one event it keeps."""
+        return {CheckpointSigned.event_type(): self._signed}
+
+    def _signed(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
+        if event.source != source_of("audit"):
+            return
+        data = CheckpointSigned.model_validate(event.data)
+        cur.execute(
+            "INSERT INTO checkpoints (tree_size, origin, root_hash, chain_hash, time, key_id, signature, event_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (tree_size) DO NOTHING",
+            (data.tree_size, data.origin, bytes.fromhex(data.root_hash), bytes.fromhex(data.chain_hash), data.time,
+             data.key_id, base64.b64decode(data.signature), event.id),
         )

@@ -18,6 +18,7 @@ from shared.settings import Settings
 
 COUNTY_TIME = timezone(timedelta(hours=8), "CST")  # an as-of date is a calendar day in China Standard Time
 STREAM_TIMEOUT = 10.0
+LAST_BIGINT = 2**63 - 1
 
 
 def ledger_page(conn: psycopg.Connection, after: int, limit: int, type_prefix: str = "",
@@ -54,13 +55,15 @@ def _document(body: bytes) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def ledger_entries(conn: psycopg.Connection, batch: int = 1000) -> Iterator[Entry]:
-    """Every entry in position order with its search columns, read in batches, for the verifier."""
-    after = 0
+def ledger_entries(conn: psycopg.Connection, batch: int = 1000, after: int = 0,
+                   upto: int | None = None) -> Iterator[Entry]:
+    """The entries after ``after`` (up to ``upto``) in position order with their search columns, for the verifier."""
+    last = LAST_BIGINT if upto is None else upto
     while True:
         rows = conn.execute(
             "SELECT position, canonical, leaf_hash, chain_hash, event_id, source, type, subject, event_time, "
-            "sequence, prevsequence FROM ledger WHERE position > %s ORDER BY position LIMIT %s", (after, batch),
+            "sequence, prevsequence FROM ledger WHERE position > %s AND position <= %s ORDER BY position LIMIT %s",
+            (after, last, batch),
         ).fetchall()
         if not rows:
             return
