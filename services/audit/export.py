@@ -1,8 +1,9 @@
 """``python -m services.audit.export --out DIR [--to SIZE]``: the ledger as files an auditor verifies offline.
 
 Writes, streaming from the database:
-  entries.jsonl      one entry per line, position order: {"position", "canonical" (the stored bytes, base64),
-                     "leaf_hash", "chain_hash" (hex)}
+  entries.jsonl      one entry per line, position order, exactly
+                     {"position":N,"leaf_hash":"<hex>","chain_hash":"<hex>","event":<the stored bytes, verbatim>}
+                     ("event_base64":"<base64>" instead when the stored bytes are not one line of JSON)
   checkpoint.json    the latest signed checkpoint at or below SIZE (default: the ledger's head)
   checkpoints.jsonl  every signed checkpoint up to that one, smallest first (narrows down where a rewrite is)
   public_key.pem     the Ed25519 public key the checkpoints are signed with
@@ -34,9 +35,22 @@ WRITTEN, NO_CHECKPOINT, UNREADABLE = 0, 2, 3
 
 
 def entry_line(entry: Entry) -> bytes:
-    """One line of entries.jsonl."""
-    return json.dumps({"position": entry.position, "canonical": base64.b64encode(entry.canonical).decode(),
-                       "leaf_hash": entry.leaf_hash.hex(), "chain_hash": entry.chain_hash.hex()}).encode() + b"\n"
+    """One line of entries.jsonl: the stored bytes verbatim after ``"event":`` (base64 if not one line of JSON)."""
+    head = (f'{{"position":{entry.position},"leaf_hash":"{entry.leaf_hash.hex()}",'
+            f'"chain_hash":"{entry.chain_hash.hex()}",').encode()
+    if _one_json_line(entry.canonical):
+        return head + b'"event":' + entry.canonical + b"}\n"
+    return head + b'"event_base64":"' + base64.b64encode(entry.canonical) + b'"}\n'
+
+
+def _one_json_line(body: bytes) -> bool:
+    if b"\n" in body or b"\r" in body:
+        return False
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
 
 
 def write_export(directory: Path, entries: Iterable[Entry], checkpoint: signing.Checkpoint,

@@ -185,3 +185,23 @@ def test_a_large_export_verifies_and_its_state_keeps_only_the_right_edge(tmp_pat
     write(tmp_path, ledger(lines), [lines])
     outcome, state = offline.verify_export(tmp_path)
     assert outcome.ok and state is not None and len(state.frontier) == bin(lines).count("1")
+
+
+def test_stored_bytes_that_are_not_one_line_of_json_travel_as_base64_and_still_verify(tmp_path: Path) -> None:
+    entries = ledger(6, edit={2: b'{"a":\n1}', 3: b"\xff not json"})
+    write(tmp_path, entries, [6])
+    lines = (tmp_path / "entries.jsonl").read_bytes().splitlines()
+    assert b'"event_base64":' in lines[1] and b'"event_base64":' in lines[2]
+    assert lines[0].endswith(b',"event":' + entries[0].canonical + b"}")
+    assert json.loads(lines[0])["event"] == json.loads(entries[0].canonical)
+    outcome, _ = offline.verify_export(tmp_path)
+    assert outcome.ok, outcome.lines
+
+
+def test_a_line_not_in_the_export_format_is_named(tmp_path: Path, capsys) -> None:
+    write(tmp_path, ledger(6), [6])
+    lines = (tmp_path / "entries.jsonl").read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b'"position":4,', b'"position": 4,')
+    (tmp_path / "entries.jsonl").write_bytes(b"".join(lines))
+    assert offline.main(["verify-export", str(tmp_path)]) == 1
+    assert "entry 4 (line 4): not an entry line of the export's format" in capsys.readouterr().out
