@@ -7,13 +7,15 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, Query, Request
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from services.audit import application
+from services.audit import application, signing
 from services.audit.domain import Verdict
-from services.audit.queries import ledger_entries, ledger_links, ledger_page, stream_heads
+from services.audit.queries import ledger_page, stream_heads
+from services.audit.verify import verify_from
 from shared.domain import Invalid
 from shared.http import CurrentContext, problem
 from shared.service import ReadDb, runtime_of
@@ -110,15 +112,19 @@ def _day(text: str | None) -> date | None:
         raise Invalid("as_of", f"{text!r} is not a calendar date (YYYY-MM-DD)") from None
 
 
-@router.get("/ledger/verify", response_model=Verdict, dependencies=[known_params()],
+@router.get("/ledger/verify", response_model=Verdict, dependencies=[known_params("full")],
             responses={**PROBLEMS, 503: _problem_doc("the ledger's database does not answer; retry after Retry-After")})
-async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
+async def verify_ledger(request: Request, ctx: CurrentContext,
+                        full: Annotated[bool, Query(description=(
+                            "re-hash every entry and match every signed checkpoint; by default only the entries "
+                            "after the latest checkpoint are hashed"))] = False) -> Any:
     """Recomputes the chain, names the first entry that does not match, and names what the ledger lacks."""
     application.check_may_read_ledger(ctx)
     runtime = runtime_of(request)
     heads, why = await stream_heads(runtime.js, runtime.settings)  # before the ledger: see application.verify
+    key = signing.private_key(runtime.settings.audit_signing_key, runtime.settings.jwt_secret).public_key()
     try:
-        return await asyncio.to_thread(_verify, runtime.pool, heads, why)
+        return await asyncio.to_thread(_verify, runtime.pool, heads, why, key, full)
     except psycopg.Error as exc:
         response = problem(503, "Unavailable", f"the ledger could not be read: {exc}".strip(), "unavailable",
                            instance=request.url.path)
@@ -126,6 +132,7 @@ async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
         return response
 
 
-def _verify(pool: ConnectionPool, heads: dict[str, int] | None, why: str) -> Verdict:
+def _verify(pool: ConnectionPool, heads: dict[str, int] | None, why: str, key: Ed25519PublicKey,
+            full: bool) -> Verdict:
     with pool.connection() as conn:
-        return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
+        return verify_from(conn, heads, why, key, full)

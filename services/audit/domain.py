@@ -157,11 +157,14 @@ class ChainVerdict:
     reason: str = ""
 
 
-def verify_chain(entries: Iterable[Entry]) -> ChainVerdict:
-    """Hashes the stored bytes in order; names the first entry that does not match or is not canonical."""
-    previous, checked = GENESIS, 0
+def verify_chain(entries: Iterable[Entry], after: int = 0, previous: bytes = GENESIS) -> ChainVerdict:
+    """Hashes the stored bytes in order; names the first entry that does not match or is not canonical.
+
+    ``after`` and ``previous`` resume after a verified position and its chain hash (``checked`` counts from there).
+    """
+    checked = 0
     for entry in entries:
-        problem = _entry_problem(entry, previous, checked + 1)
+        problem = _entry_problem(entry, previous, after + checked + 1)
         if problem:
             return ChainVerdict(False, checked, previous.hex(), entry.position, problem)
         previous, checked = entry.chain_hash, checked + 1
@@ -305,6 +308,8 @@ class Verdict:
     missing: tuple[Gap, ...] = ()
     sources: tuple[SourceHead, ...] = field(default=())
     completeness_reason: str = ""
+    checkpoints_matched: int = 0
+    resumed_after: int | None = None
 
 
 def verdict(chain: ChainVerdict, whole: Completeness) -> Verdict:

@@ -80,20 +80,10 @@ def export(settings: Settings, directory: Path, to: int | None) -> int:
             print(f"no checkpoint was signed at or below size {upto}: sign one first (POST /v1/checkpoints)",
                   file=sys.stderr)
             return NO_CHECKPOINT
-        earlier = _all_checkpoints(conn, checkpoint.tree_size - 1)
+        earlier = proofs.every_checkpoint(conn, checkpoint.tree_size - 1)
         written = write_export(directory, ledger_entries(conn, upto=upto), checkpoint, earlier, key)
     print(f"{written} entries written to {directory}; checkpoint at size {checkpoint.tree_size} ({checkpoint.time})")
     return WRITTEN
-
-
-def _all_checkpoints(conn: psycopg.Connection, upto: int) -> Iterable[signing.Checkpoint]:
-    after = 0
-    while True:
-        page = proofs.checkpoints(conn, after, 1000, upto)
-        yield from page
-        if len(page) < 1000:
-            return
-        after = page[-1].tree_size
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 
 from services.audit import proofs, signing
 from services.audit.api import router
-from services.audit.checkpoints import AuditLog, Checkpoint, LedgerBroken
+from services.audit.checkpoints import AuditLog, LedgerBroken
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
+from services.audit.published import PUBLISHED
 from shared.application import ServiceApplication
-from shared.contracts.audit import CheckpointSigned
 from shared.domain import Context
 from shared.projection import Projection
 from shared.service import Runtime, ServiceSpec, create_app
@@ -47,7 +47,7 @@ SPEC = ServiceSpec(
     name="audit",
     title="Audit service (审计)",
     make_application=make_application,
-    published={Checkpoint.Signed: CheckpointSigned},
+    published=PUBLISHED,
     projections=projections,
     routers=[router, proofs_router],
 )

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from services.audit import merkle, signing
+from services.audit.application import Resume
 from services.audit.checkpoints import AuditLog, Checkpoint
 from services.audit.queries import ledger_entries
 from shared.contracts.audit import CheckpointSigned
@@ -61,6 +62,30 @@ def checkpoints(conn: psycopg.Connection, after: int = 0, limit: int = 100,
                         "AND (%s::bigint IS NULL OR tree_size <= %s) ORDER BY tree_size LIMIT %s",
                         (after, upto, upto, limit)).fetchall()
     return [_checkpoint(row) for row in rows]
+
+
+def every_checkpoint(conn: psycopg.Connection, upto: int | None = None) -> Iterator[signing.Checkpoint]:
+    """Every signed checkpoint (up to ``upto``), smallest first, read in pages; none before the table exists."""
+    row = conn.execute("SELECT to_regclass('checkpoints') IS NOT NULL AS present").fetchone()
+    if not (row and row["present"]):
+        return
+    after = 0
+    while True:
+        page = checkpoints(conn, after, 1000, upto)
+        yield from page
+        if len(page) < 1000:
+            return
+        after = page[-1].tree_size
+
+
+def resume_point(conn: psycopg.Connection) -> Resume | None:
+    """The latest signed checkpoint and the chain hash the ledger stores at its size now."""
+    row = conn.execute("SELECT to_regclass('checkpoints') IS NOT NULL AS present").fetchone()
+    latest = latest_checkpoint(conn) if row and row["present"] else None
+    if latest is None:
+        return None
+    stored = conn.execute("SELECT chain_hash FROM ledger WHERE position = %s", (latest.tree_size,)).fetchone()
+    return Resume(latest, bytes(stored["chain_hash"]) if stored else None)
 
 
 def checkpoint_at(conn: psycopg.Connection, size: int) -> signing.Checkpoint | None:

@@ -1,4 +1,9 @@
-"""``python -m services.audit.verify [--json]``: verify the ledger from its database and the stream.
+"""``python -m services.audit.verify [--json] [--full]``: verify the ledger from its database and the stream.
+
+By default it resumes from the latest signed checkpoint: the chain hash stored at its size must still
+be the signed one, and only the entries after it are hashed. ``--full`` re-hashes every entry and checks
+that the entries give every signed checkpoint's Merkle root and chain hash (a rewrite whose later
+hashes were all recomputed fails there).
 
 Prints the verdict (``--json``: the same document as ``GET /v1/ledger/verify``) and exits with
 0  the chain holds and the ledger is complete (every source up to its last sequence on the stream);
@@ -17,8 +22,9 @@ from dataclasses import asdict
 
 import nats.errors
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.audit import application
+from services.audit import application, proofs, signing
 from services.audit.domain import Verdict
 from services.audit.queries import ledger_entries, ledger_links, stream_heads
 from shared import stream
@@ -39,17 +45,31 @@ async def _stream_heads(settings: Settings) -> tuple[dict[str, int] | None, str]
         await nc.close()
 
 
-def run(settings: Settings) -> Verdict:
+def run(settings: Settings, full: bool = False) -> Verdict:
     """The verdict on the ledger of this deployment (stream heads read first)."""
     heads, why = asyncio.run(_stream_heads(settings))
+    key = signing.private_key(settings.audit_signing_key, settings.jwt_secret).public_key()
     with connect(service_url(settings, "audit")) as conn:
-        return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
+        return verify_from(conn, heads, why, key, full)
+
+
+def verify_from(conn: psycopg.Connection, heads: dict[str, int] | None, why: str, key: Ed25519PublicKey,
+                full: bool) -> Verdict:
+    """The verdict from one connection: resumed from the latest checkpoint, or ``full``."""
+    resume = None if full else proofs.resume_point(conn)
+    after = resume.checkpoint.tree_size if resume else 0
+    return application.verify(ledger_entries(conn, after=after), ledger_links(conn), heads, why,
+                              checkpoints=() if resume else proofs.every_checkpoint(conn), key=key, resume=resume)
 
 
 def report(verdict: Verdict) -> str:
     """The verdict in a few lines for a person."""
     if verdict.ok:
         lines = [f"chain OK: {verdict.checked} entries, head {verdict.head}"]
+        if verdict.resumed_after is not None:
+            lines[0] += f" (after the checkpoint at {verdict.resumed_after}, whose chain hash still holds)"
+        elif verdict.checkpoints_matched:
+            lines.append(f"{verdict.checkpoints_matched} signed checkpoint(s) match the entries")
     else:
         lines = [f"chain BROKEN at position {verdict.first_bad_position}: {verdict.reason} "
                  f"({verdict.checked} entries before it verified)"]
@@ -64,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     """Prints the verdict; the exit status says ok and complete (0), broken (1), incomplete (2), unreadable (3)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        verdict = run(get_settings())
+        verdict = run(get_settings(), full="--full" in args)
     except psycopg.Error as exc:
         print(f"cannot read the ledger: {type(exc).__name__}: {exc}".strip(), file=sys.stderr)
         return UNREADABLE

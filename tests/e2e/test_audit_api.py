@@ -29,7 +29,9 @@ PLAN = {
 @pytest.fixture(scope="module")
 def audited(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """Stations and audit on their own databases and stream, with a county plan recorded."""
-    running = start_system(isolated(settings), tmp_path_factory.mktemp("audit"), ("stations", "audit"))
+    # no scheduled checkpoint here (test_audit_checkpoints covers them): this module's verdicts stay those of the chain
+    running = start_system(isolated(settings, audit_checkpoint_every_s=3600), tmp_path_factory.mktemp("audit"),
+                           ("stations", "audit"))
     try:
         planned = running.client("stations").put("/v1/county-plan", json=PLAN)
         assert planned.status_code == 200, planned.text

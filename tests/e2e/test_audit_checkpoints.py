@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from services.audit import merkle, signing
-from services.audit.domain import chain_hash, leaf_hash
+from services.audit.domain import canonical_form, chain_hash, leaf_hash
 from shared import store, stream
 from shared.settings import Settings
 from tests.e2e.conftest import ROOT, System, start_system, stop_system
@@ -52,7 +52,7 @@ def auditor(signed: System) -> httpx.Client:
 
 
 def _ledger_size(client: httpx.Client) -> int:
-    return client.get("/v1/ledger/verify").json()["checked"]
+    return client.get("/v1/ledger/verify", params={"full": "true"}).json()["checked"]
 
 
 def _checkpoints(client: httpx.Client) -> list[dict]:
@@ -193,6 +193,10 @@ def test_an_export_verifies_offline_and_a_rewrite_with_later_hashes_recomputed_i
     run = _cli(signed, "services.audit.offline", "verify-export", str(tmp_path / "fresh"))
     assert run.returncode == 0 and "VERIFIED" in run.stdout, run.stdout + run.stderr
     sizes = [c["tree_size"] for c in _checkpoints(auditor)]
+    full = auditor.get("/v1/ledger/verify", params={"full": "true"}).json()
+    assert full["ok"] and full["checkpoints_matched"] == len(sizes) and full["resumed_after"] is None
+    resumed = auditor.get("/v1/ledger/verify").json()
+    assert resumed["ok"] and resumed["resumed_after"] == sizes[-1] and resumed["checked"] < full["checked"]
     covering = min(s for s in sizes if s >= 3)
     intact = max([s for s in sizes if s < 3], default=0)
 
@@ -205,12 +209,20 @@ def test_an_export_verifies_offline_and_a_rewrite_with_later_hashes_recomputed_i
         for row in rows:
             body = bytes(row["canonical"])
             if row["position"] == 3:
-                body = body.replace(b'"specversion":"1.0"', b'"specversion":"1.0","note":"x"')
+                document = json.loads(body)
+                body = canonical_form({**document, "data": {**document["data"], "forged": True}})  # canonical
             leaf = leaf_hash(body)
             previous = chain_hash(previous, leaf)
             conn.execute("UPDATE ledger SET canonical = %s, leaf_hash = %s, chain_hash = %s WHERE position = %s",
                          (body, leaf, previous, row["position"]))
         conn.execute("ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_or_delete")
+    resumed = auditor.get("/v1/ledger/verify").json()
+    assert not resumed["ok"] and "was rewritten" in resumed["reason"]
+    full = auditor.get("/v1/ledger/verify", params={"full": "true"}).json()
+    assert (full["ok"], full["first_bad_position"]) == (False, intact + 1)
+    assert full["reason"].startswith(f"entries {intact + 1}..{covering}: one of them was altered")
+    run = _cli(signed, "services.audit.verify", "--full")
+    assert run.returncode == 1 and f"BROKEN at position {intact + 1}" in run.stdout, run.stdout + run.stderr
     run = _cli(signed, "services.audit.export", "--out", str(tmp_path / "rewritten"))
     assert run.returncode == 0, run.stdout + run.stderr
     run = _cli(signed, "services.audit.offline", "verify-export", str(tmp_path / "rewritten"))

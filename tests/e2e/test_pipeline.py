@@ -68,7 +68,7 @@ def test_a_planned_station_reaches_the_view_the_ledger_and_subscribers(system: S
 
     entries = eventually(lambda: [e for e in _ledger_types(system) if e["event"]["subject"] == created["id"]])
     assert entries[0]["type"] == "sw.stations.station.planned.v1"
-    verdict = system.client("audit", role="auditor").get("/v1/ledger/verify").json()
+    verdict = system.client("audit", role="auditor").get("/v1/ledger/verify", params={"full": "true"}).json()
     assert verdict["ok"] and verdict["checked"] >= 2
 
 

@@ -22,13 +22,13 @@ BROKEN = Verdict(ok=False, complete=False, checked=1, head="ab", first_bad_posit
 ])
 def test_the_exit_status_says_intact_broken_or_incomplete(monkeypatch, capsys, verdict: Verdict, status: int,
                                                           says: str) -> None:
-    monkeypatch.setattr(verify, "run", lambda _settings: verdict)
+    monkeypatch.setattr(verify, "run", lambda _settings, **_: verdict)
     assert verify.main([]) == status
     assert says in capsys.readouterr().out
 
 
 def test_an_unreadable_database_is_status_3_with_a_message_not_a_traceback(monkeypatch, capsys) -> None:
-    def refuse(_settings):
+    def refuse(_settings, **_):
         raise psycopg.OperationalError("connection refused")
 
     monkeypatch.setattr(verify, "run", refuse)
@@ -37,7 +37,7 @@ def test_an_unreadable_database_is_status_3_with_a_message_not_a_traceback(monke
 
 
 def test_json_output_is_the_http_verdict(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(verify, "run", lambda _settings: INCOMPLETE)
+    monkeypatch.setattr(verify, "run", lambda _settings, **_: INCOMPLETE)
     assert verify.main(["--json"]) == 2
     out = capsys.readouterr().out
     assert '"missing_after": 17' in out and '"stream_head": 9' in out
