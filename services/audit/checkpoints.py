@@ -15,6 +15,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
@@ -106,26 +107,28 @@ class AuditLog(ServiceApplication):
         """The checkpoint at ``tree_size``, if one was signed."""
         try:
             found = self.repository.get(Checkpoint.id_for(self.origin, tree_size))
-        except Exception:  # AggregateNotFoundError; any other failure surfaces on the next save
+        except AggregateNotFoundError:
             return None
         return found if isinstance(found, Checkpoint) else None
 
-    def sign(self, ctx: Context, previous: Checkpoint | None, entries: Iterable[Entry]) -> Checkpoint:
-        """Verifies the entries after ``previous``, then signs and stores the checkpoint at the new size."""
+    def sign(self, ctx: Context, previous: Checkpoint | None, entries: Iterable[Entry]) -> tuple[Checkpoint, bool]:
+        """Verifies the entries after ``previous``, then signs and stores the checkpoint at the new size.
+
+        Returns the checkpoint at the ledger's head and whether it was made now (False: it existed already).
+        """
         grown = grow(previous, entries)
         if grown.tree.size == 0:
             raise LedgerBroken("the ledger is empty: there is nothing to sign")
         if previous is not None and grown.tree.size == previous.tree_size:
-            return previous
+            return previous, False
         existing = self.checkpoint(grown.tree.size)
         if existing is not None:
-            return existing
+            return existing, False
         unsigned = signing.Checkpoint(self.origin, grown.tree.size, grown.tree.root(), grown.chain, signing.now())
         signed = signing.sign(unsigned, self.key).to_json()
-        checkpoint = Checkpoint(**{k: v for k, v in signed.items()}, ctx=ctx,
-                                frontier=tuple(h.hex() for h in grown.tree.frontier))
+        checkpoint = Checkpoint(**signed, ctx=ctx, frontier=tuple(h.hex() for h in grown.tree.frontier))
         try:
             self.save(checkpoint)
         except IntegrityError:
-            return self.checkpoint(grown.tree.size) or checkpoint  # signed at the same moment elsewhere
-        return checkpoint
+            return self.checkpoint(grown.tree.size) or checkpoint, False  # signed at the same moment elsewhere
+        return checkpoint, True

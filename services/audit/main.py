@@ -62,7 +62,8 @@ def scheduled_checkpoint(runtime: Runtime) -> int | None:
         latest = proofs.latest_checkpoint(conn)
         if not proofs.grew_since(conn, latest.tree_size if latest else 0):
             return None
-        return proofs.sign_next(app, conn, SCHEDULER).tree_size
+        checkpoint, made = proofs.sign_next(app, conn, SCHEDULER)
+        return checkpoint.tree_size if made else None
 
 
 async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event) -> None:

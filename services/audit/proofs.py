@@ -112,8 +112,8 @@ def grew_since(conn: psycopg.Connection, size: int) -> bool:
     return bool(row and row["grew"])
 
 
-def sign_next(app: AuditLog, conn: psycopg.Connection, ctx: Context) -> Checkpoint:
-    """Verifies the ledger from the last checkpoint to its head and signs a checkpoint there."""
+def sign_next(app: AuditLog, conn: psycopg.Connection, ctx: Context) -> tuple[Checkpoint, bool]:
+    """Verifies the ledger from the last checkpoint to its head and signs a checkpoint there (True: made now)."""
     latest = latest_checkpoint(conn)
     previous = app.checkpoint(latest.tree_size) if latest else None
     head = ledger_head(conn)
@@ -131,6 +131,12 @@ def consistency(conn: psycopg.Connection, first: int, second: int) -> list[bytes
     return merkle.consistency_proof(first, second, leaves(conn))
 
 
-def root_at(conn: psycopg.Connection, tree_size: int) -> bytes:
-    """The Merkle tree head of the first ``tree_size`` entries."""
-    return merkle.root_of(leaves(conn)(0, tree_size))
+def roots_at(conn: psycopg.Connection, first: int, second: int) -> tuple[bytes, bytes]:
+    """The Merkle tree heads of the first ``first`` and the first ``second`` entries, in one pass."""
+    tree = merkle.Tree()
+    for leaf in leaves(conn)(0, first):
+        tree.append(leaf)
+    head = tree.root()
+    for leaf in leaves(conn)(first, second):
+        tree.append(leaf)
+    return head, tree.root()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from services.audit import application, proofs, signing
+from services.audit import application, merkle, proofs, signing
 from services.audit.api import MAX_POSITION, known_params
 from services.audit.checkpoints import CHECKPOINT_MAKERS, AuditLog
 from shared.domain import Invalid, NotFound
@@ -91,21 +91,29 @@ def list_checkpoints(ctx: CurrentContext, db: ReadDb,
     return {"items": [c.to_json() for c in items], "next": items[-1].tree_size if len(items) == limit else None}
 
 
-@router.post("/checkpoints", response_model=SignedCheckpoint, status_code=201, responses=COMMAND_PROBLEMS,
+@router.post("/checkpoints", response_model=SignedCheckpoint, status_code=201,
+             responses={**COMMAND_PROBLEMS, 200: {"model": SignedCheckpoint,
+                                                  "description": "nothing was added since the checkpoint at the head"}},
              dependencies=[known_params()])
 async def make_checkpoint(request: Request, response: Response, ctx: CurrentContext, log: Log) -> dict[str, Any]:
-    """Verifies the ledger since the last checkpoint and signs one at its head (409 if it does not verify)."""
+    """Verifies the ledger since the last checkpoint and signs one at its head (409 if it does not verify).
+
+    201 with the new checkpoint; 200 with the existing one when the ledger did not grow since.
+    """
     ctx.require(*CHECKPOINT_MAKERS)
     pool = runtime_of(request).pool
     assert pool is not None
 
-    def sign() -> dict[str, Any]:
+    def sign() -> tuple[dict[str, Any], bool]:
         with pool.connection() as conn:
-            return proofs.sign_next(log, conn, ctx).signed().to_json()
+            checkpoint, made = proofs.sign_next(log, conn, ctx)
+            return checkpoint.signed().to_json(), made
 
-    made = await asyncio.to_thread(sign)
-    response.headers["Location"] = f"/v1/checkpoints/{made['tree_size']}"
-    return made
+    checkpoint, made = await asyncio.to_thread(sign)
+    response.headers["Location"] = f"/v1/checkpoints/{checkpoint['tree_size']}"
+    if not made:
+        response.status_code = 200  # nothing was added since: the checkpoint at the head already exists
+    return checkpoint
 
 
 @router.get("/checkpoints/key", response_model=PublicKey, responses=QUERY_PROBLEMS, dependencies=[known_params()])
@@ -128,8 +136,8 @@ def consistency_proof(ctx: CurrentContext, db: ReadDb,
     if first > second:
         raise Invalid("first", f"first ({first}) must not exceed second ({second})")
     _within_ledger(db, second, "second")
-    return {"first": first, "second": second, "first_root": proofs.root_at(db, first).hex(),
-            "second_root": proofs.root_at(db, second).hex(),
+    first_root, second_root = proofs.roots_at(db, first, second)
+    return {"first": first, "second": second, "first_root": first_root.hex(), "second_root": second_root.hex(),
             "consistency_path": [h.hex() for h in proofs.consistency(db, first, second)],
             "first_checkpoint": _json(proofs.checkpoint_at(db, first)),
             "second_checkpoint": _json(proofs.checkpoint_at(db, second))}
@@ -166,11 +174,12 @@ def inclusion_proof(ctx: CurrentContext, db: ReadDb,
     entry = proofs.leaf_at(db, position)
     if entry is None:
         raise NotFound(f"no ledger entry at position {position}")
-    return {"position": position, "leaf_index": position - 1, "tree_size": tree_size,
-            "leaf_hash": bytes(entry["leaf_hash"]).hex(), "canonical": base64.b64encode(entry["canonical"]).decode(),
-            "root_hash": proofs.root_at(db, tree_size).hex(),
-            "inclusion_path": [h.hex() for h in proofs.inclusion(db, position, tree_size)],
-            "checkpoint": _json(proofs.checkpoint_at(db, tree_size))}
+    leaf = bytes(entry["leaf_hash"])
+    path = proofs.inclusion(db, position, tree_size)
+    root = merkle.root_from_inclusion(leaf, position - 1, tree_size, path)  # the path covers every other leaf
+    return {"position": position, "leaf_index": position - 1, "tree_size": tree_size, "leaf_hash": leaf.hex(),
+            "canonical": base64.b64encode(entry["canonical"]).decode(), "root_hash": root.hex() if root else "",
+            "inclusion_path": [h.hex() for h in path], "checkpoint": _json(proofs.checkpoint_at(db, tree_size))}
 
 
 def _within_ledger(db: Any, size: int, name: str) -> None:

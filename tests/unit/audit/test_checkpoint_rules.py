@@ -34,7 +34,9 @@ def log() -> AuditLog:
 
 def test_a_checkpoint_signs_the_root_and_chain_of_the_verified_ledger(log: AuditLog) -> None:
     entries = ledger(7)
-    made = log.sign(SYSTEM, None, entries).signed()
+    checkpoint, made_now = log.sign(SYSTEM, None, entries)
+    made = checkpoint.signed()
+    assert made_now
     assert (made.tree_size, made.root_hash, made.chain_hash) == (7, root_of(e.leaf_hash for e in entries),
                                                                  entries[-1].chain_hash)
     assert signing.signature_problem(made, KEY.public_key()) == ""
@@ -43,15 +45,16 @@ def test_a_checkpoint_signs_the_root_and_chain_of_the_verified_ledger(log: Audit
 
 def test_the_next_checkpoint_grows_from_the_previous_one_without_rehashing(log: AuditLog) -> None:
     entries = ledger(20)
-    first = log.sign(SYSTEM, None, entries[:7])
-    second = log.sign(SYSTEM, first, entries[7:]).signed()
+    first, _ = log.sign(SYSTEM, None, entries[:7])
+    second = log.sign(SYSTEM, first, entries[7:])[0].signed()
     assert (second.tree_size, second.root_hash) == (20, root_of(e.leaf_hash for e in entries))
-    assert log.sign(SYSTEM, log.checkpoint(20), []).signed() == second  # nothing new: the same checkpoint
+    again, made_now = log.sign(SYSTEM, log.checkpoint(20), [])
+    assert again.signed() == second and not made_now  # nothing new: the same checkpoint
 
 
 def test_nothing_is_signed_over_an_entry_that_does_not_verify(log: AuditLog) -> None:
     entries = ledger(10)
-    first = log.sign(SYSTEM, None, entries[:5])
+    first, _ = log.sign(SYSTEM, None, entries[:5])
     altered = [*entries[5:7], replace(entries[7], canonical=b'{"id":"e-8","n":800}'), *entries[8:]]
     with pytest.raises(LedgerBroken, match="entry 8: leaf hash does not match"):
         log.sign(SYSTEM, first, altered)
