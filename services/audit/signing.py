@@ -69,8 +69,8 @@ class Checkpoint:
         if not _ORIGIN.match(origin):
             raise BadCheckpoint("origin: printable ASCII without spaces, 1 to 200 characters")
         size = _field(document, "tree_size", int)
-        if isinstance(size, bool) or size < 0:
-            raise BadCheckpoint("tree_size: a non-negative integer")
+        if isinstance(size, bool) or size < 1:
+            raise BadCheckpoint("tree_size: a positive integer")
         time = _field(document, "time", str)
         if not _TIME.match(time):
             raise BadCheckpoint("time: YYYY-MM-DDTHH:MM:SSZ")
