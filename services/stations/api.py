@@ -10,25 +10,50 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import Field
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.stations import projections as views
 from services.stations.application import Stations, as_id
+from services.stations.commands import (
+    AddTownship,
+    AddVillage,
+    AmendContract,
+    AmendTownshipPopulation,
+    CloseRectificationItem,
+    CoverVillage,
+    Dated,
+    Disburse,
+    DisclosureKindName,
+    EndVillageCoverage,
+    EstablishCountyPlan,
+    LedgerFigures,
+    PlanStation,
+    ProvideSite,
+    PublishDisclosure,
+    Reasoned,
+    RecordEvaluation,
+    RecordStaffing,
+    ReportMisuse,
+    ResolveMisuseReport,
+    ReturnLedger,
+    SignContract,
+    SubmitLedger,
+)
 from shared.domain import Context, Forbidden, NotFound, Role
-from shared.http import Body, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
+from shared.http import AsOf, CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
 from shared.service import County, ReadDb, application_of
 
 router = APIRouter(prefix="/v1", tags=["stations"])
-CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
-VILLAGE_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 ADMIN, FINANCE, AUDITOR = Role.CIVIL_AFFAIRS_ADMIN, Role.FINANCE, Role.AUDITOR
 TOWNSHIP, CONTRACTOR, EVALUATOR = Role.TOWNSHIP, Role.CONTRACTOR, Role.EVALUATOR
 CONTRACT_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR)
 LEDGER_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR, TOWNSHIP)
 MISUSE_READERS = (ADMIN, AUDITOR, TOWNSHIP)
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+StationState = Literal["planned", "site_provided", "contractor_assigned", "staffed", "opened", "suspended", "closed"]
+IdFilter = Annotated[str | None, Query(max_length=64)]
+IdPath = Annotated[str, Path(max_length=64)]
+TOWNSHIP_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
+CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 
 
 App = Annotated[Stations, Depends(application_of(Stations))]
@@ -66,33 +91,12 @@ def check_organisation(ctx: Context, organisation_id: str, what: str) -> None:
 # --- county plan ----------------------------------------------------------------------------------
 
 
-class Batch(Body):
-    batch: int = Field(ge=1, le=9)
-    deadline: date
 
 
-class Village(Body):
-    code: str = Field(pattern=VILLAGE_CODE)
-    name: str = Field(min_length=1, max_length=64)
-    kind: Literal["village", "community"]
 
 
-class Township(Body):
-    code: str = Field(pattern=CODE)
-    name: str = Field(min_length=1, max_length=64)
-    kind: Literal["town", "township"] = Field(description="town 镇 or township 乡")
-    population: int = Field(ge=0, description="household-registered population 户籍人口")
-    population_as_of: date | None = None
-    batch: int = Field(ge=1, le=9)
-    villages: list[Village] = Field(default_factory=list)
 
 
-class EstablishCountyPlan(Body):
-    county_name: str = Field(min_length=1, max_length=64)
-    period_start_year: int = Field(ge=2000, le=2100)
-    period_end_year: int = Field(ge=2000, le=2100)
-    batches: list[Batch] = Field(min_length=1)
-    townships: list[Township] = Field(min_length=1)
 
 
 @router.put("/county-plan", status_code=status.HTTP_200_OK)
@@ -111,7 +115,7 @@ def get_county_plan(ctx: CurrentContext, app: App, county: County, response: Res
 
 
 @router.post("/county-plan/townships", status_code=status.HTTP_201_CREATED)
-def add_township(body: Township, ctx: CurrentContext, app: App, county: County, version: IfMatch,
+def add_township(body: AddTownship, ctx: CurrentContext, app: App, county: County, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a township to the county plan, in one of its batches; its station can then be planned."""
     result = app.add_township(ctx, county_code=county, expected_version=version, idempotency_key=key,
@@ -119,14 +123,12 @@ def add_township(body: Township, ctx: CurrentContext, app: App, county: County, 
     return created(response, "/v1/county-plan", result)
 
 
-class Population(Body):
-    population: int = Field(ge=0, description="household-registered population 户籍人口")
-    effective_on: date
 
 
 @router.post("/county-plan/townships/{township_code}/population")
-def amend_township_population(township_code: str, body: Population, ctx: CurrentContext, app: App, county: County,
-                              version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
+def amend_township_population(township_code: CodePath, body: AmendTownshipPopulation, ctx: CurrentContext,
+                              app: App, county: County, version: IfMatch, key: IdempotencyKey,
+                              response: Response) -> dict[str, Any]:
     """Records a township's new population from a date; earlier figures stay in the plan's history."""
     result = app.amend_township_population(ctx, county_code=county, township_code=township_code,
                                            population=body.population, effective_on=body.effective_on,
@@ -134,14 +136,10 @@ def amend_township_population(township_code: str, body: Population, ctx: Current
     return with_etag(response, result)
 
 
-class AddVillage(Body):
-    village_code: str = Field(pattern=VILLAGE_CODE)
-    name: str = Field(min_length=1, max_length=64)
-    kind: Literal["village", "community"]
 
 
 @router.post("/county-plan/townships/{township_code}/villages", status_code=status.HTTP_201_CREATED)
-def add_village(township_code: str, body: AddVillage, ctx: CurrentContext, app: App, county: County,
+def add_village(township_code: CodePath, body: AddVillage, ctx: CurrentContext, app: App, county: County,
                 version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a village or community (村/社区) to a township of the plan."""
     result = app.add_village(ctx, county_code=county, township_code=township_code, expected_version=version,
@@ -152,7 +150,7 @@ def add_village(township_code: str, body: AddVillage, ctx: CurrentContext, app: 
 @router.get("/county-status")
 def get_county_status(
     ctx: CurrentContext, db: ReadDb, county: County,
-    as_of: Annotated[date | None, Query(description="the date the answer is for (default: today)")] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Per batch on a date: target count, deadline, stations opened by then, and whether it is behind schedule."""
     return views.county_status(db, county, as_of or date.today())
@@ -161,8 +159,6 @@ def get_county_status(
 # --- stations -------------------------------------------------------------------------------------
 
 
-class PlanStation(Body):
-    township_code: str = Field(pattern=CODE, description="the township's code in the county plan, e.g. T01")
 
 
 @router.post("/stations", status_code=status.HTTP_201_CREATED)
@@ -174,21 +170,17 @@ def plan_station(body: PlanStation, ctx: CurrentContext, app: App, county: Count
 
 
 @router.get("/stations/{station_id}")
-def get_station(station_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_station(station_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """One station as its events left it (the ETag is its version)."""
     station = app.get_station(station_id)
     check_station_readable(ctx, station)
     return with_etag(response, station)
 
 
-class Site(Body):
-    office_area_m2: float = Field(gt=0, description="office space in square metres")
-    facilities: list[str] = Field(min_length=1)
-    on: date
 
 
 @router.put("/stations/{station_id}/site")
-def provide_site(station_id: str, body: Site, ctx: CurrentContext, app: App, version: IfMatch,
+def provide_site(station_id: IdPath, body: ProvideSite, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The township provides office space and facilities for its own station (township; bureau)."""
     result = app.provide_site(ctx, station_id=station_id, expected_version=version, idempotency_key=key,
@@ -196,31 +188,22 @@ def provide_site(station_id: str, body: Site, ctx: CurrentContext, app: App, ver
     return with_etag(response, result)
 
 
-class Staffing(Body):
-    headcount: int = Field(ge=0)
-    as_of: date
-    source_seq: int = Field(ge=1, description="sequence of the workforce event this records")
 
 
 @router.post("/stations/{station_id}/staffing")
-def record_staffing(station_id: str, body: Staffing, ctx: CurrentContext, app: App, key: IdempotencyKey,
+def record_staffing(station_id: IdPath, body: RecordStaffing, ctx: CurrentContext, app: App, key: IdempotencyKey,
                     response: Response) -> dict[str, Any]:
     """Records by hand a workforce headcount the staffing policy could not apply (idempotent on source_seq)."""
     result = app.record_staffing(ctx, station_id=station_id, idempotency_key=key, **body.model_dump())
     return with_etag(response, result)
 
 
-class On(Body):
-    on: date
 
 
-class Reasoned(Body):
-    reason: str = Field(min_length=1, max_length=500)
-    on: date
 
 
 @router.post("/stations/{station_id}/opening")
-def open_station(station_id: str, body: On, ctx: CurrentContext, app: App, version: IfMatch,
+def open_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Opens a sited, contracted and staffed station."""
     result = app.open_station(ctx, station_id=station_id, on=body.on, expected_version=version,
@@ -229,7 +212,7 @@ def open_station(station_id: str, body: On, ctx: CurrentContext, app: App, versi
 
 
 @router.post("/stations/{station_id}/suspension")
-def suspend_station(station_id: str, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def suspend_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Suspends an open station, saying why."""
     result = app.suspend_station(ctx, station_id=station_id, reason=body.reason, on=body.on,
@@ -238,7 +221,7 @@ def suspend_station(station_id: str, body: Reasoned, ctx: CurrentContext, app: A
 
 
 @router.post("/stations/{station_id}/reopening")
-def reopen_station(station_id: str, body: On, ctx: CurrentContext, app: App, version: IfMatch,
+def reopen_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Reopens a suspended station."""
     result = app.reopen_station(ctx, station_id=station_id, on=body.on, expected_version=version,
@@ -247,7 +230,7 @@ def reopen_station(station_id: str, body: On, ctx: CurrentContext, app: App, ver
 
 
 @router.post("/stations/{station_id}/closure")
-def close_station(station_id: str, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def close_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Closes a station for good, saying why."""
     result = app.close_station(ctx, station_id=station_id, reason=body.reason, on=body.on,
@@ -255,13 +238,10 @@ def close_station(station_id: str, body: Reasoned, ctx: CurrentContext, app: App
     return with_etag(response, result)
 
 
-class Coverage(Body):
-    village_code: str = Field(pattern=VILLAGE_CODE)
-    start: date
 
 
 @router.post("/stations/{station_id}/villages")
-def cover_village(station_id: str, body: Coverage, ctx: CurrentContext, app: App, version: IfMatch,
+def cover_village(station_id: IdPath, body: CoverVillage, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station starts serving one of its township's villages/communities from a date."""
     result = app.cover_village(ctx, station_id=station_id, expected_version=version, idempotency_key=key,
@@ -269,13 +249,11 @@ def cover_village(station_id: str, body: Coverage, ctx: CurrentContext, app: App
     return with_etag(response, result)
 
 
-class CoverageEnd(Body):
-    end: date
 
 
 @router.post("/stations/{station_id}/villages/{village_code}/end")
-def end_village_coverage(station_id: str, village_code: str, body: CoverageEnd, ctx: CurrentContext, app: App,
-                         version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
+def end_village_coverage(station_id: IdPath, village_code: CodePath, body: EndVillageCoverage, ctx: CurrentContext,
+                         app: App, version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station stops serving a village/community from a date."""
     result = app.end_village_coverage(ctx, station_id=station_id, village_code=village_code, end=body.end,
                                       expected_version=version, idempotency_key=key)
@@ -286,9 +264,9 @@ def end_village_coverage(station_id: str, village_code: str, body: CoverageEnd, 
 def station_status(
     ctx: CurrentContext,
     db: ReadDb,
-    township_code: Annotated[str | None, Query(pattern=CODE)] = None,
+    township_code: Annotated[str | None, Query(pattern=TOWNSHIP_CODE)] = None,
     batch: Annotated[int | None, Query(ge=1, le=9)] = None,
-    state: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    state: Annotated[StationState | None, Query(alias="status")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -299,7 +277,7 @@ def station_status(
 
 
 @router.get("/station-status/{station_id}")
-def station_status_of(station_id: str, ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
+def station_status_of(station_id: IdPath, ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
     """One station in the view, with its rectification items, village coverage and dated status history."""
     item = views.get_station_status(db, _uuid_text(station_id, "station"))
     if item is None:
@@ -316,25 +294,8 @@ def _uuid_text(value: str, what: str) -> str:
 # --- service contracts ----------------------------------------------------------------------------
 
 
-class Instalment(Body):
-    due_on: date
-    amount_fen: int = Field(gt=0)
 
 
-class SignContract(Body):
-    contract_number: str = Field(min_length=1, max_length=64)
-    organisation_id: str = Field(min_length=1, max_length=64,
-                                 description="the workforce organisation id or its 统一社会信用代码")
-    organisation_name: str = Field(min_length=1, max_length=128)
-    station_ids: list[str] = Field(min_length=1)
-    period_start: date
-    period_end: date
-    amount_fen: int = Field(gt=0, description="contract amount in fen")
-    supervision_fen: int = Field(ge=0, description="part of the amount for professional supervision (督导)")
-    budget_year: int = Field(ge=2000, le=2100)
-    budget_line: str = Field(min_length=1, max_length=128)
-    payment_schedule: list[Instalment] = Field(min_length=1)
-    signed_on: date
 
 
 @router.post("/contracts", status_code=status.HTTP_201_CREATED)
@@ -348,10 +309,10 @@ def sign_contract(body: SignContract, ctx: CurrentContext, app: App, key: Idempo
 @router.get("/contracts")
 def list_contracts(
     ctx: CurrentContext, db: ReadDb,
-    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    organisation_id: IdFilter = None,
     state: Annotated[Literal["signed", "terminated"] | None, Query(alias="status")] = None,
-    station_id: Annotated[str | None, Query(max_length=64)] = None,
-    budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    station_id: IdFilter = None,
+    budget_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
     """Service contracts, newest first (a contractor sees only its own)."""
@@ -365,7 +326,7 @@ def list_contracts(
 
 
 @router.get("/contracts/{contract_id}")
-def get_contract(contract_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_contract(contract_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A contract's terms, disbursements, amendments and status."""
     ctx.require(*CONTRACT_READERS)
     contract = app.get_contract(contract_id)
@@ -373,14 +334,10 @@ def get_contract(contract_id: str, ctx: CurrentContext, app: App, response: Resp
     return with_etag(response, contract)
 
 
-class Disbursement(Body):
-    amount_fen: int = Field(gt=0)
-    paid_on: date
-    reference: str = Field(min_length=1, max_length=64, description="the payment's reference (拨付凭证号)")
 
 
 @router.post("/contracts/{contract_id}/disbursements")
-def disburse(contract_id: str, body: Disbursement, ctx: CurrentContext, app: App, version: IfMatch,
+def disburse(contract_id: IdPath, body: Disburse, ctx: CurrentContext, app: App, version: IfMatch,
              key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a payment (拨付) under the contract; the total may not exceed the amount."""
     result = app.disburse(ctx, contract_id=contract_id, expected_version=version, idempotency_key=key,
@@ -388,18 +345,10 @@ def disburse(contract_id: str, body: Disbursement, ctx: CurrentContext, app: App
     return with_etag(response, result)
 
 
-class Amendment(Body):
-    reason: str = Field(min_length=1, max_length=500)
-    amended_on: date
-    amount_fen: int | None = Field(default=None, gt=0)
-    supervision_fen: int | None = Field(default=None, ge=0)
-    period_end: date | None = None
-    station_ids: list[str] | None = Field(default=None, min_length=1)
-    payment_schedule: list[Instalment] | None = Field(default=None, min_length=1)
 
 
 @router.post("/contracts/{contract_id}/amendments")
-def amend_contract(contract_id: str, body: Amendment, ctx: CurrentContext, app: App, version: IfMatch,
+def amend_contract(contract_id: IdPath, body: AmendContract, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Amends the contract's terms; stations added get its contractor, stations removed are released."""
     result = app.amend_contract(ctx, contract_id=contract_id, expected_version=version, idempotency_key=key,
@@ -408,7 +357,7 @@ def amend_contract(contract_id: str, body: Amendment, ctx: CurrentContext, app: 
 
 
 @router.post("/contracts/{contract_id}/termination")
-def terminate_contract(contract_id: str, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def terminate_contract(contract_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                        key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Terminates the contract early and releases its stations."""
     result = app.terminate_contract(ctx, contract_id=contract_id, reason=body.reason, on=body.on,
@@ -419,22 +368,12 @@ def terminate_contract(contract_id: str, body: Reasoned, ctx: CurrentContext, ap
 # --- quarterly ledgers ----------------------------------------------------------------------------
 
 
-class Figures(Body):
-    services_delivered: int = Field(ge=0)
-    people_served: int = Field(ge=0)
-    activities: int = Field(ge=0)
-    staffing: int = Field(ge=0)
-    spending_fen: int = Field(ge=0)
-    submitted_on: date
 
 
-class SubmitLedger(Figures):
-    year: int = Field(ge=2000, le=2100)
-    quarter: int = Field(ge=1, le=4)
 
 
 @router.post("/stations/{station_id}/ledgers", status_code=status.HTTP_201_CREATED)
-def submit_ledger(station_id: str, body: SubmitLedger, ctx: CurrentContext, app: App, key: IdempotencyKey,
+def submit_ledger(station_id: IdPath, body: SubmitLedger, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """The station's contractor submits a quarter's ledger (台账)."""
     result = app.submit_ledger(ctx, station_id=station_id, idempotency_key=key, **body.model_dump())
@@ -444,10 +383,10 @@ def submit_ledger(station_id: str, body: SubmitLedger, ctx: CurrentContext, app:
 @router.get("/ledgers")
 def list_ledgers(
     ctx: CurrentContext, db: ReadDb,
-    station_id: Annotated[str | None, Query(max_length=64)] = None,
-    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    station_id: IdFilter = None,
+    organisation_id: IdFilter = None,
     state: Annotated[Literal["submitted", "accepted", "returned"] | None, Query(alias="status")] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -463,7 +402,7 @@ def list_ledgers(
 
 
 @router.get("/ledgers/{ledger_id}")
-def get_ledger(ledger_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_ledger(ledger_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A quarterly ledger's figures and review history."""
     ctx.require(*LEDGER_READERS)
     ledger = app.get_ledger(ledger_id)
@@ -475,7 +414,7 @@ def get_ledger(ledger_id: str, ctx: CurrentContext, app: App, response: Response
 
 
 @router.post("/ledgers/{ledger_id}/acceptance")
-def accept_ledger(ledger_id: str, body: On, ctx: CurrentContext, app: App, version: IfMatch,
+def accept_ledger(ledger_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau accepts a submitted ledger."""
     result = app.accept_ledger(ctx, ledger_id=ledger_id, on=body.on, expected_version=version,
@@ -483,13 +422,10 @@ def accept_ledger(ledger_id: str, body: On, ctx: CurrentContext, app: App, versi
     return with_etag(response, result)
 
 
-class ReturnLedger(Body):
-    reasons: list[str] = Field(min_length=1)
-    on: date
 
 
 @router.post("/ledgers/{ledger_id}/return")
-def return_ledger(ledger_id: str, body: ReturnLedger, ctx: CurrentContext, app: App, version: IfMatch,
+def return_ledger(ledger_id: IdPath, body: ReturnLedger, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau returns a submitted ledger for rectification (整改), with reasons."""
     result = app.return_ledger(ctx, ledger_id=ledger_id, reasons=body.reasons, on=body.on,
@@ -498,7 +434,7 @@ def return_ledger(ledger_id: str, body: ReturnLedger, ctx: CurrentContext, app: 
 
 
 @router.post("/ledgers/{ledger_id}/resubmission")
-def resubmit_ledger(ledger_id: str, body: Figures, ctx: CurrentContext, app: App, version: IfMatch,
+def resubmit_ledger(ledger_id: IdPath, body: LedgerFigures, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The contractor resubmits a returned ledger with corrected figures."""
     result = app.resubmit_ledger(ctx, ledger_id=ledger_id, expected_version=version, idempotency_key=key,
@@ -509,17 +445,10 @@ def resubmit_ledger(ledger_id: str, body: Figures, ctx: CurrentContext, app: App
 # --- public disclosures ---------------------------------------------------------------------------
 
 
-class Disclosure(Body):
-    contract_id: str = Field(max_length=64)
-    station_id: str | None = Field(default=None, max_length=64)
-    kind: Literal["qualifications", "project_experience", "project_facts", "annual_financial_report", "progress"]
-    title: str = Field(min_length=1, max_length=200)
-    content: str = Field(min_length=1, max_length=20000)
-    disclosed_on: date
 
 
 @router.post("/disclosures", status_code=status.HTTP_201_CREATED)
-def publish_disclosure(body: Disclosure, ctx: CurrentContext, app: App, key: IdempotencyKey,
+def publish_disclosure(body: PublishDisclosure, ctx: CurrentContext, app: App, key: IdempotencyKey,
                        response: Response) -> dict[str, Any]:
     """A contractor publishes information (信息公开) about itself or a project it holds."""
     result = app.publish_disclosure(ctx, idempotency_key=key, **body.model_dump())
@@ -529,10 +458,10 @@ def publish_disclosure(body: Disclosure, ctx: CurrentContext, app: App, key: Ide
 @router.get("/disclosures")
 def list_disclosures(
     ctx: CurrentContext, db: ReadDb,
-    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
-    contract_id: Annotated[str | None, Query(max_length=64)] = None,
-    station_id: Annotated[str | None, Query(max_length=64)] = None,
-    kind: Annotated[str | None, Query(max_length=32)] = None,
+    organisation_id: IdFilter = None,
+    contract_id: IdFilter = None,
+    station_id: IdFilter = None,
+    kind: Annotated[DisclosureKindName | None, Query()] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
     """Public disclosures, newest first (public: every role may read them)."""
@@ -543,7 +472,7 @@ def list_disclosures(
 
 
 @router.get("/disclosures/{disclosure_id}")
-def get_disclosure(disclosure_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_disclosure(disclosure_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A public disclosure, with its content."""
     return with_etag(response, app.get_disclosure(disclosure_id))
 
@@ -551,22 +480,12 @@ def get_disclosure(disclosure_id: str, ctx: CurrentContext, app: App, response: 
 # --- external evaluations -------------------------------------------------------------------------
 
 
-class RectificationItem(Body):
-    item_id: str | None = Field(default=None, max_length=32)
-    description: str = Field(min_length=1, max_length=500)
-    due_on: date
 
 
-class Evaluation(Body):
-    station_id: str = Field(max_length=64)
-    evaluated_on: date
-    score: int = Field(ge=0, le=100)
-    findings: list[str] = Field(default_factory=list)
-    rectification_items: list[RectificationItem] = Field(default_factory=list)
 
 
 @router.post("/evaluations", status_code=status.HTTP_201_CREATED)
-def record_evaluation(body: Evaluation, ctx: CurrentContext, app: App, key: IdempotencyKey,
+def record_evaluation(body: RecordEvaluation, ctx: CurrentContext, app: App, key: IdempotencyKey,
                       response: Response) -> dict[str, Any]:
     """An evaluator records a station's external evaluation (第三方评估) with rectification items."""
     data = body.model_dump()
@@ -578,7 +497,7 @@ def record_evaluation(body: Evaluation, ctx: CurrentContext, app: App, key: Idem
 @router.get("/evaluations")
 def list_evaluations(
     ctx: CurrentContext, db: ReadDb,
-    station_id: Annotated[str | None, Query(max_length=64)] = None,
+    station_id: IdFilter = None,
     open_items: Annotated[bool | None, Query(description="true: only with open rectification items")] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -590,21 +509,19 @@ def list_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}")
-def get_evaluation(evaluation_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_evaluation(evaluation_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """An evaluation with its rectification items."""
     evaluation = app.get_evaluation(evaluation_id)
     check_station_readable(ctx, app.get_station(evaluation["station_id"]))
     return with_etag(response, evaluation)
 
 
-class CloseItem(Body):
-    evidence: str = Field(min_length=1, max_length=2000)
-    closed_on: date
 
 
 @router.post("/evaluations/{evaluation_id}/items/{item_id}/closure")
-def close_rectification_item(evaluation_id: str, item_id: str, body: CloseItem, ctx: CurrentContext, app: App,
-                             version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
+def close_rectification_item(evaluation_id: IdPath, item_id: IdPath, body: CloseRectificationItem,
+                             ctx: CurrentContext, app: App, version: IfMatch, key: IdempotencyKey,
+                             response: Response) -> dict[str, Any]:
     """Closes a rectification item (整改事项) with the evidence that it was rectified."""
     result = app.close_rectification_item(ctx, evaluation_id=evaluation_id, item_id=item_id,
                                           expected_version=version, idempotency_key=key, **body.model_dump())
@@ -614,15 +531,10 @@ def close_rectification_item(evaluation_id: str, item_id: str, body: CloseItem, 
 # --- misuse reports -------------------------------------------------------------------------------
 
 
-class MisuseReport(Body):
-    station_id: str = Field(max_length=64)
-    worker_id: str = Field(min_length=1, max_length=64)
-    description: str = Field(min_length=1, max_length=2000)
-    observed_on: date
 
 
 @router.post("/misuse-reports", status_code=status.HTTP_201_CREATED)
-def report_misuse(body: MisuseReport, ctx: CurrentContext, app: App, key: IdempotencyKey,
+def report_misuse(body: ReportMisuse, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """Reports a station social worker put to work as township staff (any role but auditor)."""
     result = app.report_misuse(ctx, idempotency_key=key, **body.model_dump())
@@ -632,8 +544,8 @@ def report_misuse(body: MisuseReport, ctx: CurrentContext, app: App, key: Idempo
 @router.get("/misuse-reports")
 def list_misuse_reports(
     ctx: CurrentContext, db: ReadDb,
-    station_id: Annotated[str | None, Query(max_length=64)] = None,
-    township_code: Annotated[str | None, Query(pattern=CODE)] = None,
+    station_id: IdFilter = None,
+    township_code: Annotated[str | None, Query(pattern=TOWNSHIP_CODE)] = None,
     state: Annotated[Literal["open", "resolved"] | None, Query(alias="status")] = None,
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -646,7 +558,7 @@ def list_misuse_reports(
 
 
 @router.get("/misuse-reports/{report_id}")
-def get_misuse_report(report_id: str, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A misuse report with its description and resolution (bureau, auditor, its township, its reporter)."""
     report = app.get_misuse_report(report_id)
     if report["reported_by"].get("actor") != ctx.actor:
@@ -657,13 +569,10 @@ def get_misuse_report(report_id: str, ctx: CurrentContext, app: App, response: R
     return with_etag(response, report)
 
 
-class Resolution(Body):
-    resolution: str = Field(min_length=1, max_length=2000)
-    on: date
 
 
 @router.post("/misuse-reports/{report_id}/resolution")
-def resolve_misuse_report(report_id: str, body: Resolution, ctx: CurrentContext, app: App, version: IfMatch,
+def resolve_misuse_report(report_id: IdPath, body: ResolveMisuseReport, ctx: CurrentContext, app: App, version: IfMatch,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau records how a misuse report was resolved."""
     result = app.resolve_misuse_report(ctx, report_id=report_id, resolution=body.resolution, on=body.on,
