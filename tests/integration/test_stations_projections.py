@@ -13,7 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from services.stations.application import Stations
-from services.stations.projections import Registers, StaffingPolicy, StationStatus, county_status, get_station_status
+from services.stations.policies import StaffingPolicy
+from services.stations.read_models import Registers, StationStatusView
+from services.stations.read_models.station_queries import county_status, get_station_status
 from services.stations.seed import load_seed
 from services.workforce.application import Workforce
 from services.workforce.domain import credit_code_check_char
@@ -94,7 +96,7 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
 
     # The station-status view: workers by name, the supervisor, the state and its dated history.
     await services.publish(js)  # the StaffingRecorded events the policy caused
-    status = services.runner(StationStatus(), "stations")
+    status = services.runner(StationStatusView(), "stations")
     await run_until(status, js, lambda: (v := view(services, T01)) is not None and v["headcount"] == 2
                     and v["workers_assigned"] == 2)
     t01, t02 = view(services, T01), view(services, T02)
@@ -109,10 +111,10 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
         == [(1, 5, 5, 0, True), (2, 6, 6, 0, False)]
 
     # Rebuilding the view gives the same tables.
-    snapshot = {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatus.tables}
+    snapshot = {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatusView.tables}
     await status.reset(js)
     await run_until(status, js, lambda: {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2")
-                                         for t in StationStatus.tables} == snapshot)
+                                         for t in StationStatusView.tables} == snapshot)
 
 
 async def test_the_registers_list_contracts_and_rebuild_the_same(services: Services, js) -> None:

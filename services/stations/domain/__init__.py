@@ -33,7 +33,7 @@ from .county_plan import CountyPlan
 from .ledger import QuarterlyLedger, ledger_figures
 from .oversight import ExternalEvaluation, MisuseReport, PublicDisclosure
 from .service_contract import ServiceContract
-from .station import Station
+from .station import Station, stage_of
 
 ALL_AGGREGATES: tuple[type[Aggregate], ...] = (
     CountyPlan,
@@ -49,5 +49,5 @@ __all__ = [
     "ALL_AGGREGATES", "NAMESPACE", "PRE_OPENING", "ContractStatus", "CountyPlan", "DisclosureKind",
     "ExternalEvaluation", "LedgerStatus", "MisuseReport", "MisuseStatus", "Policy", "PublicDisclosure",
     "QuarterlyLedger", "ServiceContract", "Station", "StationStatus", "TownshipKind", "VillageKind", "choice", "day",
-    "ledger_figures", "quarter_end", "refuse", "text", "texts", "whole",
+    "ledger_figures", "quarter_end", "refuse", "stage_of", "text", "texts", "whole",
 ]

@@ -14,6 +14,20 @@ from shared.domain import Context, Invalid
 from .common import NAMESPACE, PRE_OPENING, StationStatus, day, refuse, text, texts, whole
 
 
+def stage_of(site_provided: bool, contracted: bool, staffed: bool) -> StationStatus:
+    """A not-yet-open station's stage: planned, then sited, then under contract, then staffed, in that order.
+
+    The one statement of the rule: the aggregate and the station-status view both use it.
+    """
+    if not site_provided:
+        return StationStatus.PLANNED
+    if not contracted:
+        return StationStatus.SITE_PROVIDED
+    if not staffed:
+        return StationStatus.CONTRACTOR_ASSIGNED
+    return StationStatus.STAFFED
+
+
 class Station(Aggregate):
     """社工站: a township's social work service station (one per township, 一乡镇一站点)."""
 
@@ -349,15 +363,7 @@ class Station(Aggregate):
     def _advance(self, what: str, on: date, ctx: Context) -> None:
         """Recomputes a not-yet-open station's stage from site, contractor and staff."""
         if self.status in PRE_OPENING:
-            if self.site is None:
-                stage = StationStatus.PLANNED
-            elif self.contract_id is None:
-                stage = StationStatus.SITE_PROVIDED
-            elif not self.is_staffed:
-                stage = StationStatus.CONTRACTOR_ASSIGNED
-            else:
-                stage = StationStatus.STAFFED
-            self.status = stage.value
+            self.status = stage_of(self.site is not None, self.contract_id is not None, self.is_staffed).value
         self.transitions.append({"event": what, "on": on, "status": self.status, "actor": ctx.actor})
 
     def _set_status(self, status: StationStatus, what: str, on: date, ctx: Context) -> None:

@@ -1,0 +1,74 @@
+"""The county plan (行动方案) and the county's status on a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from services.stations.commands import AddTownship, AddVillage, AmendTownshipPopulation, EstablishCountyPlan
+from services.stations.read_models import station_queries
+from shared.http import AsOf, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
+from shared.service import County, ReadDb
+
+from .deps import App, CodePath
+
+router = APIRouter(prefix="/v1", tags=["county plan"])
+
+
+@router.put("/county-plan", status_code=status.HTTP_200_OK)
+def establish_county_plan(body: EstablishCountyPlan, ctx: CurrentContext, app: App, county: County,
+                          key: IdempotencyKey, response: Response) -> dict[str, Any]:
+    """Establishes the county's action plan (行动方案); sending the same plan again changes nothing."""
+    data = body.model_dump()
+    result = app.establish_county_plan(ctx, county_code=county, idempotency_key=key, **data)
+    return with_etag(response, result)
+
+
+@router.get("/county-plan")
+def get_county_plan(ctx: CurrentContext, app: App, county: County, response: Response) -> dict[str, Any]:
+    """The county plan: period, batches with deadlines, townships with populations and villages."""
+    return with_etag(response, app.get_county_plan(county))
+
+
+@router.post("/county-plan/townships", status_code=status.HTTP_201_CREATED)
+def add_township(body: AddTownship, ctx: CurrentContext, app: App, county: County, version: IfMatch,
+                 key: IdempotencyKey, response: Response) -> dict[str, Any]:
+    """Adds a township to the county plan, in one of its batches; its station can then be planned."""
+    result = app.add_township(ctx, county_code=county, expected_version=version, idempotency_key=key,
+                              **body.model_dump())
+    return created(response, "/v1/county-plan", result)
+
+
+
+
+@router.post("/county-plan/townships/{township_code}/population")
+def amend_township_population(township_code: CodePath, body: AmendTownshipPopulation, ctx: CurrentContext,
+                              app: App, county: County, version: IfMatch, key: IdempotencyKey,
+                              response: Response) -> dict[str, Any]:
+    """Records a township's new population from a date; earlier figures stay in the plan's history."""
+    result = app.amend_township_population(ctx, county_code=county, township_code=township_code,
+                                           population=body.population, effective_on=body.effective_on,
+                                           expected_version=version, idempotency_key=key)
+    return with_etag(response, result)
+
+
+
+
+@router.post("/county-plan/townships/{township_code}/villages", status_code=status.HTTP_201_CREATED)
+def add_village(township_code: CodePath, body: AddVillage, ctx: CurrentContext, app: App, county: County,
+                version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
+    """Adds a village or community (村/社区) to a township of the plan."""
+    result = app.add_village(ctx, county_code=county, township_code=township_code, expected_version=version,
+                             idempotency_key=key, **body.model_dump())
+    return created(response, "/v1/county-plan", result)
+
+
+@router.get("/county-status")
+def get_county_status(
+    ctx: CurrentContext, db: ReadDb, county: County,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Per batch on a date: target count, deadline, stations opened by then, and whether it is behind schedule."""
+    return station_queries.county_status(db, county, as_of or date.today())
