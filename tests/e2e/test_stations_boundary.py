@@ -141,6 +141,17 @@ def test_an_offset_out_of_range_is_422_on_every_list(admin: httpx.Client, path: 
     assert admin.get(path, params={"offset": 0}).status_code == 200
 
 
+def test_lists_come_a_page_at_a_time(admin: httpx.Client) -> None:
+    def both_projected() -> dict[str, Any] | None:
+        page = admin.get("/v1/station-status", params={"limit": 1}).json()
+        return page if page["next"] == 1 else None
+
+    first = eventually(both_projected)
+    second = admin.get("/v1/station-status", params={"limit": 1, "offset": first["next"]}).json()
+    assert len(first["items"]) == 1 and second["next"] is None
+    assert {first["items"][0]["station_id"], second["items"][0]["station_id"]} == {T01, T02}
+
+
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2021-02-30", "20210101"])
 def test_a_date_outside_the_programme_is_refused_and_later_changes_still_apply(own: System, admin: httpx.Client,
                                                                               day: str) -> None:

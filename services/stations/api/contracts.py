@@ -8,15 +8,28 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import AmendContract, Disburse, Reasoned, SignContract
 from services.stations.read_models import registers
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import ReadDb
 
 from .deps import CONTRACT_READERS, CONTRACTOR, App, IdFilter, IdPath, check_organisation, uuid_text
+from .representations import ContractPublic, ContractRow
 
 router = APIRouter(prefix="/v1", tags=["contracts"])
 
 
-@router.post("/contracts", status_code=status.HTTP_201_CREATED)
+@router.post("/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractPublic,
+             responses=COMMAND_PROBLEMS)
 def sign_contract(body: SignContract, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """Signs a purchase-of-service contract; its organisation becomes the contractor of every station it covers."""
@@ -24,7 +37,7 @@ def sign_contract(body: SignContract, ctx: CurrentContext, app: App, key: Idempo
     return created(response, f"/v1/contracts/{result['id']}", result)
 
 
-@router.get("/contracts")
+@router.get("/contracts", response_model=Page[ContractRow], responses=QUERY_PROBLEMS)
 def list_contracts(
     ctx: CurrentContext, db: ReadDb,
     organisation_id: IdFilter = None,
@@ -43,7 +56,7 @@ def list_contracts(
                                 budget_year=budget_year, limit=limit, offset=offset)
 
 
-@router.get("/contracts/{contract_id}")
+@router.get("/contracts/{contract_id}", response_model=ContractPublic, responses=QUERY_PROBLEMS)
 def get_contract(contract_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A contract's terms, disbursements, amendments and status."""
     ctx.require(*CONTRACT_READERS)
@@ -54,7 +67,7 @@ def get_contract(contract_id: IdPath, ctx: CurrentContext, app: App, response: R
 
 
 
-@router.post("/contracts/{contract_id}/disbursements")
+@router.post("/contracts/{contract_id}/disbursements", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
 def disburse(contract_id: IdPath, body: Disburse, ctx: CurrentContext, app: App, version: IfMatch,
              key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a payment (拨付) under the contract; the total may not exceed the amount."""
@@ -65,7 +78,7 @@ def disburse(contract_id: IdPath, body: Disburse, ctx: CurrentContext, app: App,
 
 
 
-@router.post("/contracts/{contract_id}/amendments")
+@router.post("/contracts/{contract_id}/amendments", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
 def amend_contract(contract_id: IdPath, body: AmendContract, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Amends the contract's terms; stations added get its contractor, stations removed are released."""
@@ -74,7 +87,7 @@ def amend_contract(contract_id: IdPath, body: AmendContract, ctx: CurrentContext
     return with_etag(response, result)
 
 
-@router.post("/contracts/{contract_id}/termination")
+@router.post("/contracts/{contract_id}/termination", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
 def terminate_contract(contract_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                        key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Terminates the contract early and releases its stations."""

@@ -9,15 +9,25 @@ from fastapi import APIRouter, Response, status
 
 from services.stations.commands import AddTownship, AddVillage, AmendTownshipPopulation, EstablishCountyPlan
 from services.stations.read_models import station_queries
-from shared.http import AsOf, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    AsOf,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    created,
+    with_etag,
+)
 from shared.service import County, ReadDb
 
 from .deps import App, CodePath
+from .representations import CountyPlanPublic, CountyStatusPublic
 
 router = APIRouter(prefix="/v1", tags=["county plan"])
 
 
-@router.put("/county-plan", status_code=status.HTTP_200_OK)
+@router.put("/county-plan", status_code=status.HTTP_200_OK, response_model=CountyPlanPublic, responses=COMMAND_PROBLEMS)
 def establish_county_plan(body: EstablishCountyPlan, ctx: CurrentContext, app: App, county: County,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Establishes the county's action plan (行动方案); sending the same plan again changes nothing."""
@@ -26,13 +36,14 @@ def establish_county_plan(body: EstablishCountyPlan, ctx: CurrentContext, app: A
     return with_etag(response, result)
 
 
-@router.get("/county-plan")
+@router.get("/county-plan", response_model=CountyPlanPublic, responses=QUERY_PROBLEMS)
 def get_county_plan(ctx: CurrentContext, app: App, county: County, response: Response) -> dict[str, Any]:
     """The county plan: period, batches with deadlines, townships with populations and villages."""
     return with_etag(response, app.get_county_plan(county))
 
 
-@router.post("/county-plan/townships", status_code=status.HTTP_201_CREATED)
+@router.post("/county-plan/townships", status_code=status.HTTP_201_CREATED, response_model=CountyPlanPublic,
+             responses=COMMAND_PROBLEMS)
 def add_township(body: AddTownship, ctx: CurrentContext, app: App, county: County, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a township to the county plan, in one of its batches; its station can then be planned."""
@@ -43,7 +54,8 @@ def add_township(body: AddTownship, ctx: CurrentContext, app: App, county: Count
 
 
 
-@router.post("/county-plan/townships/{township_code}/population")
+@router.post("/county-plan/townships/{township_code}/population", response_model=CountyPlanPublic,
+             responses=COMMAND_PROBLEMS)
 def amend_township_population(township_code: CodePath, body: AmendTownshipPopulation, ctx: CurrentContext,
                               app: App, county: County, version: IfMatch, key: IdempotencyKey,
                               response: Response) -> dict[str, Any]:
@@ -56,7 +68,8 @@ def amend_township_population(township_code: CodePath, body: AmendTownshipPopula
 
 
 
-@router.post("/county-plan/townships/{township_code}/villages", status_code=status.HTTP_201_CREATED)
+@router.post("/county-plan/townships/{township_code}/villages", status_code=status.HTTP_201_CREATED,
+             response_model=CountyPlanPublic, responses=COMMAND_PROBLEMS)
 def add_village(township_code: CodePath, body: AddVillage, ctx: CurrentContext, app: App, county: County,
                 version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a village or community (村/社区) to a township of the plan."""
@@ -65,7 +78,7 @@ def add_village(township_code: CodePath, body: AddVillage, ctx: CurrentContext, 
     return created(response, "/v1/county-plan", result)
 
 
-@router.get("/county-status")
+@router.get("/county-status", response_model=CountyStatusPublic, responses=QUERY_PROBLEMS)
 def get_county_status(
     ctx: CurrentContext, db: ReadDb, county: County,
     as_of: AsOf = None,

@@ -8,15 +8,27 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import DisclosureKindName, PublishDisclosure
 from services.stations.read_models import registers
-from shared.http import CurrentContext, IdempotencyKey, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import ReadDb
 
 from .deps import App, IdFilter, IdPath, uuid_text
+from .representations import DisclosurePublic, DisclosureRow
 
 router = APIRouter(prefix="/v1", tags=["disclosures"])
 
 
-@router.post("/disclosures", status_code=status.HTTP_201_CREATED)
+@router.post("/disclosures", status_code=status.HTTP_201_CREATED, response_model=DisclosurePublic,
+             responses=COMMAND_PROBLEMS)
 def publish_disclosure(body: PublishDisclosure, ctx: CurrentContext, app: App, key: IdempotencyKey,
                        response: Response) -> dict[str, Any]:
     """A contractor publishes information (信息公开) about itself or a project it holds."""
@@ -24,7 +36,7 @@ def publish_disclosure(body: PublishDisclosure, ctx: CurrentContext, app: App, k
     return created(response, f"/v1/disclosures/{result['id']}", result)
 
 
-@router.get("/disclosures")
+@router.get("/disclosures", response_model=Page[DisclosureRow], responses=QUERY_PROBLEMS)
 def list_disclosures(
     ctx: CurrentContext, db: ReadDb,
     organisation_id: IdFilter = None,
@@ -40,7 +52,7 @@ def list_disclosures(
         station_id=None if station_id is None else uuid_text(station_id, "station"))
 
 
-@router.get("/disclosures/{disclosure_id}")
+@router.get("/disclosures/{disclosure_id}", response_model=DisclosurePublic, responses=QUERY_PROBLEMS)
 def get_disclosure(disclosure_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A public disclosure, with its content."""
     return with_etag(response, app.get_disclosure(disclosure_id))

@@ -8,15 +8,28 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import CloseRectificationItem, RecordEvaluation
 from services.stations.read_models import station_queries
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import ReadDb
 
 from .deps import App, IdFilter, IdPath, check_station_readable, scope, uuid_text
+from .representations import EvaluationPublic, EvaluationRow
 
 router = APIRouter(prefix="/v1", tags=["evaluations"])
 
 
-@router.post("/evaluations", status_code=status.HTTP_201_CREATED)
+@router.post("/evaluations", status_code=status.HTTP_201_CREATED, response_model=EvaluationPublic,
+             responses=COMMAND_PROBLEMS)
 def record_evaluation(body: RecordEvaluation, ctx: CurrentContext, app: App, key: IdempotencyKey,
                       response: Response) -> dict[str, Any]:
     """An evaluator records a station's external evaluation (第三方评估) with rectification items."""
@@ -26,7 +39,7 @@ def record_evaluation(body: RecordEvaluation, ctx: CurrentContext, app: App, key
     return created(response, f"/v1/evaluations/{result['id']}", result)
 
 
-@router.get("/evaluations")
+@router.get("/evaluations", response_model=Page[EvaluationRow], responses=QUERY_PROBLEMS)
 def list_evaluations(
     ctx: CurrentContext, db: ReadDb,
     station_id: IdFilter = None,
@@ -40,7 +53,7 @@ def list_evaluations(
         townships=townships, organisation_id=organisation, limit=limit, offset=offset)
 
 
-@router.get("/evaluations/{evaluation_id}")
+@router.get("/evaluations/{evaluation_id}", response_model=EvaluationPublic, responses=QUERY_PROBLEMS)
 def get_evaluation(evaluation_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """An evaluation with its rectification items."""
     evaluation = app.get_evaluation(evaluation_id)
@@ -50,7 +63,8 @@ def get_evaluation(evaluation_id: IdPath, ctx: CurrentContext, app: App, respons
 
 
 
-@router.post("/evaluations/{evaluation_id}/items/{item_id}/closure")
+@router.post("/evaluations/{evaluation_id}/items/{item_id}/closure", response_model=EvaluationPublic,
+             responses=COMMAND_PROBLEMS)
 def close_rectification_item(evaluation_id: IdPath, item_id: IdPath, body: CloseRectificationItem,
                              ctx: CurrentContext, app: App, version: IfMatch, key: IdempotencyKey,
                              response: Response) -> dict[str, Any]:

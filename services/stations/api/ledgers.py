@@ -8,7 +8,18 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import Dated, LedgerFigures, ReturnLedger, SubmitLedger
 from services.stations.read_models import station_queries
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import ReadDb
 
 from .deps import (
@@ -22,11 +33,13 @@ from .deps import (
     scope,
     uuid_text,
 )
+from .representations import LedgerPublic, LedgerRow
 
 router = APIRouter(prefix="/v1", tags=["ledgers"])
 
 
-@router.post("/stations/{station_id}/ledgers", status_code=status.HTTP_201_CREATED)
+@router.post("/stations/{station_id}/ledgers", status_code=status.HTTP_201_CREATED, response_model=LedgerPublic,
+             responses=COMMAND_PROBLEMS)
 def submit_ledger(station_id: IdPath, body: SubmitLedger, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """The station's contractor submits a quarter's ledger (台账)."""
@@ -34,7 +47,7 @@ def submit_ledger(station_id: IdPath, body: SubmitLedger, ctx: CurrentContext, a
     return created(response, f"/v1/ledgers/{result['id']}", result)
 
 
-@router.get("/ledgers")
+@router.get("/ledgers", response_model=Page[LedgerRow], responses=QUERY_PROBLEMS)
 def list_ledgers(
     ctx: CurrentContext, db: ReadDb,
     station_id: IdFilter = None,
@@ -55,7 +68,7 @@ def list_ledgers(
                                         year=year, quarter=quarter, townships=townships, limit=limit, offset=offset)
 
 
-@router.get("/ledgers/{ledger_id}")
+@router.get("/ledgers/{ledger_id}", response_model=LedgerPublic, responses=QUERY_PROBLEMS)
 def get_ledger(ledger_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A quarterly ledger's figures and review history."""
     ctx.require(*LEDGER_READERS)
@@ -67,7 +80,7 @@ def get_ledger(ledger_id: IdPath, ctx: CurrentContext, app: App, response: Respo
     return with_etag(response, ledger)
 
 
-@router.post("/ledgers/{ledger_id}/acceptance")
+@router.post("/ledgers/{ledger_id}/acceptance", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
 def accept_ledger(ledger_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau accepts a submitted ledger."""
@@ -78,7 +91,7 @@ def accept_ledger(ledger_id: IdPath, body: Dated, ctx: CurrentContext, app: App,
 
 
 
-@router.post("/ledgers/{ledger_id}/return")
+@router.post("/ledgers/{ledger_id}/return", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
 def return_ledger(ledger_id: IdPath, body: ReturnLedger, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau returns a submitted ledger for rectification (整改), with reasons."""
@@ -87,7 +100,7 @@ def return_ledger(ledger_id: IdPath, body: ReturnLedger, ctx: CurrentContext, ap
     return with_etag(response, result)
 
 
-@router.post("/ledgers/{ledger_id}/resubmission")
+@router.post("/ledgers/{ledger_id}/resubmission", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
 def resubmit_ledger(ledger_id: IdPath, body: LedgerFigures, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The contractor resubmits a returned ledger with corrected figures."""

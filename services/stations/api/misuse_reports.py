@@ -9,15 +9,28 @@ from fastapi import APIRouter, Query, Response, status
 from services.stations.commands import ReportMisuse, ResolveMisuseReport
 from services.stations.read_models import station_queries
 from shared.domain import Forbidden
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import ReadDb
 
 from .deps import MISUSE_READERS, TOWNSHIP_CODE, App, IdFilter, IdPath, scope, uuid_text
+from .representations import MisuseReportPublic, MisuseReportRow
 
 router = APIRouter(prefix="/v1", tags=["misuse reports"])
 
 
-@router.post("/misuse-reports", status_code=status.HTTP_201_CREATED)
+@router.post("/misuse-reports", status_code=status.HTTP_201_CREATED, response_model=MisuseReportPublic,
+             responses=COMMAND_PROBLEMS)
 def report_misuse(body: ReportMisuse, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """Reports a station social worker put to work as township staff (any role but auditor)."""
@@ -25,7 +38,7 @@ def report_misuse(body: ReportMisuse, ctx: CurrentContext, app: App, key: Idempo
     return created(response, f"/v1/misuse-reports/{result['id']}", result)
 
 
-@router.get("/misuse-reports")
+@router.get("/misuse-reports", response_model=Page[MisuseReportRow], responses=QUERY_PROBLEMS)
 def list_misuse_reports(
     ctx: CurrentContext, db: ReadDb,
     station_id: IdFilter = None,
@@ -41,7 +54,7 @@ def list_misuse_reports(
         status=state, townships=townships, limit=limit, offset=offset)
 
 
-@router.get("/misuse-reports/{report_id}")
+@router.get("/misuse-reports/{report_id}", response_model=MisuseReportPublic, responses=QUERY_PROBLEMS)
 def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A misuse report with its description and resolution (bureau, auditor, its township, its reporter)."""
     report = app.get_misuse_report(report_id)
@@ -55,7 +68,7 @@ def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response
 
 
 
-@router.post("/misuse-reports/{report_id}/resolution")
+@router.post("/misuse-reports/{report_id}/resolution", response_model=MisuseReportPublic, responses=COMMAND_PROBLEMS)
 def resolve_misuse_report(report_id: IdPath, body: ResolveMisuseReport, ctx: CurrentContext, app: App, version: IfMatch,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau records how a misuse report was resolved."""

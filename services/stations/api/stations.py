@@ -18,15 +18,27 @@ from services.stations.commands import (
 from services.stations.domain import StationStatus
 from services.stations.read_models import station_queries
 from shared.domain import NotFound
-from shared.http import CurrentContext, IdempotencyKey, IfMatch, Limit, Offset, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
 from shared.service import County, ReadDb
 
 from .deps import TOWNSHIP_CODE, App, CodePath, IdPath, check_station_readable, scope, uuid_text
+from .representations import StaffingRecorded, StationPublic, StationStatusDetail, StationStatusRow
 
 router = APIRouter(prefix="/v1", tags=["stations"])
 
 
-@router.post("/stations", status_code=status.HTTP_201_CREATED)
+@router.post("/stations", status_code=status.HTTP_201_CREATED, response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def plan_station(body: PlanStation, ctx: CurrentContext, app: App, county: County, key: IdempotencyKey,
                  response: Response) -> dict[str, Any]:
     """Plans the station of a township (one per township), in its batch and with its deadline."""
@@ -34,7 +46,7 @@ def plan_station(body: PlanStation, ctx: CurrentContext, app: App, county: Count
     return created(response, f"/v1/stations/{result['id']}", result)
 
 
-@router.get("/stations/{station_id}")
+@router.get("/stations/{station_id}", response_model=StationPublic, responses=QUERY_PROBLEMS)
 def get_station(station_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """One station as its events left it (the ETag is its version)."""
     station = app.get_station(station_id)
@@ -44,7 +56,7 @@ def get_station(station_id: IdPath, ctx: CurrentContext, app: App, response: Res
 
 
 
-@router.put("/stations/{station_id}/site")
+@router.put("/stations/{station_id}/site", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def provide_site(station_id: IdPath, body: ProvideSite, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The township provides office space and facilities for its own station (township; bureau)."""
@@ -55,7 +67,7 @@ def provide_site(station_id: IdPath, body: ProvideSite, ctx: CurrentContext, app
 
 
 
-@router.post("/stations/{station_id}/staffing")
+@router.post("/stations/{station_id}/staffing", response_model=StaffingRecorded, responses=COMMAND_PROBLEMS)
 def record_staffing(station_id: IdPath, body: RecordStaffing, ctx: CurrentContext, app: App, key: IdempotencyKey,
                     response: Response) -> dict[str, Any]:
     """Records by hand a workforce headcount the staffing policy could not apply (idempotent on source_seq)."""
@@ -67,7 +79,7 @@ def record_staffing(station_id: IdPath, body: RecordStaffing, ctx: CurrentContex
 
 
 
-@router.post("/stations/{station_id}/opening")
+@router.post("/stations/{station_id}/opening", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def open_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Opens a sited, contracted and staffed station."""
@@ -76,7 +88,7 @@ def open_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App,
     return with_etag(response, result)
 
 
-@router.post("/stations/{station_id}/suspension")
+@router.post("/stations/{station_id}/suspension", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def suspend_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Suspends an open station, saying why."""
@@ -85,7 +97,7 @@ def suspend_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app
     return with_etag(response, result)
 
 
-@router.post("/stations/{station_id}/reopening")
+@router.post("/stations/{station_id}/reopening", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def reopen_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Reopens a suspended station."""
@@ -94,7 +106,7 @@ def reopen_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: Ap
     return with_etag(response, result)
 
 
-@router.post("/stations/{station_id}/closure")
+@router.post("/stations/{station_id}/closure", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def close_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Closes a station for good, saying why."""
@@ -105,7 +117,7 @@ def close_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: 
 
 
 
-@router.post("/stations/{station_id}/villages")
+@router.post("/stations/{station_id}/villages", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def cover_village(station_id: IdPath, body: CoverVillage, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station starts serving one of its township's villages/communities from a date."""
@@ -116,7 +128,8 @@ def cover_village(station_id: IdPath, body: CoverVillage, ctx: CurrentContext, a
 
 
 
-@router.post("/stations/{station_id}/villages/{village_code}/end")
+@router.post("/stations/{station_id}/villages/{village_code}/end", response_model=StationPublic,
+             responses=COMMAND_PROBLEMS)
 def end_village_coverage(station_id: IdPath, village_code: CodePath, body: EndVillageCoverage, ctx: CurrentContext,
                          app: App, version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station stops serving a village/community from a date."""
@@ -125,7 +138,7 @@ def end_village_coverage(station_id: IdPath, village_code: CodePath, body: EndVi
     return with_etag(response, result)
 
 
-@router.get("/station-status")
+@router.get("/station-status", response_model=Page[StationStatusRow], responses=QUERY_PROBLEMS)
 def station_status(
     ctx: CurrentContext,
     db: ReadDb,
@@ -141,7 +154,7 @@ def station_status(
                                      townships=townships, organisation_id=organisation, limit=limit, offset=offset)
 
 
-@router.get("/station-status/{station_id}")
+@router.get("/station-status/{station_id}", response_model=StationStatusDetail, responses=QUERY_PROBLEMS)
 def station_status_of(station_id: IdPath, ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
     """One station in the view, with its rectification items, village coverage and dated status history."""
     item = station_queries.get_station_status(db, uuid_text(station_id, "station"))

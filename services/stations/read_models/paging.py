@@ -1,11 +1,12 @@
-"""What the read models' list queries share: filters from the values given, and one page of rows.
-"""
+"""What the read models' list queries share: filters from the values given, and one page of rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import psycopg
+
+from shared.http import page_of
 
 
 def filters(**values: Any) -> tuple[list[str], list[Any]]:
@@ -21,18 +22,20 @@ def filters(**values: Any) -> tuple[list[str], list[Any]]:
 
 
 def where(clauses: list[str]) -> str:
+    """The WHERE clause joining ``clauses`` (none: no clause)."""
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-def fetch_page(conn: psycopg.Connection, select: str, where: str, params: list[Any], order: str, limit: int,
-          offset: int) -> dict[str, Any]:
-    total = conn.execute(f"SELECT count(*) AS n FROM ({select} {where}) AS q", params).fetchone()
-    rows = conn.execute(f"{select} {where} ORDER BY {order} LIMIT %s OFFSET %s", (*params, limit, offset)).fetchall()
-    return {"items": [plain_row(r) for r in rows], "total": total["n"] if total else 0, "limit": limit,
-            "offset": offset}
+def fetch_page(conn: psycopg.Connection, select: str, condition: str, params: list[Any], order: str, limit: int,
+               offset: int) -> dict[str, Any]:
+    """One page (``items``, ``next``) of the rows selected: one row more is read to know if more follow."""
+    rows = conn.execute(f"{select} {condition} ORDER BY {order} LIMIT %s OFFSET %s",
+                        (*params, limit + 1, offset)).fetchall()
+    return page_of([plain_row(r) for r in rows], offset, limit)
 
 
 def plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as JSON-ready values: dates as ISO strings, ids as text."""
     out = {}
     for key, value in row.items():
         if hasattr(value, "isoformat"):

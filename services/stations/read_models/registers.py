@@ -122,7 +122,7 @@ def list_contracts(conn: psycopg.Connection, *, organisation_id: str | None = No
         params.append(station_id)
     return fetch_page(conn, "SELECT * FROM register_contract", where(clauses), params,
                       "signed_on DESC, contract_number",
-                 limit, offset)
+                      limit, offset)
 
 
 def list_disclosures(conn: psycopg.Connection, *, organisation_id: str | None = None, contract_id: str | None = None,
@@ -132,4 +132,4 @@ def list_disclosures(conn: psycopg.Connection, *, organisation_id: str | None = 
     clauses, params = filters(organisation_id=organisation_id, contract_id=contract_id, station_id=station_id,
                                kind=kind)
     return fetch_page(conn, "SELECT * FROM register_disclosure", where(clauses), params,
-                 "disclosed_on DESC, disclosure_id", limit, offset)
+                      "disclosed_on DESC, disclosure_id", limit, offset)

@@ -26,7 +26,7 @@ def list_station_status(
         clauses.append("s.township_code = ANY(%s)")
         params.append(list(townships))
     page = fetch_page(conn, "SELECT s.* FROM station_status s", where(clauses), params, "s.batch, s.township_code",
-                 limit, offset)
+                      limit, offset)
     _enrich(conn, page["items"])
     return page
 
@@ -128,7 +128,7 @@ def list_ledgers(conn: psycopg.Connection, *, station_id: str | None = None, org
                                l__year=year, l__quarter=quarter, s__township_code=townships)
     return fetch_page(conn, "SELECT l.*, s.township_code FROM station_ledger l "
                       "JOIN station_status s USING (station_id)",
-                 where(clauses), params, "l.year DESC, l.quarter DESC, s.township_code", limit, offset)
+                      where(clauses), params, "l.year DESC, l.quarter DESC, s.township_code", limit, offset)
 
 
 def list_evaluations(conn: psycopg.Connection, *, station_id: str | None = None, open_items: bool | None = None,
@@ -140,8 +140,8 @@ def list_evaluations(conn: psycopg.Connection, *, station_id: str | None = None,
     if open_items is not None:
         clauses.append("e.open_items > 0" if open_items else "e.open_items = 0")
     return fetch_page(conn, "SELECT e.*, s.township_code FROM station_evaluation e JOIN station_status s "
-                       "USING (station_id)", where(clauses), params, "e.evaluated_on DESC, e.evaluation_id",
-                 limit, offset)
+                      "USING (station_id)", where(clauses), params, "e.evaluated_on DESC, e.evaluation_id",
+                      limit, offset)
 
 
 def list_misuse_reports(conn: psycopg.Connection, *, station_id: str | None = None,
@@ -154,4 +154,4 @@ def list_misuse_reports(conn: psycopg.Connection, *, station_id: str | None = No
         clauses.append("township_code = ANY(%s)")
         params.append(list(townships))
     return fetch_page(conn, "SELECT * FROM station_misuse", where(clauses), params, "observed_on DESC, report_id",
-                 limit, offset)
+                      limit, offset)
