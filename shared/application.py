@@ -37,9 +37,11 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def fingerprint(self) -> str:
-        """A stable digest of the command and its input, to spot an ``Idempotency-Key`` reused for another one."""
-        return fingerprint_of(type(self).__name__, self.model_dump(mode="json"))
+    def fingerprint(self, *about: object) -> str:
+        """A stable digest of the command, its input and what it acts on (``about``, e.g. the aggregate's id), to spot
+        an ``Idempotency-Key`` reused for another request."""
+        body = self.model_dump(mode="json")
+        return fingerprint_of(type(self).__name__, [*map(str, about), body] if about else body)
 
 
 class DateAsISO(Transcoding):
@@ -180,12 +182,15 @@ class ServiceApplication(Application):
         payload: Any,
         handler: Callable[[], Outcome],
         idempotency_key: str | None = None,
+        about: Sequence[object] = (),
     ) -> dict[str, Any]:
         """Runs a command once: a retry with the same key returns the first result.
 
-        ``command`` is a typed ``Command`` (``payload`` is then ignored) or, in older call sites, a name and payload.
+        ``command`` is a typed ``Command`` (``payload`` is then ignored; ``about`` names what it acts on, so one key
+        reused for another aggregate is refused) or, in older call sites, a name and payload.
         """
-        fingerprint = command.fingerprint() if isinstance(command, Command) else fingerprint_of(command, payload)
+        fingerprint = (command.fingerprint(*about) if isinstance(command, Command)
+                       else fingerprint_of(command, payload))
         if idempotency_key:
             earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
             if earlier is not None:
@@ -219,10 +224,12 @@ class ServiceApplication(Application):
         *,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        about: Sequence[object] = (),
     ) -> dict[str, Any]:
         """The usual command: load one aggregate (at the caller's version), act on it, save it, answer its view.
 
-        ``act`` may return extra fields for the answer.
+        ``act`` may return extra fields for the answer; ``about`` names what else the command acts on besides the
+        aggregate (a township of a plan, an item of an evaluation), for the fingerprint.
         """
 
         def handler() -> Outcome:
@@ -230,7 +237,7 @@ class ServiceApplication(Application):
             extra = act(aggregate) or {}
             return Outcome(result={**view(aggregate), **extra}, changed=[aggregate])
 
-        return self.execute(ctx, command, payload, handler, idempotency_key)
+        return self.execute(ctx, command, payload, handler, idempotency_key, about=(aggregate_id, *about))
 
     def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
         try:

@@ -8,8 +8,9 @@ bounded strings and lists, dates within the programme's window. No framework is 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import BeforeValidator, Field, StrictInt, StringConstraints
 
 from shared.application import Command
 from shared.fields import (
@@ -37,7 +38,8 @@ BatchNumber = Annotated[StrictInt, Field(ge=1, le=9, description="the plan's bat
 Quarter = Annotated[StrictInt, Field(ge=1, le=4, description="a calendar quarter")]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 """A number or reference given by people: a contract number, a payment reference, an organisation id."""
-AggregateId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+AggregateId = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, UUID) else v),
+                        StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
                         Field(description="the id of a station, contract or worker")]
 WholeScore = Annotated[StrictInt, Field(ge=0, le=100, description="an evaluation score out of 100")]
 Document = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
@@ -130,16 +132,32 @@ class RecordStaffing(Command):
 
 
 class Dated(Command):
-    """A command that only says when: opening, reopening, accepting a ledger."""
+    """A command that only says when."""
 
     on: Day
 
 
 class Reasoned(Command):
-    """A command that says why and when: suspension, closure, termination."""
+    """A command that says why and when."""
 
     reason: RequiredText
     on: Day
+
+
+class OpenStation(Dated):
+    """A sited, contracted and staffed station opens."""
+
+
+class SuspendStation(Reasoned):
+    """An open station is suspended, saying why."""
+
+
+class ReopenStation(Dated):
+    """A suspended station reopens."""
+
+
+class CloseStation(Reasoned):
+    """A station closes for good, saying why."""
 
 
 class CoverVillage(Command):
@@ -190,6 +208,10 @@ class Disburse(Command):
     reference: Reference = Field(description="the payment's reference (拨付凭证号)")
 
 
+class TerminateContract(Reasoned):
+    """A contract ends early; its stations are released."""
+
+
 class AmendContract(Command):
     """New terms of a contract; only the terms given change."""
 
@@ -215,12 +237,27 @@ class LedgerFigures(Command):
     spending_fen: Fen
     submitted_on: Day
 
+    def figures(self) -> dict[str, int]:
+        """The quarter's figures alone."""
+        return self.model_dump(include=set(FIGURES))
+
+
+FIGURES = ("services_delivered", "people_served", "activities", "staffing", "spending_fen")
+
+
+class ResubmitLedger(LedgerFigures):
+    """A returned ledger's corrected figures."""
+
 
 class SubmitLedger(LedgerFigures):
     """A station's quarterly ledger, submitted by its contractor."""
 
     year: Year
     quarter: Quarter
+
+
+class AcceptLedger(Dated):
+    """The bureau accepts a submitted ledger."""
 
 
 class ReturnLedger(Command):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.stations.api import ROUTERS
 from services.stations.application import Stations
-from services.stations.domain import Policy
+from services.stations.application.base import policy_of
 from services.stations.policies import StaffingPolicy
 from services.stations.published import PUBLISHED
 from services.stations.read_models import Registers, StationStatusView
@@ -16,8 +16,7 @@ from shared.settings import Settings
 
 def make_application(settings: Settings, env: dict[str, str]) -> Stations:
     """The stations application on its store, with the plan's policy figures from settings."""
-    policy = Policy(minimum_staffing=settings.min_workers_per_station, ledger_due_days=settings.ledger_due_days)
-    return Stations(env=env, policy=policy)
+    return Stations(env=env, policy=policy_of(settings))
 
 
 def projections(_settings: Settings, app: ServiceApplication | None) -> list[Projection]:

@@ -6,7 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import AmendContract, Disburse, Reasoned, SignContract
+from services.stations.commands import (
+    AmendContract,
+    Disburse,
+    SignContract,
+    TerminateContract,
+)
 from services.stations.read_models import registers
 from shared.http import (
     COMMAND_PROBLEMS,
@@ -33,7 +38,7 @@ router = APIRouter(prefix="/v1", tags=["contracts"])
 def sign_contract(body: SignContract, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """Signs a purchase-of-service contract; its organisation becomes the contractor of every station it covers."""
-    result = app.sign_contract(ctx, idempotency_key=key, **body.model_dump())
+    result = app.sign_contract(ctx, body, idempotency_key=key)
     return created(response, f"/v1/contracts/{result['id']}", result)
 
 
@@ -65,32 +70,25 @@ def get_contract(contract_id: IdPath, ctx: CurrentContext, app: App, response: R
     return with_etag(response, contract)
 
 
-
-
 @router.post("/contracts/{contract_id}/disbursements", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
 def disburse(contract_id: IdPath, body: Disburse, ctx: CurrentContext, app: App, version: IfMatch,
              key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Records a payment (拨付) under the contract; the total may not exceed the amount."""
-    result = app.disburse(ctx, contract_id=contract_id, expected_version=version, idempotency_key=key,
-                          **body.model_dump())
+    result = app.disburse(ctx, contract_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/contracts/{contract_id}/amendments", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
 def amend_contract(contract_id: IdPath, body: AmendContract, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Amends the contract's terms; stations added get its contractor, stations removed are released."""
-    result = app.amend_contract(ctx, contract_id=contract_id, expected_version=version, idempotency_key=key,
-                                **body.model_dump())
+    result = app.amend_contract(ctx, contract_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 
 
 @router.post("/contracts/{contract_id}/termination", response_model=ContractPublic, responses=COMMAND_PROBLEMS)
-def terminate_contract(contract_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def terminate_contract(contract_id: IdPath, body: TerminateContract, ctx: CurrentContext, app: App, version: IfMatch,
                        key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Terminates the contract early and releases its stations."""
-    result = app.terminate_contract(ctx, contract_id=contract_id, reason=body.reason, on=body.on,
-                                    expected_version=version, idempotency_key=key)
+    result = app.terminate_contract(ctx, contract_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)

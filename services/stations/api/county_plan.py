@@ -7,7 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from services.stations.commands import AddTownship, AddVillage, AmendTownshipPopulation, EstablishCountyPlan
+from services.stations.commands import (
+    AddTownship,
+    AddVillage,
+    AmendTownshipPopulation,
+    EstablishCountyPlan,
+)
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,
@@ -31,8 +36,7 @@ router = APIRouter(prefix="/v1", tags=["county plan"])
 def establish_county_plan(body: EstablishCountyPlan, ctx: CurrentContext, app: App, county: County,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Establishes the county's action plan (行动方案); sending the same plan again changes nothing."""
-    data = body.model_dump()
-    result = app.establish_county_plan(ctx, county_code=county, idempotency_key=key, **data)
+    result = app.establish_county_plan(ctx, county, body, idempotency_key=key)
     return with_etag(response, result)
 
 
@@ -47,11 +51,8 @@ def get_county_plan(ctx: CurrentContext, app: App, county: County, response: Res
 def add_township(body: AddTownship, ctx: CurrentContext, app: App, county: County, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a township to the county plan, in one of its batches; its station can then be planned."""
-    result = app.add_township(ctx, county_code=county, expected_version=version, idempotency_key=key,
-                              **body.model_dump())
+    result = app.add_township(ctx, county, body, expected_version=version, idempotency_key=key)
     return created(response, "/v1/county-plan", result)
-
-
 
 
 @router.post("/county-plan/townships/{township_code}/population", response_model=CountyPlanPublic,
@@ -60,12 +61,9 @@ def amend_township_population(township_code: CodePath, body: AmendTownshipPopula
                               app: App, county: County, version: IfMatch, key: IdempotencyKey,
                               response: Response) -> dict[str, Any]:
     """Records a township's new population from a date; earlier figures stay in the plan's history."""
-    result = app.amend_township_population(ctx, county_code=county, township_code=township_code,
-                                           population=body.population, effective_on=body.effective_on,
+    result = app.amend_township_population(ctx, county, township_code, body,
                                            expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/county-plan/townships/{township_code}/villages", status_code=status.HTTP_201_CREATED,
@@ -73,8 +71,7 @@ def amend_township_population(township_code: CodePath, body: AmendTownshipPopula
 def add_village(township_code: CodePath, body: AddVillage, ctx: CurrentContext, app: App, county: County,
                 version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Adds a village or community (村/社区) to a township of the plan."""
-    result = app.add_village(ctx, county_code=county, township_code=township_code, expected_version=version,
-                             idempotency_key=key, **body.model_dump())
+    result = app.add_village(ctx, county, township_code, body, expected_version=version, idempotency_key=key)
     return created(response, "/v1/county-plan", result)
 
 

@@ -6,7 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import DisclosureKindName, PublishDisclosure
+from services.stations.commands import (
+    DisclosureKindName,
+    PublishDisclosure,
+)
 from services.stations.read_models import registers
 from shared.http import (
     COMMAND_PROBLEMS,
@@ -32,7 +35,7 @@ router = APIRouter(prefix="/v1", tags=["disclosures"])
 def publish_disclosure(body: PublishDisclosure, ctx: CurrentContext, app: App, key: IdempotencyKey,
                        response: Response) -> dict[str, Any]:
     """A contractor publishes information (信息公开) about itself or a project it holds."""
-    result = app.publish_disclosure(ctx, idempotency_key=key, **body.model_dump())
+    result = app.publish_disclosure(ctx, body, idempotency_key=key)
     return created(response, f"/v1/disclosures/{result['id']}", result)
 
 

@@ -6,7 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import CloseRectificationItem, RecordEvaluation
+from services.stations.commands import (
+    CloseRectificationItem,
+    RecordEvaluation,
+)
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,
@@ -33,9 +36,7 @@ router = APIRouter(prefix="/v1", tags=["evaluations"])
 def record_evaluation(body: RecordEvaluation, ctx: CurrentContext, app: App, key: IdempotencyKey,
                       response: Response) -> dict[str, Any]:
     """An evaluator records a station's external evaluation (第三方评估) with rectification items."""
-    data = body.model_dump()
-    data["rectification_items"] = [{k: v for k, v in i.items() if v is not None} for i in data["rectification_items"]]
-    result = app.record_evaluation(ctx, idempotency_key=key, **data)
+    result = app.record_evaluation(ctx, body, idempotency_key=key)
     return created(response, f"/v1/evaluations/{result['id']}", result)
 
 
@@ -61,14 +62,12 @@ def get_evaluation(evaluation_id: IdPath, ctx: CurrentContext, app: App, respons
     return with_etag(response, evaluation)
 
 
-
-
 @router.post("/evaluations/{evaluation_id}/items/{item_id}/closure", response_model=EvaluationPublic,
              responses=COMMAND_PROBLEMS)
 def close_rectification_item(evaluation_id: IdPath, item_id: IdPath, body: CloseRectificationItem,
                              ctx: CurrentContext, app: App, version: IfMatch, key: IdempotencyKey,
                              response: Response) -> dict[str, Any]:
     """Closes a rectification item (整改事项) with the evidence that it was rectified."""
-    result = app.close_rectification_item(ctx, evaluation_id=evaluation_id, item_id=item_id,
-                                          expected_version=version, idempotency_key=key, **body.model_dump())
+    result = app.close_rectification_item(ctx, evaluation_id, item_id, body,
+                                          expected_version=version, idempotency_key=key)
     return with_etag(response, result)

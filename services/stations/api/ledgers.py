@@ -6,7 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import Dated, LedgerFigures, ReturnLedger, SubmitLedger
+from services.stations.commands import (
+    AcceptLedger,
+    ResubmitLedger,
+    ReturnLedger,
+    SubmitLedger,
+)
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,
@@ -43,7 +48,7 @@ router = APIRouter(prefix="/v1", tags=["ledgers"])
 def submit_ledger(station_id: IdPath, body: SubmitLedger, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """The station's contractor submits a quarter's ledger (台账)."""
-    result = app.submit_ledger(ctx, station_id=station_id, idempotency_key=key, **body.model_dump())
+    result = app.submit_ledger(ctx, station_id, body, idempotency_key=key)
     return created(response, f"/v1/ledgers/{result['id']}", result)
 
 
@@ -81,29 +86,24 @@ def get_ledger(ledger_id: IdPath, ctx: CurrentContext, app: App, response: Respo
 
 
 @router.post("/ledgers/{ledger_id}/acceptance", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
-def accept_ledger(ledger_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
+def accept_ledger(ledger_id: IdPath, body: AcceptLedger, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau accepts a submitted ledger."""
-    result = app.accept_ledger(ctx, ledger_id=ledger_id, on=body.on, expected_version=version,
-                               idempotency_key=key)
+    result = app.accept_ledger(ctx, ledger_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/ledgers/{ledger_id}/return", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
 def return_ledger(ledger_id: IdPath, body: ReturnLedger, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau returns a submitted ledger for rectification (整改), with reasons."""
-    result = app.return_ledger(ctx, ledger_id=ledger_id, reasons=body.reasons, on=body.on,
-                               expected_version=version, idempotency_key=key)
+    result = app.return_ledger(ctx, ledger_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 
 
 @router.post("/ledgers/{ledger_id}/resubmission", response_model=LedgerPublic, responses=COMMAND_PROBLEMS)
-def resubmit_ledger(ledger_id: IdPath, body: LedgerFigures, ctx: CurrentContext, app: App, version: IfMatch,
+def resubmit_ledger(ledger_id: IdPath, body: ResubmitLedger, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The contractor resubmits a returned ledger with corrected figures."""
-    result = app.resubmit_ledger(ctx, ledger_id=ledger_id, expected_version=version, idempotency_key=key,
-                                 **body.model_dump())
+    result = app.resubmit_ledger(ctx, ledger_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)

@@ -6,7 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import ReportMisuse, ResolveMisuseReport
+from services.stations.commands import (
+    ReportMisuse,
+    ResolveMisuseReport,
+)
 from services.stations.read_models import station_queries
 from shared.domain import Forbidden
 from shared.http import (
@@ -34,7 +37,7 @@ router = APIRouter(prefix="/v1", tags=["misuse reports"])
 def report_misuse(body: ReportMisuse, ctx: CurrentContext, app: App, key: IdempotencyKey,
                   response: Response) -> dict[str, Any]:
     """Reports a station social worker put to work as township staff (any role but auditor)."""
-    result = app.report_misuse(ctx, idempotency_key=key, **body.model_dump())
+    result = app.report_misuse(ctx, body, idempotency_key=key)
     return created(response, f"/v1/misuse-reports/{result['id']}", result)
 
 
@@ -66,12 +69,9 @@ def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response
     return with_etag(response, report)
 
 
-
-
 @router.post("/misuse-reports/{report_id}/resolution", response_model=MisuseReportPublic, responses=COMMAND_PROBLEMS)
 def resolve_misuse_report(report_id: IdPath, body: ResolveMisuseReport, ctx: CurrentContext, app: App, version: IfMatch,
                           key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The bureau records how a misuse report was resolved."""
-    result = app.resolve_misuse_report(ctx, report_id=report_id, resolution=body.resolution, on=body.on,
-                                       expected_version=version, idempotency_key=key)
+    result = app.resolve_misuse_report(ctx, report_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)

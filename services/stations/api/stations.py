@@ -7,13 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import (
+    CloseStation,
     CoverVillage,
-    Dated,
     EndVillageCoverage,
+    OpenStation,
     PlanStation,
     ProvideSite,
-    Reasoned,
     RecordStaffing,
+    ReopenStation,
+    SuspendStation,
 )
 from services.stations.domain import StationStatus
 from services.stations.read_models import station_queries
@@ -42,7 +44,7 @@ router = APIRouter(prefix="/v1", tags=["stations"])
 def plan_station(body: PlanStation, ctx: CurrentContext, app: App, county: County, key: IdempotencyKey,
                  response: Response) -> dict[str, Any]:
     """Plans the station of a township (one per township), in its batch and with its deadline."""
-    result = app.plan_station(ctx, county_code=county, township_code=body.township_code, idempotency_key=key)
+    result = app.plan_station(ctx, county, body, idempotency_key=key)
     return created(response, f"/v1/stations/{result['id']}", result)
 
 
@@ -54,78 +56,60 @@ def get_station(station_id: IdPath, ctx: CurrentContext, app: App, response: Res
     return with_etag(response, station)
 
 
-
-
 @router.put("/stations/{station_id}/site", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def provide_site(station_id: IdPath, body: ProvideSite, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The township provides office space and facilities for its own station (township; bureau)."""
-    result = app.provide_site(ctx, station_id=station_id, expected_version=version, idempotency_key=key,
-                              **body.model_dump())
+    result = app.provide_site(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/stations/{station_id}/staffing", response_model=StaffingRecorded, responses=COMMAND_PROBLEMS)
 def record_staffing(station_id: IdPath, body: RecordStaffing, ctx: CurrentContext, app: App, key: IdempotencyKey,
                     response: Response) -> dict[str, Any]:
     """Records by hand a workforce headcount the staffing policy could not apply (idempotent on source_seq)."""
-    result = app.record_staffing(ctx, station_id=station_id, idempotency_key=key, **body.model_dump())
+    result = app.record_staffing(ctx, station_id, body, idempotency_key=key)
     return with_etag(response, result)
 
 
-
-
-
-
 @router.post("/stations/{station_id}/opening", response_model=StationPublic, responses=COMMAND_PROBLEMS)
-def open_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
+def open_station(station_id: IdPath, body: OpenStation, ctx: CurrentContext, app: App, version: IfMatch,
                  key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Opens a sited, contracted and staffed station."""
-    result = app.open_station(ctx, station_id=station_id, on=body.on, expected_version=version,
-                              idempotency_key=key)
+    result = app.open_station(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 
 
 @router.post("/stations/{station_id}/suspension", response_model=StationPublic, responses=COMMAND_PROBLEMS)
-def suspend_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def suspend_station(station_id: IdPath, body: SuspendStation, ctx: CurrentContext, app: App, version: IfMatch,
                     key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Suspends an open station, saying why."""
-    result = app.suspend_station(ctx, station_id=station_id, reason=body.reason, on=body.on,
-                                 expected_version=version, idempotency_key=key)
+    result = app.suspend_station(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 
 
 @router.post("/stations/{station_id}/reopening", response_model=StationPublic, responses=COMMAND_PROBLEMS)
-def reopen_station(station_id: IdPath, body: Dated, ctx: CurrentContext, app: App, version: IfMatch,
+def reopen_station(station_id: IdPath, body: ReopenStation, ctx: CurrentContext, app: App, version: IfMatch,
                    key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Reopens a suspended station."""
-    result = app.reopen_station(ctx, station_id=station_id, on=body.on, expected_version=version,
-                                idempotency_key=key)
+    result = app.reopen_station(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 
 
 @router.post("/stations/{station_id}/closure", response_model=StationPublic, responses=COMMAND_PROBLEMS)
-def close_station(station_id: IdPath, body: Reasoned, ctx: CurrentContext, app: App, version: IfMatch,
+def close_station(station_id: IdPath, body: CloseStation, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """Closes a station for good, saying why."""
-    result = app.close_station(ctx, station_id=station_id, reason=body.reason, on=body.on,
-                               expected_version=version, idempotency_key=key)
+    result = app.close_station(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/stations/{station_id}/villages", response_model=StationPublic, responses=COMMAND_PROBLEMS)
 def cover_village(station_id: IdPath, body: CoverVillage, ctx: CurrentContext, app: App, version: IfMatch,
                   key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station starts serving one of its township's villages/communities from a date."""
-    result = app.cover_village(ctx, station_id=station_id, expected_version=version, idempotency_key=key,
-                               **body.model_dump())
+    result = app.cover_village(ctx, station_id, body, expected_version=version, idempotency_key=key)
     return with_etag(response, result)
-
-
 
 
 @router.post("/stations/{station_id}/villages/{village_code}/end", response_model=StationPublic,
@@ -133,7 +117,7 @@ def cover_village(station_id: IdPath, body: CoverVillage, ctx: CurrentContext, a
 def end_village_coverage(station_id: IdPath, village_code: CodePath, body: EndVillageCoverage, ctx: CurrentContext,
                          app: App, version: IfMatch, key: IdempotencyKey, response: Response) -> dict[str, Any]:
     """The station stops serving a village/community from a date."""
-    result = app.end_village_coverage(ctx, station_id=station_id, village_code=village_code, end=body.end,
+    result = app.end_village_coverage(ctx, station_id, village_code, body,
                                       expected_version=version, idempotency_key=key)
     return with_etag(response, result)
 

@@ -1,9 +1,9 @@
-"""The base of the stations application: policy, loading by id given as text, and shared helpers of commands."""
+"""The base of the stations application: policy, loading by id given as text, and what several commands share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -11,13 +11,10 @@ from eventsourcing.domain import Aggregate
 from services.stations.domain import CountyPlan, Policy, ServiceContract, Station
 from shared.application import ServiceApplication
 from shared.domain import Context, Forbidden, Invalid, NotFound, Role
-
-from .views import plain, station_view
+from shared.settings import Settings, get_settings
 
 A = TypeVar("A", bound=Aggregate)
 ADMIN = Role.CIVIL_AFFAIRS_ADMIN
-IGNORED = ("self", "ctx", "idempotency_key")
-DEFAULT_POLICY = Policy()
 
 
 def as_id(value: UUID | str, what: str) -> UUID:
@@ -30,46 +27,34 @@ def as_id(value: UUID | str, what: str) -> UUID:
         raise NotFound(f"{what} {value} not found") from None
 
 
-def payload_of(args: dict[str, Any]) -> dict[str, Any]:
-    """A command's input, for the idempotency fingerprint."""
-    return plain({k: v for k, v in args.items() if k not in IGNORED})
+def policy_of(settings: Settings) -> Policy:
+    """The plan's policy figures, as the deployment's settings give them."""
+    return Policy(minimum_staffing=settings.min_workers_per_station, ledger_due_days=settings.ledger_due_days)
 
 
 class StationsBase(ServiceApplication):
     """What every part of the stations application shares."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, policy: Policy = DEFAULT_POLICY) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, policy: Policy | None = None) -> None:
         super().__init__(env=env)
-        self.policy = policy
+        self.policy = policy or policy_of(get_settings())
 
     def load(self, cls: type[A], aggregate_id: UUID | str, expected_version: int | None = None) -> A:
         """Like the base ``load``, but also takes an id as text (404 if it is not an id)."""
-        return super().load(cls, as_id(aggregate_id, cls.__name__.lower()), expected_version)
+        try:
+            return super().load(cls, as_id(aggregate_id, cls.__name__.lower()), expected_version)
+        except NotFound:
+            if cls is CountyPlan:
+                raise NotFound("the county has no plan yet") from None
+            raise
 
-
-    def _station_command(
-        self,
-        ctx: Context,
-        command: str,
-        args: dict[str, Any],
-        station_id: UUID,
-        expected_version: int | None,
-        action: Callable[[Station], None],
-        idempotency_key: str | None,
-    ) -> dict[str, Any]:
-        """Runs an admin command on one station."""
-        ctx.require(ADMIN)
-        return self.change(
-            ctx, command, args, Station, station_id, action, station_view,
-            expected_version=expected_version, idempotency_key=idempotency_key,
-        )
+    @staticmethod
+    def _plan_id(county_code: str) -> UUID:
+        return CountyPlan.id_for(county_code)
 
     def _plan(self, county_code: str, expected_version: int | None = None) -> CountyPlan:
         """The county's plan; 404 if not established."""
-        try:
-            return self.load(CountyPlan, CountyPlan.id_for(county_code), expected_version)
-        except NotFound:
-            raise NotFound(f"county {county_code} has no plan yet") from None
+        return self.load(CountyPlan, CountyPlan.id_for(county_code), expected_version)
 
     def _stations(self, station_ids: Iterable[UUID | str]) -> list[Station]:
         """The stations named in a contract; 422 if one does not exist."""
@@ -77,7 +62,7 @@ class StationsBase(ServiceApplication):
         for station_id in station_ids:
             try:
                 stations.append(self.load(Station, UUID(str(station_id))))
-            except NotFound:
+            except (NotFound, ValueError):
                 raise Invalid("station_ids", f"there is no station {station_id}") from None
         return stations
 
@@ -88,7 +73,5 @@ class StationsBase(ServiceApplication):
             raise Forbidden(f"no active contract covers station {station.township_code}")
         contract = self.load(ServiceContract, UUID(station.contract_id))
         if contract.organisation_id != ctx.organisation:
-            raise Forbidden(
-                f"station {station.township_code} is not covered by a contract of your organisation"
-            )
+            raise Forbidden(f"station {station.township_code} is not covered by a contract of your organisation")
         return contract

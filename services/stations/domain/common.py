@@ -20,11 +20,11 @@ NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:stations")
 
 @dataclass(frozen=True)
 class Policy:
-    """Policy figures of the plan used by the stations service, with the plan's defaults."""
+    """Policy figures of the plan used by the stations service; their values come from ``Settings`` only."""
 
-    minimum_staffing: int = 2  # workers a station needs before it may open
-    ledger_due_days: int = 15  # days after a quarter ends by which its ledger (台账) is due
-    score_minimum: int = 0  # external evaluation score range
+    minimum_staffing: int  # workers a station needs before it may open
+    ledger_due_days: int  # days after a quarter ends by which its ledger (台账) is due
+    score_minimum: int = 0  # the range of an external evaluation's score, not a policy choice
     score_maximum: int = 100
 
 

@@ -10,6 +10,7 @@ from datetime import date
 import psycopg
 
 from services.stations.application import Stations, as_id
+from services.stations.commands import RecordStaffing
 from shared.contracts import stations as c
 from shared.contracts import workforce as w
 from shared.domain import SYSTEM
@@ -104,5 +105,5 @@ class StaffingPolicy(Projection):
         if not self.app.exists(as_id(station_id, "station")):
             return  # recorded when the station is planned
         ctx = replace(SYSTEM, actor=self.actor, correlation_id=event.correlationid, causation_id=event.id)
-        self.app.record_staffing(ctx, station_id=as_id(station_id, "station"), headcount=headcount,
-                                 as_of=as_of, source_seq=source_seq)
+        self.app.record_staffing(ctx, as_id(station_id, "station"),
+                                 RecordStaffing(headcount=headcount, as_of=as_of, source_seq=source_seq))
