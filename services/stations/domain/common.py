@@ -1,6 +1,8 @@
 """What every stations aggregate shares: the plan's policy figures, the vocabularies (enums), input checks and ids.
 
 Input checks take the field's name first, as ``shared.domain.Invalid`` does: ``choice("kind", DisclosureKind, v)``.
+
+Its policy figures are those of ``docs/domain.md`` §16; their values come from ``Settings``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
 """The county plan (行动方案): its period, batches, townships (乡镇) and villages/communities (村/社区).
+
+The rules are those of ``docs/domain.md`` §2.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
 """The quarterly ledger (台账): a contractor's figures for one station and quarter, reviewed by the bureau.
+
+The rules are those of ``docs/domain.md`` §4.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
 """Oversight of the stations: public disclosures (信息公开), external evaluations (第三方评估) and misuse reports.
+
+The rules are those of ``docs/domain.md`` §5–§7.
 """
 
 from __future__ import annotations

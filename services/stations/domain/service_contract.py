@@ -1,4 +1,6 @@
 """The purchase-of-service contract (政府购买服务协议): terms, payments, amendments, termination.
+
+The rules are those of ``docs/domain.md`` §3.
 """
 
 from __future__ import annotations

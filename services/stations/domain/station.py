@@ -1,4 +1,6 @@
 """The station (社工站) of a township: its lifecycle from planning to closure, site, contractor, staff, coverage.
+
+The rules are those of ``docs/domain.md`` §2.
 """
 
 from __future__ import annotations
