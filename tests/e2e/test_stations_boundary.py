@@ -17,17 +17,12 @@ import httpx
 import pytest
 
 from services.stations.application import Stations
-from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from shared import stream
 from shared.settings import Settings
 from tests.e2e.conftest import System, start_system, stop_system
+from tests.e2e.seed_plan import PLAN
 from tests.support import documents, eventually, isolated, read_subject
 
-PLAN = {
-    "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,
-    "batches": [{"batch": b["batch"], "deadline": str(b["deadline"])} for b in BATCHES],
-    "townships": [{k: (str(v) if k == "population_as_of" else v) for k, v in t.items()} for t in TOWNSHIPS],
-}
 T01, T02 = (str(Stations.station_id_for(code)) for code in ("T01", "T02"))
 SITE = {"office_area_m2": 60, "facilities": ["office"], "on": "2021-05-01"}
 CONTRACT = {

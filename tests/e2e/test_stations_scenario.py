@@ -11,25 +11,14 @@ from typing import Any
 import httpx
 
 from services.stations.application import Stations
-from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from tests.e2e.conftest import System
+from tests.e2e.seed_plan import PLAN, ok
 from tests.support import eventually
 
 T06 = str(Stations.station_id_for("T06"))
-PLAN = {
-    "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,
-    "batches": [{"batch": b["batch"], "deadline": str(b["deadline"])} for b in BATCHES],
-    "townships": [{k: (str(v) if k == "population_as_of" else v) for k, v in t.items()} for t in TOWNSHIPS],
-}
 CREDIT_CODE = "52522700MJE2E0106" + credit_code_check_char("52522700MJE2E0106")
 ID_NUMBERS = [f"52270119920306{n:03d}" + national_id_check_char(f"52270119920306{n:03d}") for n in (61, 62)]
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    """The JSON body of a response that must have ``status``."""
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def view_when(client: httpx.Client, station_id: str, **expected: Any) -> dict[str, Any]:

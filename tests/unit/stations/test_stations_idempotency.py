@@ -14,10 +14,9 @@ from services.stations.commands import (
     RecordEvaluation,
     RectificationItemEntry,
 )
-from shared.domain import Context, Invalid
+from shared.domain import Invalid
+from tests.unit.stations.kit import ADMIN, EVALUATOR
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-civil-affairs")
-EVALUATOR = Context(actor="eval-1", role="evaluator", organisation="eval-org")
 SITE = ProvideSite(office_area_m2=60, facilities=["office"], on=date(2021, 3, 1))
 
 

@@ -38,7 +38,7 @@ from services.stations.domain import ALL_AGGREGATES
 from services.stations.published import PUBLISHED
 from services.stations.seed import load_seed
 from shared.contracts import contract_for
-from tests.unit.stations.conftest import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER, contract_terms
+from tests.unit.stations.kit import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER, contract_terms
 
 BASES = {"Event", "Created"}
 

@@ -40,7 +40,7 @@ from services.stations.commands import (
 from services.stations.domain import Policy
 from services.stations.seed import load_seed
 from shared.domain import Context, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
-from tests.unit.stations.conftest import (
+from tests.unit.stations.kit import (
     ADMIN,
     AUDITOR,
     CONTRACTOR,

@@ -9,7 +9,7 @@ from services.stations.commands import (
     AmendTownshipPopulation,
 )
 from services.stations.seed import TOWNSHIPS, load_seed
-from tests.unit.stations.conftest import ADMIN
+from tests.unit.stations.kit import ADMIN
 
 
 def test_the_seed_county_follows_the_plan() -> None:

@@ -13,9 +13,8 @@ from eventsourcing.persistence import StoredEvent
 
 from services.stations.application import Stations
 from services.stations.domain import Station
-from shared.domain import Context
+from tests.unit.stations.kit import ADMIN
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-civil-affairs")
 OLD_MODULE = "services.stations.domain"
 
 
