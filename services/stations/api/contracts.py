@@ -28,7 +28,8 @@ from shared.http import (
 from shared.service import ReadDb
 
 from .deps import CONTRACT_READERS, CONTRACTOR, App, IdFilter, IdPath, check_organisation, uuid_text
-from .representations import ContractPublic, ContractRow
+from .representations import ContractPublic
+from .rows import ContractRow
 
 router = APIRouter(prefix="/v1", tags=["contracts"])
 

@@ -27,7 +27,8 @@ from shared.http import (
 from shared.service import County, ReadDb
 
 from .deps import App, CodePath
-from .representations import CountyPlanPublic, CountyStatusPublic
+from .representations import CountyPlanPublic
+from .rows import CountyStatusPublic
 
 router = APIRouter(prefix="/v1", tags=["county plan"])
 

@@ -25,7 +25,8 @@ from shared.http import (
 from shared.service import ReadDb
 
 from .deps import App, IdFilter, IdPath, uuid_text
-from .representations import DisclosurePublic, DisclosureRow
+from .representations import DisclosurePublic
+from .rows import DisclosureRow
 
 router = APIRouter(prefix="/v1", tags=["disclosures"])
 

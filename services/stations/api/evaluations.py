@@ -26,7 +26,8 @@ from shared.http import (
 from shared.service import ReadDb
 
 from .deps import App, IdFilter, IdPath, check_station_readable, scope, uuid_text
-from .representations import EvaluationPublic, EvaluationRow
+from .representations import EvaluationPublic
+from .rows import EvaluationRow
 
 router = APIRouter(prefix="/v1", tags=["evaluations"])
 

@@ -38,7 +38,8 @@ from .deps import (
     scope,
     uuid_text,
 )
-from .representations import LedgerPublic, LedgerRow
+from .representations import LedgerPublic
+from .rows import LedgerRow
 
 router = APIRouter(prefix="/v1", tags=["ledgers"])
 

@@ -27,7 +27,8 @@ from shared.http import (
 from shared.service import ReadDb
 
 from .deps import MISUSE_READERS, TOWNSHIP_CODE, App, IdFilter, IdPath, scope, uuid_text
-from .representations import MisuseReportPublic, MisuseReportRow
+from .representations import MisuseReportPublic
+from .rows import MisuseReportRow
 
 router = APIRouter(prefix="/v1", tags=["misuse reports"])
 

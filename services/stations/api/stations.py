@@ -35,7 +35,8 @@ from shared.http import (
 from shared.service import County, ReadDb
 
 from .deps import TOWNSHIP_CODE, App, CodePath, IdPath, check_station_readable, scope, uuid_text
-from .representations import StaffingRecorded, StationPublic, StationStatusDetail, StationStatusRow
+from .representations import StaffingRecorded, StationPublic
+from .rows import StationStatusDetail, StationStatusRow
 
 router = APIRouter(prefix="/v1", tags=["stations"])
 
