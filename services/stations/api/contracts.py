@@ -6,12 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import (
-    AmendContract,
-    Disburse,
-    SignContract,
-    TerminateContract,
-)
+from services.stations.commands import AmendContract, Disburse, SignContract, TerminateContract
 from services.stations.read_models import registers
 from shared.http import (
     COMMAND_PROBLEMS,

@@ -7,12 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from services.stations.commands import (
-    AddTownship,
-    AddVillage,
-    AmendTownshipPopulation,
-    EstablishCountyPlan,
-)
+from services.stations.commands import AddTownship, AddVillage, AmendTownshipPopulation, EstablishCountyPlan
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,

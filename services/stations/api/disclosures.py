@@ -6,10 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import (
-    DisclosureKindName,
-    PublishDisclosure,
-)
+from services.stations.commands import DisclosureKindName, PublishDisclosure
 from services.stations.read_models import registers
 from shared.http import (
     COMMAND_PROBLEMS,

@@ -6,10 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import (
-    CloseRectificationItem,
-    RecordEvaluation,
-)
+from services.stations.commands import CloseRectificationItem, RecordEvaluation
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,

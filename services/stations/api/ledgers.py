@@ -6,12 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import (
-    AcceptLedger,
-    ResubmitLedger,
-    ReturnLedger,
-    SubmitLedger,
-)
+from services.stations.commands import AcceptLedger, ResubmitLedger, ReturnLedger, SubmitLedger
 from services.stations.read_models import station_queries
 from shared.http import (
     COMMAND_PROBLEMS,

@@ -6,10 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.stations.commands import (
-    ReportMisuse,
-    ResolveMisuseReport,
-)
+from services.stations.commands import ReportMisuse, ResolveMisuseReport
 from services.stations.read_models import station_queries
 from shared.domain import Forbidden
 from shared.http import (

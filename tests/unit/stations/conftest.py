@@ -12,12 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.stations.application import Stations
-from services.stations.commands import (
-    OpenStation,
-    ProvideSite,
-    RecordStaffing,
-    SignContract,
-)
+from services.stations.commands import OpenStation, ProvideSite, RecordStaffing, SignContract
 from services.stations.seed import load_seed
 from shared.domain import DomainError, Invalid, RuleViolated
 from tests.unit.stations.kit import ADMIN, SYSTEM, TOWNSHIP_T01, contract_terms, field_of

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.stations.application import Stations
-from services.stations.commands import (
-    AmendTownshipPopulation,
-)
+from services.stations.commands import AmendTownshipPopulation
 from services.stations.seed import TOWNSHIPS, load_seed
 from tests.unit.stations.kit import ADMIN
 
