@@ -230,7 +230,8 @@ class ServiceApplication(Application):
     ) -> dict[str, Any]:
         """The usual command: load one aggregate (at the caller's version), act on it, save it, answer its view.
 
-        ``act`` may return extra fields for the answer; ``about`` adds to the fingerprint (see ``Command``).
+        ``act`` may return extra fields for the answer; ``about`` names what else the command acts on besides the
+        aggregate (a township of a plan, an item of an evaluation), for the fingerprint (see ``Command``).
         """
 
         def handler() -> Outcome:

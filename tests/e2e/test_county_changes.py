@@ -9,7 +9,7 @@ import pytest
 
 from shared.settings import Settings
 from tests.e2e.conftest import System, start_system, stop_system
-from tests.e2e.test_pipeline import PLAN
+from tests.e2e.seed_plan import PLAN
 from tests.support import eventually, isolated
 
 

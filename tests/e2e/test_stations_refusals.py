@@ -12,7 +12,7 @@ import pytest
 
 from services.stations.application import Stations
 from tests.e2e.conftest import System
-from tests.e2e.test_stations_scenario import PLAN, ok
+from tests.e2e.seed_plan import PLAN, ok
 from tests.support import eventually
 
 T07, T08 = (str(Stations.station_id_for(code)) for code in ("T07", "T08"))
