@@ -35,13 +35,13 @@ class ContractCommands(StationsBase):
                                           command.signed_on, ctx)
             return Outcome(result=contract_view(contract), changed=[contract, *stations])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, handler, idempotency_key)
 
     def disburse(self, ctx: Context, contract_id: UUID | str, command: Disburse, *,
                  expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """Records a payment (拨付) under a contract."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, ServiceContract, contract_id,
+        return self.change(ctx, command, ServiceContract, contract_id,
                            lambda contract: contract.disburse(ctx=ctx, **command.model_dump()), contract_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 
@@ -63,7 +63,7 @@ class ContractCommands(StationsBase):
                                            ctx)
             return Outcome(result=contract_view(contract), changed=[contract, *gaining, *losing])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(contract_id,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(contract_id,))
 
     def terminate_contract(self, ctx: Context, contract_id: UUID | str, command: TerminateContract, *,
                            expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -78,7 +78,7 @@ class ContractCommands(StationsBase):
                 station.release_contractor(contract.id, f"contract terminated: {command.reason}", command.on, ctx)
             return Outcome(result=contract_view(contract), changed=[contract, *stations])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(contract_id,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(contract_id,))
 
     def get_contract(self, contract_id: UUID | str) -> dict[str, Any]:
         """A contract's terms, disbursements, amendments and status."""

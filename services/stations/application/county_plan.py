@@ -35,7 +35,7 @@ class CountyPlanCommands(StationsBase):
             plan = CountyPlan(**data, ctx=ctx)
             return Outcome(result=plan_view(plan), changed=[plan])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(county_code,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(county_code,))
 
     def amend_township_population(self, ctx: Context, county_code: str, township_code: str,
                                   command: AmendTownshipPopulation, *, expected_version: int | None = None,
@@ -43,7 +43,7 @@ class CountyPlanCommands(StationsBase):
         """Records a township's new household-registered population (户籍人口) from a date."""
         ctx.require(ADMIN)
         return self.change(
-            ctx, command, None, CountyPlan, self._plan_id(county_code),
+            ctx, command, CountyPlan, self._plan_id(county_code),
             lambda plan: plan.amend_population(township_code, command.population, command.effective_on, ctx),
             plan_view, expected_version=expected_version, idempotency_key=idempotency_key,
             about=(township_code,),
@@ -54,7 +54,7 @@ class CountyPlanCommands(StationsBase):
         """Adds a township to the county plan, in one of its batches (its station can then be planned)."""
         ctx.require(ADMIN)
         return self.change(
-            ctx, command, None, CountyPlan, self._plan_id(county_code),
+            ctx, command, CountyPlan, self._plan_id(county_code),
             lambda plan: plan.add_township(command.model_dump(exclude_none=True), ctx),
             plan_view, expected_version=expected_version, idempotency_key=idempotency_key,
         )
@@ -64,7 +64,7 @@ class CountyPlanCommands(StationsBase):
         """Adds a village or community (村/社区) to a township."""
         ctx.require(ADMIN)
         return self.change(
-            ctx, command, None, CountyPlan, self._plan_id(county_code),
+            ctx, command, CountyPlan, self._plan_id(county_code),
             lambda plan: plan.add_village(township_code, ctx=ctx, **command.model_dump()),
             plan_view, expected_version=expected_version, idempotency_key=idempotency_key,
             about=(township_code,),

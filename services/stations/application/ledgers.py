@@ -40,7 +40,7 @@ class LedgerCommands(StationsBase):
             )
             return Outcome(result=ledger_view(ledger), changed=[ledger])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(station_id,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(station_id,))
 
     def resubmit_ledger(self, ctx: Context, ledger_id: UUID | str, command: ResubmitLedger, *,
                         expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -51,14 +51,14 @@ class LedgerCommands(StationsBase):
             ledger.resubmit(ledger_figures(**command.figures()), command.submitted_on, ctx)
 
         ctx.require(Role.CONTRACTOR)
-        return self.change(ctx, command, None, QuarterlyLedger, ledger_id, act, ledger_view,
+        return self.change(ctx, command, QuarterlyLedger, ledger_id, act, ledger_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 
     def accept_ledger(self, ctx: Context, ledger_id: UUID | str, command: AcceptLedger, *,
                       expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """The bureau accepts a ledger."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, QuarterlyLedger, ledger_id,
+        return self.change(ctx, command, QuarterlyLedger, ledger_id,
                            lambda ledger: ledger.accept(command.on, ctx), ledger_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 
@@ -66,7 +66,7 @@ class LedgerCommands(StationsBase):
                       expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """The bureau returns a ledger for rectification (整改), with reasons."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, QuarterlyLedger, ledger_id,
+        return self.change(ctx, command, QuarterlyLedger, ledger_id,
                            lambda ledger: ledger.return_for_rectification(command.reasons, command.on, ctx),
                            ledger_view, expected_version=expected_version, idempotency_key=idempotency_key)
 

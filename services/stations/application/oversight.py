@@ -41,7 +41,7 @@ class OversightCommands(StationsBase):
             )
             return Outcome(result=disclosure_view(disclosure), changed=[disclosure])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, handler, idempotency_key)
 
     def get_disclosure(self, disclosure_id: UUID | str) -> dict[str, Any]:
         """A public disclosure."""
@@ -60,14 +60,14 @@ class OversightCommands(StationsBase):
             )
             return Outcome(result=evaluation_view(evaluation), changed=[evaluation])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, handler, idempotency_key)
 
     def close_rectification_item(self, ctx: Context, evaluation_id: UUID | str, item_id: str,
                                  command: CloseRectificationItem, *, expected_version: int | None = None,
                                  idempotency_key: str | None = None) -> dict[str, Any]:
         """Closes a rectification item (整改事项) with evidence."""
         ctx.require(Role.EVALUATOR, ADMIN)
-        return self.change(ctx, command, None, ExternalEvaluation, evaluation_id,
+        return self.change(ctx, command, ExternalEvaluation, evaluation_id,
                            lambda evaluation: evaluation.close_item(item_id, ctx=ctx, **command.model_dump()),
                            evaluation_view, expected_version=expected_version, idempotency_key=idempotency_key,
                            about=(item_id,))
@@ -90,14 +90,14 @@ class OversightCommands(StationsBase):
             )
             return Outcome(result=misuse_view(report), changed=[report])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, handler, idempotency_key)
 
     def resolve_misuse_report(self, ctx: Context, report_id: UUID | str, command: ResolveMisuseReport, *,
                               expected_version: int | None = None, idempotency_key: str | None = None,
                               ) -> dict[str, Any]:
         """The bureau records how a misuse report was resolved."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, MisuseReport, report_id,
+        return self.change(ctx, command, MisuseReport, report_id,
                            lambda report: report.resolve(command.resolution, command.on, ctx), misuse_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 

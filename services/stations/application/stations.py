@@ -48,7 +48,7 @@ class StationCommands(StationsBase):
             )
             return Outcome(result=station_view(station), changed=[station])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(county_code,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(county_code,))
 
     def provide_site(self, ctx: Context, station_id: UUID | str, command: ProvideSite, *,
                      expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class StationCommands(StationsBase):
                 raise Forbidden(f"a township user may provide only its own township's site, not {township}'s")
             station.provide_site(ctx=ctx, **command.model_dump())
 
-        return self.change(ctx, command, None, Station, station_id, act, station_view,
+        return self.change(ctx, command, Station, station_id, act, station_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 
     def record_staffing(self, ctx: Context, station_id: UUID | str, command: RecordStaffing, *,
@@ -76,7 +76,7 @@ class StationCommands(StationsBase):
             result = {**station_view(station), "applied": applied}
             return Outcome(result=result, changed=[station] if applied else [])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(station_id,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(station_id,))
 
     def open_station(self, ctx: Context, station_id: UUID | str, command: OpenStation, *,
                      expected_version: int | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class StationCommands(StationsBase):
                              idempotency_key: str | None = None) -> dict[str, Any]:
         """The station stops serving a village/community."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, Station, station_id,
+        return self.change(ctx, command, Station, station_id,
                            lambda s: s.end_village_coverage(village_code, command.end, ctx), station_view,
                            expected_version=expected_version, idempotency_key=idempotency_key, about=(village_code,))
 
@@ -137,5 +137,5 @@ class StationCommands(StationsBase):
                       idempotency_key: str | None) -> dict[str, Any]:
         """A change of one station that only the bureau may make."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, Station, station_id, act, station_view,
+        return self.change(ctx, command, Station, station_id, act, station_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
