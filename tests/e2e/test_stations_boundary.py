@@ -19,9 +19,11 @@ import pytest
 from services.stations.application import Stations
 from shared import stream
 from shared.settings import Settings
-from tests.e2e.conftest import System, start_system, stop_system
-from tests.e2e.seed_plan import PLAN
-from tests.support import documents, eventually, isolated, read_subject
+from tests.kit.infra import documents, isolated, read_subject
+from tests.kit.plan import PLAN
+from tests.kit.problems import refused
+from tests.kit.system import System, start_system, stop_system
+from tests.kit.waiting import eventually
 
 T01, T02 = (str(Stations.station_id_for(code)) for code in ("T01", "T02"))
 SITE = {"office_area_m2": 60, "facilities": ["office"], "on": "2021-05-01"}
@@ -52,16 +54,6 @@ def admin(own: System) -> httpx.Client:
         assert client.post("/v1/stations", json={"township_code": code}).status_code == 201
     assert client.put(f"/v1/stations/{T02}/site", json=SITE).status_code == 200
     return client
-
-
-def refused(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    """A problem response with ``status`` naming ``field`` among the fields at fault."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    if field is not None:
-        assert field in [e["field"] for e in body["errors"]], body
-    return body
 
 
 def version(admin: httpx.Client, path: str) -> int:
@@ -103,7 +95,7 @@ def test_two_megabytes_of_facilities_are_refused_and_the_flow_keeps_moving(own: 
     assert problem.status_code in (413, 422), problem.text
     assert problem.headers["content-type"] == "application/problem+json"
     many = {**SITE, "facilities": ["桌"] * 51}
-    refused(admin.put(f"/v1/stations/{T01}/site", json=many), 422, "facilities")
+    refused(admin.put(f"/v1/stations/{T01}/site", json=many), 422, field="facilities")
     assert version(admin, f"/v1/stations/{T01}") == before
     a_normal_command_still_flows(own, admin)
 
@@ -112,9 +104,9 @@ def test_two_megabytes_of_facilities_are_refused_and_the_flow_keeps_moving(own: 
 def test_a_population_beyond_any_township_is_refused(own: System, admin: httpx.Client, population: int) -> None:
     before = version(admin, "/v1/county-plan")
     township = {"code": "B01", "name": "边界乡", "kind": "township", "population": population, "batch": 2}
-    refused(admin.post("/v1/county-plan/townships", json=township), 422, "population")
+    refused(admin.post("/v1/county-plan/townships", json=township), 422, field="population")
     refused(admin.post("/v1/county-plan/townships/T01/population",
-                       json={"population": population, "effective_on": "2022-01-01"}), 422, "population")
+                       json={"population": population, "effective_on": "2022-01-01"}), 422, field="population")
     assert version(admin, "/v1/county-plan") == before
     a_normal_command_still_flows(own, admin)
 
@@ -124,7 +116,7 @@ def test_an_office_area_that_is_not_a_finite_number_of_square_metres_is_refused(
                                                                                area: str) -> None:
     before = version(admin, f"/v1/stations/{T01}")
     text = f'{{"office_area_m2": {area}, "facilities": ["office"], "on": "2021-05-01"}}'
-    refused(raw(admin, "PUT", f"/v1/stations/{T01}/site", text), 422, "office_area_m2")
+    refused(raw(admin, "PUT", f"/v1/stations/{T01}/site", text), 422, field="office_area_m2")
     assert version(admin, f"/v1/stations/{T01}") == before
     a_normal_command_still_flows(own, admin)
 
@@ -132,7 +124,7 @@ def test_an_office_area_that_is_not_a_finite_number_of_square_metres_is_refused(
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("offset", [2**63, 2**64 + 5, -1])
 def test_an_offset_out_of_range_is_422_on_every_list(admin: httpx.Client, path: str, offset: int) -> None:
-    refused(admin.get(path, params={"offset": offset}), 422, "offset")
+    refused(admin.get(path, params={"offset": offset}), 422, field="offset")
     assert admin.get(path, params={"offset": 0}).status_code == 200
 
 
@@ -152,8 +144,8 @@ def test_a_date_outside_the_programme_is_refused_and_later_changes_still_apply(o
                                                                               day: str) -> None:
     before = version(admin, "/v1/county-plan")
     refused(admin.post("/v1/county-plan/townships/T03/population",
-                       json={"population": 20_000, "effective_on": day}), 422, "effective_on")
-    refused(admin.put(f"/v1/stations/{T01}/site", json={**SITE, "on": day}), 422, "on")
+                       json={"population": 20_000, "effective_on": day}), 422, field="effective_on")
+    refused(admin.put(f"/v1/stations/{T01}/site", json={**SITE, "on": day}), 422, field="on")
     assert version(admin, "/v1/county-plan") == before
     # A change dated within the programme still applies: nothing dated 9999 blocks it.
     later = date(2023, 1, 1) + timedelta(days=next(DAYS))
@@ -167,7 +159,7 @@ def test_a_date_outside_the_programme_is_refused_and_later_changes_still_apply(o
 def test_money_is_a_whole_positive_number_of_fen(own: System, admin: httpx.Client, amount: str) -> None:
     text = httpx.Request("POST", "/", json={**CONTRACT, "amount_fen": "AMOUNT"}).content.decode()
     before = version(admin, f"/v1/stations/{T02}")
-    refused(raw(admin, "POST", "/v1/contracts", text.replace('"AMOUNT"', amount)), 422, "amount_fen")
+    refused(raw(admin, "POST", "/v1/contracts", text.replace('"AMOUNT"', amount)), 422, field="amount_fen")
     assert admin.get(f"/v1/contracts/{Stations.contract_id_for('HT-BOUNDARY')}").status_code == 404
     assert version(admin, f"/v1/stations/{T02}") == before
     a_normal_command_still_flows(own, admin)
@@ -175,7 +167,7 @@ def test_money_is_a_whole_positive_number_of_fen(own: System, admin: httpx.Clien
 
 @pytest.mark.parametrize("as_of", ["20210101", "1609459200", "0001-01-01", "9999-12-31", "2021-1-1"])
 def test_as_of_is_an_iso_date_within_the_programme(admin: httpx.Client, as_of: str) -> None:
-    refused(admin.get("/v1/county-status", params={"as_of": as_of}), 422, "as_of")
+    refused(admin.get("/v1/county-status", params={"as_of": as_of}), 422, field="as_of")
     assert admin.get("/v1/county-status", params={"as_of": "2021-12-31"}).status_code == 200
 
 

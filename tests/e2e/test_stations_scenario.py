@@ -12,9 +12,9 @@ import httpx
 
 from services.stations.application import Stations
 from services.workforce.domain import credit_code_check_char, national_id_check_char
-from tests.e2e.conftest import System
-from tests.e2e.seed_plan import PLAN, ok
-from tests.support import eventually
+from tests.kit.plan import PLAN, ok
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 T06 = str(Stations.station_id_for("T06"))
 CREDIT_CODE = "52522700MJE2E0106" + credit_code_check_char("52522700MJE2E0106")

@@ -6,11 +6,11 @@ from uuid import UUID
 
 import pytest
 
+from benchmarks.widgets import CTX, SERVICE, Widget, Widgets
 from shared import store
 from shared.application import Command, Outcome
 from shared.domain import Conflict, StaleVersion
 from shared.settings import Settings
-from tests.integration.widgets import CTX, SERVICE, Widget, Widgets
 
 
 class CountUp(Command):

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from benchmarks.widgets import CTX
 from services.audit import application
 from services.audit.domain import GENESIS, Gap, Verdict, canonical_form, chain_hash, leaf_hash
 from services.audit.projections import LedgerProjection
@@ -19,8 +20,8 @@ from shared import envelope, store
 from shared.contracts import Contract, contract
 from shared.projection import ProjectionRunner
 from shared.settings import Settings
-from tests.integration.widgets import CTX
-from tests.support import eventually_async, read_subject
+from tests.kit.infra import read_subject
+from tests.kit.waiting import eventually_async
 
 
 @contract("gadgets", "gadget", "measured")

@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from shared import store
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import documents, eventually_async, read_subject
+from tests.kit.infra import documents, read_subject
+from tests.kit.waiting import eventually_async
 
 
 class CrashAfterPublish(Relay):

@@ -25,13 +25,12 @@ from services.stations.seed import load_seed
 from services.workforce.application import Workforce
 from services.workforce.domain import credit_code_check_char
 from shared import store
-from shared.domain import Context
-from tests.integration.conftest import Services
-from tests.support import national_id, run_until
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.actors import ADMIN, HR
+from tests.kit.ids import national_id
+from tests.kit.keywords import ByKeywords
+from tests.kit.services import Services
+from tests.kit.waiting import run_until
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
-HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
 T01, T02 = (Stations.station_id_for(code) for code in ("T01", "T02"))
 
 

@@ -15,7 +15,9 @@ from services.stations.application import Stations
 from services.stations.commands import OpenStation, ProvideSite, RecordStaffing, SignContract
 from services.stations.seed import load_seed
 from shared.domain import DomainError, Invalid, RuleViolated
-from tests.unit.stations.kit import ADMIN, SYSTEM, TOWNSHIP_T01, contract_terms, field_of
+from tests.kit.actors import ADMIN, SYSTEM, TOWNSHIP_T01
+from tests.kit.problems import field_of
+from tests.unit.stations.terms import contract_terms
 
 
 @pytest.fixture

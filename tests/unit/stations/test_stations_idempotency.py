@@ -15,7 +15,7 @@ from services.stations.commands import (
     RectificationItemEntry,
 )
 from shared.domain import Invalid
-from tests.unit.stations.kit import ADMIN, EVALUATOR
+from tests.kit.actors import ADMIN, EVALUATOR
 
 SITE = ProvideSite(office_area_m2=60, facilities=["office"], on=date(2021, 3, 1))
 

@@ -38,7 +38,8 @@ from services.stations.domain import ALL_AGGREGATES
 from services.stations.published import PUBLISHED
 from services.stations.seed import load_seed
 from shared.contracts import contract_for
-from tests.unit.stations.kit import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER, contract_terms
+from tests.kit.actors import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER
+from tests.unit.stations.terms import contract_terms
 
 BASES = {"Event", "Created"}
 

@@ -40,18 +40,9 @@ from services.stations.commands import (
 from services.stations.domain import Policy
 from services.stations.seed import load_seed
 from shared.domain import Context, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
-from tests.unit.stations.kit import (
-    ADMIN,
-    AUDITOR,
-    CONTRACTOR,
-    EVALUATOR,
-    OTHER_CONTRACTOR,
-    SYSTEM,
-    TOWNSHIP_T01,
-    WORKER,
-    contract_terms,
-    field_of,
-)
+from tests.kit.actors import ADMIN, AUDITOR, CONTRACTOR, EVALUATOR, OTHER_CONTRACTOR, SYSTEM, TOWNSHIP_T01, WORKER
+from tests.kit.problems import field_of
+from tests.unit.stations.terms import contract_terms
 
 D = date(2021, 6, 1)
 

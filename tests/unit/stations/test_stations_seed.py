@@ -7,7 +7,7 @@ from datetime import date
 from services.stations.application import Stations
 from services.stations.commands import AmendTownshipPopulation
 from services.stations.seed import TOWNSHIPS, load_seed
-from tests.unit.stations.kit import ADMIN
+from tests.kit.actors import ADMIN
 
 
 def test_the_seed_county_follows_the_plan() -> None:

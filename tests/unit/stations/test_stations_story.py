@@ -30,7 +30,8 @@ from services.stations.commands import (
 )
 from services.stations.seed import load_seed
 from shared.domain import Context
-from tests.unit.stations.kit import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, contract_terms
+from tests.kit.actors import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM
+from tests.unit.stations.terms import contract_terms
 
 
 def test_a_station_goes_through_every_state() -> None:
@@ -283,7 +284,7 @@ def test_an_evaluation_and_a_misuse_report_are_closed(app: Stations, opened) -> 
     assert app.get_evaluation(evaluation["id"])["open_items"] == 0
 
     # A social worker reports being used as township staff; the bureau resolves it.
-    from tests.unit.stations.kit import WORKER
+    from tests.kit.actors import WORKER
 
     report = app.report_misuse(
         WORKER, ReportMisuse(

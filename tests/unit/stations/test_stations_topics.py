@@ -13,7 +13,7 @@ from eventsourcing.persistence import StoredEvent
 
 from services.stations.application import Stations
 from services.stations.domain import Station
-from tests.unit.stations.kit import ADMIN
+from tests.kit.actors import ADMIN
 
 OLD_MODULE = "services.stations.domain"
 
