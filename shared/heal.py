@@ -48,8 +48,8 @@ STREAM_RECREATED = Counter("sw_stream_recreated_total", "Times a relay re-create
                            ["service"])
 # The broker's code for "stream not found" (a missing message is another NotFoundError).
 STREAM_NOT_FOUND = 10059
-# Carries the event id when the broker still remembers a deleted message's Nats-Msg-Id (see _send).
-EVENT_ID_HEADER = "Sw-Event-Id"
+# Appended to the Nats-Msg-Id when the broker still remembers a deleted message's id (see _send).
+AGAIN = "/again"
 
 
 @dataclass
@@ -185,7 +185,7 @@ async def sequences_on_stream(js: JetStreamContext, settings: Settings, service:
                 return found
             for msg in msgs:
                 headers = msg.headers or {}
-                event_id = headers.get("Nats-Msg-Id") or headers.get(EVENT_ID_HEADER) or ""
+                event_id = (headers.get("Nats-Msg-Id") or "").removesuffix(AGAIN)
                 if event_id.startswith(prefix) and event_id[len(prefix):].isdigit():
                     found.add(int(event_id[len(prefix):]))
             if msgs and msgs[-1].metadata.num_pending == 0:
@@ -297,10 +297,11 @@ async def _send(js: JetStreamContext, relay: Relay, items: Sequence[Outgoing]) -
             stored += 1
         elif not await _holds(js, name, ack.seq, item.msg_id):
             # The message was deleted but the broker still remembers its id (within the duplicate window):
-            # the same document goes out once more, its id in a header of its own.
+            # the same document goes out under a derived id, itself deduplicated, so repeating stays harmless.
             assert item.subject is not None
-            await js.publish(item.subject, item.body, headers={EVENT_ID_HEADER: item.msg_id}, stream=name)
-            stored += 1
+            again = await js.publish(item.subject, item.body, headers={"Nats-Msg-Id": item.msg_id + AGAIN},
+                                     stream=name)
+            stored += 0 if again.duplicate else 1
     return stored
 
 
