@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,10 @@ STREAM_NOT_FOUND = 10059
 AGAIN = "/again"
 
 
+PUBLIC_STATUS = ("last_check", "checks", "missing_found", "republished", "stream_recreated", "last_missing",
+                 "last_heal", "last_error", "extra_on_stream")
+
+
 @dataclass
 class HealStatus:
     """What the relay's reconciliation last saw and did, for ``/readyz`` and operators."""
@@ -68,24 +72,28 @@ class HealStatus:
     due: bool = True  # a check is wanted now (start, reconnect, failed publish)
     next_check: float = 0.0
     reconnects: int = 0
+    store_log: StoreLog | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The public part, as JSON-ready values."""
-        out = asdict(self)
-        for private in ("due", "next_check", "reconnects"):
-            out.pop(private)
-        return out
+        return {name: getattr(self, name) for name in PUBLIC_STATUS}
 
 
 # --- the store's side ---------------------------------------------------------------------
 class StoreLog:
-    """The public events of one service's notification log, by direct SQL on its events table."""
+    """The public events of one service's notification log, by direct SQL on its events table.
+
+    Counts per topic are kept up to the highest id counted, so a periodic check reads only the
+    events stored since the last one (notification ids follow commit order: none appears later below).
+    """
 
     def __init__(self, relay: Relay) -> None:
         recorder = relay.app.recorder
         self.table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)  # type: ignore[attr-defined]
         self.published = relay.published
         self._public: dict[str, bool] = {}
+        self._counted_upto = 0
+        self._counts: dict[str, int] = {}
 
     def is_public(self, topic: str) -> bool:
         """True if events stored under ``topic`` have a contract (so the relay publishes them)."""
@@ -96,34 +104,46 @@ class StoreLog:
                 self._public[topic] = False
         return self._public[topic]
 
-    def public_topics(self, conn: psycopg.Connection, upto: int) -> tuple[list[str], int]:
-        """The public topics stored up to ``upto``, and how many public events that is."""
+    def _range_counts(self, conn: psycopg.Connection, after: int, upto: int) -> dict[str, int]:
         rows = conn.execute(
-            sql.SQL("SELECT topic, count(*) AS n FROM {} WHERE notification_id <= %s GROUP BY topic").format(
-                self.table), (upto,),
+            sql.SQL("SELECT topic, count(*) AS n FROM {} WHERE notification_id > %s AND notification_id <= %s "
+                    "GROUP BY topic").format(self.table), (after, upto),
         ).fetchall()
-        public = [r for r in rows if self.is_public(r["topic"])]
-        return [r["topic"] for r in public], sum(int(r["n"]) for r in public)
+        return {r["topic"]: int(r["n"]) for r in rows}
+
+    def _extend(self, conn: psycopg.Connection, upto: int) -> None:
+        if upto > self._counted_upto:
+            for topic, n in self._range_counts(conn, self._counted_upto, upto).items():
+                self._counts[topic] = self._counts.get(topic, 0) + n
+            self._counted_upto = upto
+
+    def _topics(self, conn: psycopg.Connection, upto: int) -> list[str]:
+        self._extend(conn, upto)
+        return [t for t in self._counts if self.is_public(t)]
 
     def count_public(self, conn: psycopg.Connection, upto: int) -> int:
         """How many public events the log holds up to ``upto``."""
-        return self.public_topics(conn, upto)[1]
+        self._extend(conn, upto)
+        total = sum(n for t, n in self._counts.items() if self.is_public(t))
+        if upto < self._counted_upto:
+            total -= sum(n for t, n in self._range_counts(conn, upto, self._counted_upto).items()
+                         if self.is_public(t))
+        return total
 
     def public_ids(self, conn: psycopg.Connection, after: int, upto: int) -> list[int]:
         """Notification ids of the public events in (after, upto], in order."""
-        topics, _ = self.public_topics(conn, upto)
         rows = conn.execute(
             sql.SQL("SELECT notification_id AS id FROM {} WHERE notification_id > %s AND notification_id <= %s "
-                    "AND topic = ANY(%s) ORDER BY notification_id").format(self.table), (after, upto, topics),
+                    "AND topic = ANY(%s) ORDER BY notification_id").format(self.table),
+            (after, upto, self._topics(conn, upto)),
         ).fetchall()
         return [int(r["id"]) for r in rows]
 
     def previous_public(self, conn: psycopg.Connection, before: int) -> int:
         """The last public notification id before ``before`` (0 if none): a republished event's ``prevsequence``."""
-        topics, _ = self.public_topics(conn, before - 1)
         row = conn.execute(
             sql.SQL("SELECT max(notification_id) AS id FROM {} WHERE notification_id < %s AND topic = ANY(%s)").format(
-                self.table), (before, topics),
+                self.table), (before, self._topics(conn, before)),
         ).fetchone()
         return int(row["id"]) if row and row["id"] is not None else 0
 
@@ -230,10 +250,12 @@ async def find_missing(
     status = relay.heal_status
     on_stream = await count_on_stream(js, relay.settings, relay.service)
     expected = await asyncio.to_thread(_with_conn, relay, log_.count_public, upto)
-    if last == upto and on_stream == expected + status.extra_on_stream:
+    # Counts cannot be trusted while the stream holds extra copies (a republish after the duplicate window):
+    # a loss could hide behind them, so then the stream is read every time.
+    if last == upto and on_stream == expected and not status.extra_on_stream:
         return [], []  # the common case: nothing lost, one count on each side
-    if last < upto and on_stream == await asyncio.to_thread(_with_conn, relay, log_.count_public, last) \
-            + status.extra_on_stream:
+    if last < upto and not status.extra_on_stream and \
+            on_stream == await asyncio.to_thread(_with_conn, relay, log_.count_public, last):
         tail = await asyncio.to_thread(_with_conn, relay, log_.public_ids, last, upto)  # only the tail was lost
         return tail, as_ranges(tail, tail)
     present = await sequences_on_stream(js, relay.settings, relay.service)
@@ -350,7 +372,7 @@ async def reconcile(relay: Relay, js: JetStreamContext) -> list[list[int]]:
             log.info("relay %s: stream already holds up to %s; moving forward", relay.service, last)
             relay.position = Position(max(last, relay.position.position), last)
             await asyncio.to_thread(relay.save_position, relay.position)
-        log_ = StoreLog(relay)
+        log_ = status.store_log = status.store_log or StoreLog(relay)
         missing, ranges = await find_missing(js, relay, log_, last)
         if missing:
             shown = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b, _ in ranges[:20])
