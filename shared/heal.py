@@ -16,6 +16,7 @@ is the stream read (headers only) to find the exact gaps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -27,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 import nats.errors
 import psycopg
 from eventsourcing.utils import resolve_topic
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NoStreamResponseError, NotFoundError
 from prometheus_client import Counter
 from psycopg import sql
@@ -190,28 +191,35 @@ async def last_sequence(js: JetStreamContext, settings: Settings, service: str) 
         return 0
 
 
-async def sequences_on_stream(js: JetStreamContext, settings: Settings, service: str) -> set[int]:
-    """The notification ids of this source's messages in the stream, read from their headers only."""
-    prefix = f"{service}-"
-    config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, headers_only=True,
-                            inactive_threshold=30.0)
-    sub = await js.pull_subscribe(source_filter(settings, service), stream=settings.stream_name, config=config)
-    found: set[int] = set()
+async def sequences_on_stream(js: JetStreamContext, settings: Settings, service: str, expected: int) -> set[int]:
+    """The notification ids of this source's ``expected`` messages in the stream, read from their headers only."""
+    prefix, found, received = f"{service}-", set(), 0
+    complete = asyncio.Event()
+
+    async def on_message(msg: Msg) -> None:
+        nonlocal received
+        received += 1
+        event_id = ((msg.headers or {}).get("Nats-Msg-Id") or "").removesuffix(AGAIN)
+        if event_id.startswith(prefix) and event_id[len(prefix):].isdigit():
+            found.add(int(event_id[len(prefix):]))
+        if received >= expected:
+            complete.set()
+
+    if expected <= 0:
+        return found
+    # An ordered push consumer delivers headers twice as fast as pulling batches with nats-py.
+    sub = await js.subscribe(source_filter(settings, service), stream=settings.stream_name, ordered_consumer=True,
+                             headers_only=True, cb=on_message)
     try:
-        while True:
-            try:
-                msgs = await sub.fetch(1000, timeout=2.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return found
-            for msg in msgs:
-                headers = msg.headers or {}
-                event_id = (headers.get("Nats-Msg-Id") or "").removesuffix(AGAIN)
-                if event_id.startswith(prefix) and event_id[len(prefix):].isdigit():
-                    found.add(int(event_id[len(prefix):]))
-            if msgs and msgs[-1].metadata.num_pending == 0:
-                return found
+        while not complete.is_set():
+            before = received
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(complete.wait(), timeout=2.0)
+            if received == before:
+                break  # nothing more is coming: fewer messages than counted (removed meanwhile)
     finally:
         await sub.unsubscribe()
+    return found
 
 
 # --- finding what is missing --------------------------------------------------------------
@@ -258,7 +266,7 @@ async def find_missing(
             on_stream == await asyncio.to_thread(_with_conn, relay, log_.count_public, last):
         tail = await asyncio.to_thread(_with_conn, relay, log_.public_ids, last, upto)  # only the tail was lost
         return tail, as_ranges(tail, tail)
-    present = await sequences_on_stream(js, relay.settings, relay.service)
+    present = await sequences_on_stream(js, relay.settings, relay.service, on_stream)
     public = await asyncio.to_thread(_with_conn, relay, log_.public_ids, 0, upto)
     missing = [n for n in public if n not in present]
     status.extra_on_stream = max(on_stream - (len(public) - len(missing)), 0)
