@@ -9,8 +9,9 @@ notification log with the same ``Nats-Msg-Id`` and the same CloudEvents document
 those that had not apply them in order.
 
 The check is cheap when nothing is missing: the stream's per-subject counts for the
-source against one ``GROUP BY topic`` count in the store. Only when the counts differ
-is the stream read (headers only) to find the exact gaps.
+source against the store's count of public events (kept per topic, so each check reads
+only what was stored since the last). Only when the counts differ is the stream read,
+headers only, to find the exact gaps.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from shared import stream
 from shared.settings import Settings
 
 if TYPE_CHECKING:
-    from shared.relay import Outgoing, Relay
+    from shared.relay import Outgoing, Position, Relay
 
 log = logging.getLogger(__name__)
 
@@ -280,46 +281,43 @@ def _with_conn(relay: Relay, fn, *args):
 
 # --- republishing -------------------------------------------------------------------------
 async def republish(js: JetStreamContext, relay: Relay, ids: Iterable[int], log_: StoreLog | None = None) -> int:
-    """Publishes these public events again, exactly as first published; returns how many went out."""
+    """Publishes these public events again, exactly as first published; returns how many the stream stored."""
+    from shared.relay import Position
+
     log_ = log_ or StoreLog(relay)
-    wanted = sorted(set(ids))
+    wanted = set(ids)
     sent = 0
-    for first, last in spans(wanted, relay.settings.relay_batch):
-        items = await asyncio.to_thread(_rebuild, relay, log_, first, last, set(wanted))
-        sent += await _send(js, relay, items)
+    for first, last in spans(sorted(wanted), relay.settings.relay_batch):
+        state = Position(first - 1, await asyncio.to_thread(_with_conn, relay, log_.previous_public, first))
+        while state.position < last:  # a page at a time: a refilled stream may be the whole log
+            items, state = await asyncio.to_thread(_page, relay, state, last, wanted)
+            sent += await _send(js, relay, items)
     if sent:
         REPUBLISHED.labels(relay.service).inc(sent)
         relay.heal_status.republished += sent
     return sent
 
 
-def _rebuild(relay: Relay, log_: StoreLog, first: int, last: int, wanted: set[int]) -> list[Outgoing]:
-    """The messages of the wanted events in [first, last], built by the relay's own code."""
+def _page(relay: Relay, state: Position, last: int, wanted: set[int]) -> tuple[list[Outgoing], Position]:
+    """The wanted messages among the next notifications up to ``last``, built by the relay's own code."""
     from shared.relay import Position
 
-    previous = _with_conn(relay, log_.previous_public, first)
-    state = Position(first - 1, previous)
+    notifications = relay.app.recorder.select_notifications(
+        start=state.position + 1, limit=relay.settings.relay_batch, stop=last)
     items = []
-    start = first
-    while start <= last:
-        notifications = relay.app.recorder.select_notifications(
-            start=start, limit=relay.settings.relay_batch, stop=last)
-        if not notifications:
-            break
-        for notification in notifications:
-            item = relay._outgoing(notification, state)
-            state = item.after
-            if item.subject is not None and notification.id in wanted:
-                items.append(item)
-        start = notifications[-1].id + 1
-    return items
+    for notification in notifications:
+        item = relay._outgoing(notification, state)
+        state = item.after
+        if item.subject is not None and notification.id in wanted:
+            items.append(item)
+    return items, state if notifications else Position(last, state.last_published)
 
 
 async def _send(js: JetStreamContext, relay: Relay, items: Sequence[Outgoing]) -> int:
     """Publishes and waits for every acknowledgement; returns how many the stream stored."""
     name = relay.settings.stream_name
-    futures = [await js.publish_async(i.subject, i.body, headers={"Nats-Msg-Id": i.msg_id}, stream=name)
-               for i in items if i.subject is not None]
+    futures = [await js.publish_async(i.subject or "", i.body, headers={"Nats-Msg-Id": i.msg_id}, stream=name)
+               for i in items]
     stored = 0
     for item, future in zip(items, futures, strict=True):
         ack = await asyncio.wait_for(future, timeout=10)
