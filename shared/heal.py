@@ -55,7 +55,7 @@ AGAIN = "/again"
 
 
 PUBLIC_STATUS = ("last_check", "checks", "missing_found", "republished", "stream_recreated", "last_missing",
-                 "last_heal", "last_error", "extra_on_stream")
+                 "last_heal", "last_error", "extra_on_stream", "ahead_of_store")
 
 
 @dataclass
@@ -71,6 +71,7 @@ class HealStatus:
     last_heal: str = ""
     last_error: str = ""
     extra_on_stream: int = 0  # messages of the source beyond the store's (resends after the duplicate window)
+    ahead_of_store: int = 0  # the stream's last sequence when it is beyond the store's head (never followed)
     due: bool = True  # a check is wanted now (start, reconnect, failed publish)
     next_check: float = 0.0
     reconnects: int = 0
@@ -360,7 +361,6 @@ def note_publish_failure(relay: Relay, exc: BaseException) -> None:
 
 async def reconcile(relay: Relay, js: JetStreamContext) -> list[list[int]]:
     """Compares stream and store for the relay's source and repairs the stream; returns the missing ranges."""
-    from shared.relay import Position
 
     status = relay.heal_status
     started = time.monotonic()
@@ -372,13 +372,10 @@ async def reconcile(relay: Relay, js: JetStreamContext) -> list[list[int]]:
             status.stream_recreated += 1
             status.extra_on_stream = 0
             STREAM_RECREATED.labels(relay.service).inc()
+        log_ = status.store_log = status.store_log or StoreLog(relay)
         last = await last_sequence(js, relay.settings, relay.service)
         if last > relay.position.last_published:
-            # The relay died between publishing and saving its position: the stream is ahead, move forward.
-            log.info("relay %s: stream already holds up to %s; moving forward", relay.service, last)
-            relay.position = Position(max(last, relay.position.position), last)
-            await asyncio.to_thread(relay.save_position, relay.position)
-        log_ = status.store_log = status.store_log or StoreLog(relay)
+            await _move_forward(relay, log_, last)
         missing, ranges = await find_missing(js, relay, log_, last)
         if missing:
             shown = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b, _ in ranges[:20])
@@ -400,6 +397,24 @@ async def reconcile(relay: Relay, js: JetStreamContext) -> list[list[int]]:
     status.due = False
     status.next_check = time.monotonic() + relay.settings.relay_heal_interval
     return ranges
+
+
+async def _move_forward(relay: Relay, log_: StoreLog, last: int) -> None:
+    """The stream holds more than the position: the relay died between publishing and saving it. Never past
+    the store's head, though: a stream ahead of the store holds events this store never had."""
+    from shared.relay import Position
+
+    head = await asyncio.to_thread(_with_conn, relay, log_.head)
+    relay.heal_status.ahead_of_store = last if last > head else 0
+    if last > head:
+        log.error("relay %s: the stream holds %s events up to sequence %s but the store ends at %s (a store restored "
+                  "from an older backup, or another deployment on these subjects?); not moving past the store",
+                  relay.service, relay.service, last, head)
+        last = head
+    if last > relay.position.last_published:
+        log.info("relay %s: stream already holds up to %s; moving forward", relay.service, last)
+        relay.position = Position(max(last, relay.position.position), last)
+        await asyncio.to_thread(relay.save_position, relay.position)
 
 
 def _now() -> str:

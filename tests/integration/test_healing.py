@@ -111,3 +111,24 @@ async def test_a_middle_range_deleted_is_found_by_the_periodic_check(
     after = await _on_stream(js, iso)
     assert sorted(after, key=lambda d: d["sequence"]) == first, "every event once, as first published"
     assert relay.heal_status.as_dict()["missing_found"] == 4
+
+
+async def test_a_stream_ahead_of_the_store_never_moves_the_position_past_the_store(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    _make(widgets, 10)
+    await _publish_all(_relay(iso, widgets), js)
+    # Another store publishing on the same subjects: say, this service's store restored from an older backup.
+    other = iso.model_copy(update={"database_prefix": f"{iso.database_prefix}b_"})
+    store.ensure_database(other.database_url, other.database_name(SERVICE))
+    restored = Widgets(env=store.eventsourcing_env(other, SERVICE))
+    try:
+        _make(restored, 3)
+        relay = _relay(other, restored)
+        relay.position = relay.load_position()
+        await relay.reconcile(js)
+        assert (relay.position.position, relay.position.last_published) == (6, 6), "not past the store's head"
+        assert relay.heal_status.as_dict()["ahead_of_store"] == 20, "and it says so"
+    finally:
+        restored.close()
+        store.drop_database(other.database_url, other.database_name(SERVICE))
