@@ -19,11 +19,27 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from pydantic import BaseModel, ConfigDict
 
-from shared.domain import Conflict, Context, Invalid, NotFound, StaleVersion
+from shared.domain import Conflict, Context, Invalid, NotFound, PayloadTooLarge, StaleVersion
 
 A = TypeVar("A", bound=Aggregate)
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:idempotency")
+DEFAULT_MAX_EVENT_BYTES = 262_144
+
+
+class Command(BaseModel):
+    """A command, written once: the request body, the application's argument and the source of the event's fields.
+
+    Unknown fields are refused (a misspelt field is an error, not ignored); its fields use the types of
+    ``shared.fields``, so whatever it carries can be stored, published and canonicalised.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def fingerprint(self) -> str:
+        """A stable digest of the command and its input, to spot an ``Idempotency-Key`` reused for another one."""
+        return fingerprint_of(type(self).__name__, self.model_dump(mode="json"))
 
 
 class DateAsISO(Transcoding):
@@ -103,6 +119,29 @@ def fingerprint_of(command: str, payload: Any) -> str:
 class ServiceApplication(Application):
     """Base eventsourcing Application of every service."""
 
+    @property
+    def max_event_bytes(self) -> int:
+        """The largest stored event one command may produce (env ``MAX_EVENT_BYTES``)."""
+        return int(self.env.get("MAX_EVENT_BYTES") or DEFAULT_MAX_EVENT_BYTES)
+
+    def check_publishable(self, aggregates: Sequence[Aggregate]) -> None:
+        """Refuses (413) a command whose events would exceed the publishable size, before anything is saved.
+
+        The size is the event's stored form before compression and encryption, which is what the relay turns into
+        a message: above the limit the bus would refuse it and hold back every later event of the service.
+        """
+        limit = self.max_event_bytes
+        for aggregate in aggregates:
+            for pending in aggregate.pending_events:
+                state = dict(vars(pending))
+                size = len(self.mapper.transcoder.encode(state))
+                if size > limit:
+                    name = type(pending).__qualname__
+                    raise PayloadTooLarge(
+                        f"this change would record {size} bytes in one event ({name}); at most {limit} are accepted",
+                        limit=limit, size=size,
+                    )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Adds the transcodings of the project's event attributes."""
         super().register_transcodings(transcoder)
@@ -137,19 +176,23 @@ class ServiceApplication(Application):
     def execute(
         self,
         ctx: Context,
-        command: str,
+        command: Command | str,
         payload: Any,
         handler: Callable[[], Outcome],
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Runs a command once: a retry with the same key returns the first result."""
-        fingerprint = fingerprint_of(command, payload)
+        """Runs a command once: a retry with the same key returns the first result.
+
+        ``command`` is a typed ``Command`` (``payload`` is then ignored) or, in older call sites, a name and payload.
+        """
+        fingerprint = command.fingerprint() if isinstance(command, Command) else fingerprint_of(command, payload)
         if idempotency_key:
             earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
             if earlier is not None:
                 return earlier
         outcome = handler()
         changed = list(outcome.changed)
+        self.check_publishable(changed)
         if idempotency_key:
             changed.append(IdempotencyRecord(
                 actor=ctx.actor, key=idempotency_key, fingerprint=fingerprint, result=outcome.result,
@@ -167,7 +210,7 @@ class ServiceApplication(Application):
     def change(
         self,
         ctx: Context,
-        command: str,
+        command: Command | str,
         payload: Any,
         cls: type[A],
         aggregate_id: UUID,

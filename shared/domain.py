@@ -6,13 +6,13 @@ Pure Python: no framework, no I/O. Aggregates raise these errors; one mapper in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
 
 class Role(StrEnum):
-    """The departments and people of the plan (DOMAIN.md section 1)."""
+    """The departments and people of the plan (docs/domain.md §1)."""
 
     CIVIL_AFFAIRS_ADMIN = "civil_affairs_admin"
     FINANCE = "finance"
@@ -121,17 +121,15 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PayloadTooLarge(DomainError):
+    """The command would record more than the bus can carry or an auditor can read."""
+
+    status = 413
+    title = "Content too large"
+
+
 class StaleVersion(DomainError):
     """The caller's ``If-Match`` version is no longer the current one."""
 
     status = 412
     title = "Precondition failed"
-
-
-@dataclass(frozen=True)
-class Warning_:
-    """A non-blocking finding attached to a state (e.g. below a policy minimum)."""
-
-    code: str
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)

@@ -7,18 +7,22 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
+from shared.application import Command
 from shared.auth import InvalidToken, verify
-from shared.domain import Context, DomainError, Invalid, RuleViolated
+from shared.domain import Context, DomainError, Invalid, RuleViolated, StaleVersion
+from shared.fields import Day
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -74,11 +78,13 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-            405: "Method not allowed", 409: "Conflict", 412: "Precondition failed"}.get(status, "Error")
+            405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
+            413: "Content too large"}.get(status, "Error")
 
 
 def install_error_mapper(app: FastAPI) -> None:
-    """The one place exceptions become problem responses."""
+    """The one place exceptions become problem responses (and the body size limit is set)."""
+    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -86,27 +92,36 @@ def install_error_mapper(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+BEARER = HTTPBearer(auto_error=False, description="A token from the county's identity provider (JWT, HS256)")
+
+
 def current_context(
-    request: Request,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     x_correlation_id: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Context:
     """The caller, from the bearer token; 401 if absent or invalid."""
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if credentials is None or credentials.scheme.lower() != "bearer":
         raise InvalidToken("missing bearer token")
-    ctx = verify(get_settings(), authorization[7:].strip(), x_correlation_id or "")
-    request.state.actor = ctx.actor
-    return ctx
+    return verify(get_settings(), credentials.credentials.strip(), x_correlation_id or "")
 
 
-def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
-    """The aggregate version the caller last saw (``If-Match: "3"``), if given."""
-    if if_match is None:
+_STRONG_ETAG = re.compile(r'^"([0-9]{1,15})"$')
+
+
+def if_match(if_match: Annotated[str | None, Header(alias="If-Match", max_length=64)] = None) -> int | None:
+    """The aggregate version the caller last saw (``If-Match: "3"``), if given.
+
+    Only strong ETags name a version (RFC 9110 §13.1.1 compares If-Match strongly): a weak one never matches (412).
+    """
+    if if_match is None or if_match.strip() == "*":
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    text = if_match.strip()
+    if text.startswith("W/"):
+        raise StaleVersion("a weak ETag never matches If-Match: send the strong ETag the resource answered, e.g. \"3\"")
+    found = _STRONG_ETAG.match(text)
+    if found is None:
         raise Invalid("If-Match", 'If-Match must be the ETag of the resource, e.g. "3"')
-    return int(text)
+    return int(found.group(1))
 
 
 def idempotency_key(
@@ -121,10 +136,99 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
-class Body(BaseModel):
-    """Base of request bodies: unknown fields are refused, so a misspelt field is an error, not ignored."""
+Body = Command
+"""Base of request bodies: every body is a typed command (unknown fields refused)."""
 
-    model_config = ConfigDict(extra="forbid")
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many items to pass over")]
+Limit = Annotated[int, Query(ge=1, le=500, description="how many items to return at most")]
+AsOf = Annotated[Day | None, Query(description="the date the answer is for, YYYY-MM-DD (default: today)")]
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list: its items, and the ``offset`` of the next page (null on the last one)."""
+
+    items: list[ItemT]
+    next: int | None = Field(description="offset of the next page; null when this is the last")
+
+
+def page_of(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    """A page answer from up to ``limit + 1`` fetched items (the extra one says whether a next page exists)."""
+    more = len(items) > limit
+    return {"items": items[:limit], "next": offset + limit if more else None}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=["urn:sw:problem:invalid"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = Field(default=None, description="the fields at fault, with a message each")
+    rule: str | None = Field(default=None, description="the domain rule refusing the command")
+
+
+_PROBLEM_TEXT = {
+    400: "Bad request", 401: "No valid bearer token", 403: "The caller's role or scope does not allow this",
+    404: "Not found (or not visible to the caller)", 409: "A domain rule refuses it, or a concurrent change won",
+    412: "If-Match names a version that is not the current one", 413: "The request or its event is too large",
+    422: "Invalid input: the fields at fault are named", 503: "The store or broker is unreachable: retry later",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring problem+json answers for ``statuses``."""
+    return {
+        status: {"model": Problem, "description": _PROBLEM_TEXT.get(status, "Problem"), "content": {PROBLEM: {}}}
+        for status in statuses
+    }
+
+
+COMMAND_PROBLEMS = problems(401, 403, 404, 409, 412, 413, 422, 503)
+QUERY_PROBLEMS = problems(401, 403, 404, 422, 503)
+
+
+class BodyLimit:
+    """Refuses a request body larger than ``max_body_bytes`` with a 413 problem, before it is parsed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body is larger than {self.max_bytes} bytes"
+        response = problem(413, "Content too large", detail, "body-too-large", instance=scope.get("path"))
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def created(response: Response, location: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -32,6 +33,14 @@ class Settings(BaseSettings):
     consumer_batch: int = 200
     consumer_max_attempts: int = 3
     county_code: str = "XX"
+
+    # The input boundary (shared.fields): what a request may carry.
+    date_min: date = Field(date(2000, 1, 1), description="earliest date a command may name")
+    date_max: date = Field(date(2035, 12, 31), description="latest date a command may name")
+    max_body_bytes: int = Field(262_144, description="largest request body accepted (413 above it)")
+    max_event_bytes: int = Field(
+        262_144, description="largest stored event a command may produce (413 above it; NATS refuses > 1 MB)"
+    )
 
     # Policy figures of the plan: defaults from the plan, never literals in logic.
     min_workers_per_station: int = 2

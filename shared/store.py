@@ -86,6 +86,7 @@ def eventsourcing_env(settings: Settings, service: str, encrypt: bool = False) -
         "POSTGRES_PASSWORD": info["password"],
         "POSTGRES_POOL_SIZE": os.environ.get("SW_POOL_SIZE", "5"),
         "CREATE_TABLE": "true",
+        "MAX_EVENT_BYTES": str(settings.max_event_bytes),
     }
     if encrypt:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"

@@ -2,35 +2,130 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import asyncio
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import psycopg
+from fastapi import APIRouter, Depends, Query, Request
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from services.audit import application
-from services.audit.projections import ledger_entries, ledger_page
-from shared.http import CurrentContext
-from shared.service import ReadDb
+from services.audit.domain import Verdict
+from services.audit.queries import ledger_entries, ledger_links, ledger_page, stream_heads
+from shared.domain import Invalid
+from shared.http import CurrentContext, problem
+from shared.service import ReadDb, runtime_of
+
+MAX_POSITION = 2**53 - 1  # the largest integer every JSON reader keeps exact
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str = ""
+    errors: list[dict[str, str]] = []
+
+
+def _problem_doc(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _problem_doc("no valid bearer token"),
+    403: _problem_doc("the role may not read the ledger"),
+    422: _problem_doc("a query parameter is invalid or unknown"),
+}
+
+
+class LedgerEntry(BaseModel):
+    """One ledger entry: the event as recorded (its canonical form parsed), its place and its hashes."""
+
+    position: int
+    event_id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    recorded_at: datetime
+    sequence: int | None
+    prevsequence: int | None
+    stream_sequence: int | None
+    leaf_hash: str
+    chain_hash: str
+    event: dict[str, Any] | None  # null only if the stored bytes are not a JSON object: verify names the entry
+
+
+class LedgerPage(BaseModel):
+    """Entries oldest first; ``next`` is the ``after`` that continues the listing, null at the end."""
+
+    items: list[LedgerEntry]
+    next: int | None
+
+
+def known_params(*names: str):
+    """Refuses a query parameter the route does not know, rather than ignoring it."""
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise Invalid(unknown[0], f"unknown query parameter(s): {', '.join(unknown)}; known: {', '.join(names)}")
+
+    return Depends(check)
+
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 
 
-@router.get("/ledger")
+@router.get("/ledger", response_model=LedgerPage, responses=PROBLEMS,
+            dependencies=[known_params("after", "limit", "type_prefix", "as_of")])
 def list_ledger(
     ctx: CurrentContext,
     db: ReadDb,
-    after: Annotated[int, Query(ge=0, description="return entries after this position")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="return entries after this position")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    type_prefix: Annotated[str, Query(max_length=200, description="e.g. sw.stations.")] = "",
+    type_prefix: Annotated[str, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                                      description="literal start of the type, e.g. sw.stations.")] = "",
+    as_of: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                       description="only events whose time is on or before this day (UTC+8)")] = None,
 ) -> dict[str, Any]:
     """Ledger entries after a position, oldest first, with their hashes."""
     application.check_may_read_ledger(ctx)
-    items = ledger_page(db, after, limit, type_prefix)
-    next_after = items[-1]["position"] if len(items) == limit else None
-    return {"items": items, "next_after": next_after}
+    items = ledger_page(db, after, limit, type_prefix, _day(as_of))
+    return {"items": items, "next": items[-1]["position"] if len(items) == limit else None}
 
 
-@router.get("/ledger/verify")
-def verify_ledger(ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
-    """Recomputes the chain; names the first entry that does not match."""
-    return asdict(application.verify(ctx, ledger_entries(db)))
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid("as_of", f"{text!r} is not a calendar date (YYYY-MM-DD)") from None
+
+
+@router.get("/ledger/verify", response_model=Verdict, dependencies=[known_params()],
+            responses={**PROBLEMS, 503: _problem_doc("the ledger's database does not answer; retry after Retry-After")})
+async def verify_ledger(request: Request, ctx: CurrentContext) -> Any:
+    """Recomputes the chain, names the first entry that does not match, and names what the ledger lacks."""
+    application.check_may_read_ledger(ctx)
+    runtime = runtime_of(request)
+    heads, why = await stream_heads(runtime.js, runtime.settings)  # before the ledger: see application.verify
+    try:
+        return await asyncio.to_thread(_verify, runtime.pool, heads, why)
+    except psycopg.Error as exc:
+        response = problem(503, "Unavailable", f"the ledger could not be read: {exc}".strip(), "unavailable",
+                           instance=request.url.path)
+        response.headers["Retry-After"] = "5"
+        return response
+
+
+def _verify(pool: ConnectionPool, heads: dict[str, int] | None, why: str) -> Verdict:
+    with pool.connection() as conn:
+        return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)

@@ -1,20 +1,125 @@
-"""The ledger's hash chain (pure functions).
+"""The ledger's rules as pure functions: canonical form, hash chain, and completeness per source.
 
-leaf_hash  = SHA-256(0x00 || JCS(event))            -- RFC 9162 leaf hash over RFC 8785 JSON
+canonical  = RFC 8785 (JCS) bytes of the event document; every number is an IEEE 754 double (I-JSON)
+leaf_hash  = SHA-256(0x00 || canonical)                   -- RFC 9162 leaf hash
 chain_hash = SHA-256(previous chain_hash || leaf_hash), with 32 zero bytes before the first entry
+complete   = for each source, every entry's ``prevsequence`` is the ``sequence`` of the source's entry
+             before it (0 for its first), and its last ``sequence`` is at least the stream's last one
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import rfc8785
+from pydantic import TypeAdapter, ValidationError
 
 GENESIS = bytes(32)
+MAX_EXACT_INTEGER = 2**53 - 1
+_TIME = TypeAdapter(datetime)
 
+
+class NotCanonicalisable(ValueError):
+    """A document with a value RFC 8785 cannot represent without changing it."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"{path or 'document'}: {why}")
+        self.path = path
+        self.why = why
+
+
+# --- canonical form -------------------------------------------------------------------------
+
+def canonical_form(document: Any) -> bytes:
+    """RFC 8785 bytes of an I-JSON document; raises ``NotCanonicalisable`` rather than alter a value."""
+    return rfc8785.dumps(_as_doubles(document, ""))
+
+
+def _as_doubles(value: Any, path: str) -> Any:
+    """The document with every number as the IEEE 754 double JCS serialises; refuses what has none."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return _integer(value, path)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NotCanonicalisable(path, f"{value} is not a JSON number (I-JSON has no NaN or Infinity)")
+        return value
+    if isinstance(value, str):
+        _unicode(value, path)
+        return value
+    if isinstance(value, list):
+        return [_as_doubles(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise NotCanonicalisable(path, f"member name {key!r} is not a string")
+            _unicode(key, path)
+        return {key: _as_doubles(item, f"{path}.{key}" if path else key) for key, item in value.items()}
+    raise NotCanonicalisable(path, f"{type(value).__name__} is not a JSON value")
+
+
+def _integer(value: int, path: str) -> int | float:
+    # JCS serialises numbers as doubles: a larger integer that is exactly a double (10000000000000000,
+    # the canonical form of 1e16) is that double; one that is not would silently become another number.
+    if -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER:
+        return value
+    try:
+        double = float(value)
+    except OverflowError:
+        double = math.inf
+    if double != value:
+        raise NotCanonicalisable(path, f"integer {value} is not exactly an IEEE 754 double (I-JSON allows "
+                                       f"±{MAX_EXACT_INTEGER}, or a larger value that is exactly a double)")
+    return double
+
+
+def _unicode(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotCanonicalisable(path, "string holds a lone surrogate (not Unicode text)") from exc
+
+
+def parse_canonical(body: bytes) -> Any:
+    """Parses stored bytes strictly: UTF-8, no duplicate member names, no NaN or Infinity."""
+    return json.loads(body.decode("utf-8"), object_pairs_hook=_unique_members, parse_constant=_no_constant)
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("duplicate member name")
+    return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def canonical_problem(body: bytes) -> str:
+    """Why stored bytes are not the RFC 8785 form of their own document (empty if they are)."""
+    try:
+        document = parse_canonical(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return f"the stored event is not I-JSON: {exc}"
+    try:
+        again = canonical_form(document)
+    except (NotCanonicalisable, RecursionError) as exc:
+        return f"the stored event is not in canonical (RFC 8785) form: {exc}"
+    if again != body:
+        at = next((i for i, (a, b) in enumerate(zip(again, body, strict=False)) if a != b), min(len(again), len(body)))
+        return f"the stored event is not in canonical (RFC 8785) form: it differs from its canonical form at byte {at}"
+    return ""
+
+
+# --- hash chain -----------------------------------------------------------------------------
 
 def leaf_hash(canonical_event: bytes) -> bytes:
     """RFC 9162 leaf hash of one canonical event."""
@@ -26,18 +131,23 @@ def chain_hash(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
 
 
+SEARCH_COLUMNS = ("event_id", "source", "type", "subject", "event_time", "sequence", "prevsequence")
+_DOCUMENT_MEMBER = {"event_id": "id", "event_time": "time"}
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One stored ledger row, as the verifier sees it."""
+    """One stored ledger row, as the verifier sees it; ``columns`` are its search columns, when at hand."""
 
     position: int
     canonical: bytes
     leaf_hash: bytes
     chain_hash: bytes
+    columns: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ChainVerdict:
     """The outcome of verifying the chain."""
 
     ok: bool
@@ -47,28 +157,152 @@ class Verdict:
     reason: str = ""
 
 
-def verify_chain(entries: Iterable[Entry]) -> Verdict:
-    """Recomputes every hash in order; names the first entry that does not match."""
+def verify_chain(entries: Iterable[Entry]) -> ChainVerdict:
+    """Hashes the stored bytes in order; names the first entry that does not match or is not canonical."""
     previous, checked = GENESIS, 0
     for entry in entries:
         problem = _entry_problem(entry, previous, checked + 1)
         if problem:
-            return Verdict(False, checked, previous.hex(), entry.position, problem)
+            return ChainVerdict(False, checked, previous.hex(), entry.position, problem)
         previous, checked = entry.chain_hash, checked + 1
-    return Verdict(True, checked, previous.hex())
+    return ChainVerdict(True, checked, previous.hex())
 
 
 def _entry_problem(entry: Entry, previous: bytes, expected_position: int) -> str:
     if entry.position != expected_position:
         return f"position {entry.position} found where {expected_position} was expected (an entry is missing)"
-    try:
-        document = json.loads(entry.canonical)
-    except ValueError:
-        return "the stored event is not JSON"
-    if rfc8785.dumps(document) != entry.canonical:
-        return "the stored event is not in canonical (RFC 8785) form"
     if leaf_hash(entry.canonical) != entry.leaf_hash:
         return "leaf hash does not match the stored event (the event was altered)"
     if chain_hash(previous, entry.leaf_hash) != entry.chain_hash:
         return "chain hash does not follow from the previous entry (the chain was altered)"
+    return canonical_problem(entry.canonical) or _columns_problem(entry)
+
+
+def _columns_problem(entry: Entry) -> str:
+    """Why the row's search columns disagree with its own document (empty if they agree)."""
+    if entry.columns is None:
+        return ""
+    document = json.loads(entry.canonical)  # already checked to be canonical I-JSON
+    if not isinstance(document, dict):
+        return "the stored event is not a JSON object"
+    for column in SEARCH_COLUMNS:
+        stored = entry.columns.get(column)
+        if not _same(column, document.get(_DOCUMENT_MEMBER.get(column, column)), stored):
+            return f"column {column} ({stored!r}) does not match the stored event (the row was edited)"
     return ""
+
+
+def event_time(value: Any) -> datetime:
+    """An event's ``time`` as the ledger stores it: parsed as the envelope parses it; no offset means UTC."""
+    moment = _TIME.validate_python(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _same(column: str, in_document: Any, stored: Any) -> bool:
+    if column == "event_time":
+        try:
+            return event_time(in_document) == stored
+        except ValidationError:
+            return False
+    if column == "subject" and in_document is None:
+        in_document = ""  # the CloudEvents subject is optional; an absent one is stored as ""
+    if column in ("sequence", "prevsequence"):
+        return type(in_document) is int and in_document == stored
+    return isinstance(in_document, str) and in_document == stored
+
+
+# --- completeness ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """One ledger entry's place in its source's sequence: it follows ``prevsequence``."""
+
+    source: str
+    sequence: int
+    prevsequence: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Events of a source the ledger lacks: every sequence after ``missing_after`` and before
+    ``missing_before`` (or up to and including ``stream_head``, when the stream is ahead of the ledger)."""
+
+    source: str
+    missing_after: int
+    missing_before: int | None = None
+    stream_head: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SourceHead:
+    """A source's last sequence in the ledger and on the stream (None when the stream did not answer)."""
+
+    source: str
+    ledger_head: int
+    stream_head: int | None
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Whether the ledger holds every event of every source the stream holds."""
+
+    complete: bool
+    sources: tuple[SourceHead, ...] = ()
+    missing: tuple[Gap, ...] = ()
+    reason: str = ""
+
+
+def completeness(links: Iterable[Link], stream_heads: Mapping[str, int] | None,
+                 stream_problem: str = "") -> Completeness:
+    """Checks each source's prevsequence chain (links ordered by source, then sequence) against the stream."""
+    heads: dict[str, int] = {}
+    missing: list[Gap] = []
+    for link in links:
+        held = heads.get(link.source, 0)
+        if link.prevsequence != held:
+            missing.append(_break(link, held))
+        heads[link.source] = link.sequence
+    known = stream_heads or {}
+    for source, stream_head in sorted(known.items()):
+        if stream_head > heads.get(source, 0):
+            missing.append(Gap(source, heads.get(source, 0), stream_head=stream_head,
+                               detail=f"the stream holds up to {stream_head}"))
+    sources = tuple(SourceHead(s, heads.get(s, 0), known.get(s, 0) if stream_heads is not None else None)
+                    for s in sorted(heads.keys() | known.keys()))
+    if stream_heads is None:
+        reason = f"the stream's last sequences are unknown: {stream_problem or 'the stream did not answer'}"
+        return Completeness(False, sources, tuple(missing), reason)
+    reason = f"{len(missing)} gap(s) in the ledger" if missing else ""
+    return Completeness(not missing, sources, tuple(missing), reason)
+
+
+def _break(link: Link, held: int) -> Gap:
+    if link.prevsequence > held:
+        return Gap(link.source, held, link.sequence,
+                   detail=f"entry {link.sequence} follows {link.prevsequence}, which the ledger lacks")
+    return Gap(link.source, held, link.sequence,
+               detail=f"entry {link.sequence} follows {link.prevsequence}, but {held} is held before it")
+
+
+# --- the verdict ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    """The whole answer: the chain holds (``ok``) and nothing is missing (``complete``)."""
+
+    ok: bool
+    complete: bool
+    checked: int
+    head: str
+    first_bad_position: int | None = None
+    reason: str = ""
+    missing: tuple[Gap, ...] = ()
+    sources: tuple[SourceHead, ...] = field(default=())
+    completeness_reason: str = ""
+
+
+def verdict(chain: ChainVerdict, whole: Completeness) -> Verdict:
+    """Joins the chain's and the completeness check's outcomes."""
+    return Verdict(chain.ok, whole.complete, chain.checked, chain.head, chain.first_bad_position, chain.reason,
+                   whole.missing, whole.sources, whole.reason)

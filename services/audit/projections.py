@@ -1,17 +1,26 @@
 """The audit ledger: every event of every service, once, in stream order, hash-chained.
 
-The table refuses UPDATE, DELETE and TRUNCATE; only this projection appends to it.
+The table refuses UPDATE, DELETE and TRUNCATE; only this projection appends to it. An event it
+cannot record (a value RFC 8785 cannot represent) stops the ledger at that event rather than
+leaving a gap: the runner keeps retrying it and reports the projection stalled with the reason.
+
+Schema changes are migrations written into ``LEDGER_DDL`` (run at every start, each idempotent):
+the table is append-only and is never rebuilt. ``sequence`` and ``prevsequence`` were added as
+columns *generated* from the stored ``canonical`` document, so that completeness is a query over
+columns: PostgreSQL fills them for existing rows while adding them (a table rewrite, which fires
+no row trigger), and for every new row at insert. Nothing ever updates a row, the append-only
+triggers are never disabled, and the columns cannot disagree with the document that is hashed.
+``ledger_member`` is declared IMMUTABLE (generated columns require it) although
+``convert_from`` is only STABLE: converting UTF-8 bytes in a UTF-8 database depends on no setting.
+Its body must never change (stored values would not be recomputed); a new need gets a new function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import psycopg
 
-from services.audit.domain import GENESIS, Entry, chain_hash, leaf_hash
-from shared.envelope import CloudEvent, canonical
+from services.audit.domain import GENESIS, canonical_form, chain_hash, event_time, leaf_hash
+from shared.envelope import CloudEvent
 from shared.projection import Projection
 
 LEDGER_LOCK = 0x5357_4C47  # serialises appends if several audit replicas consume at once
@@ -48,76 +57,47 @@ LEDGER_DDL = (
     CREATE OR REPLACE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()
     """,
+    # migration 1: the source's sequence and the one it follows, generated from the stored document
+    """
+    CREATE OR REPLACE FUNCTION ledger_member(document bytea, member text) RETURNS bigint
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        AS $$ SELECT (convert_from(document, 'UTF8')::jsonb ->> member)::bigint $$
+    """,
+    """
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM information_schema.columns  -- no ACCESS EXCLUSIVE lock once migrated
+                       WHERE table_schema = current_schema() AND table_name = 'ledger'
+                         AND column_name = 'sequence') THEN
+            ALTER TABLE ledger
+                ADD COLUMN sequence bigint GENERATED ALWAYS AS (ledger_member(canonical, 'sequence')) STORED,
+                ADD COLUMN prevsequence bigint GENERATED ALWAYS AS (ledger_member(canonical, 'prevsequence')) STORED;
+        END IF;
+    END $$
+    """,
+    "CREATE INDEX IF NOT EXISTS ledger_source_sequence ON ledger (source, sequence, position)",
 )
 
 
 class LedgerProjection(Projection):
-    """Appends each event to the hash chain."""
+    """Appends each event to the hash chain; never passes over an event of a known source."""
 
     name = "audit.ledger"
     ddl = LEDGER_DDL
     tables = ("ledger",)
     resettable = False
+    halts_on_failure = True  # a gap in the auditors' ledger is worse than a delay
 
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        """One new entry after the current head."""
+        """One new entry after the current head; raises ``NotCanonicalisable`` rather than alter the event."""
+        body = canonical_form(event.document)
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
         cur.execute("SELECT position, chain_hash FROM ledger ORDER BY position DESC LIMIT 1")
         head = cur.fetchone()
         position, previous = (head["position"], bytes(head["chain_hash"])) if head else (0, GENESIS)
-        body = canonical(event.document)
         leaf = leaf_hash(body)
         cur.execute(
             "INSERT INTO ledger (position, event_id, source, type, subject, event_time, canonical, "
             "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (position + 1, event.id, event.source, event.type, event.subject, event.time, body, leaf,
+            (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time), body, leaf,
              chain_hash(previous, leaf)),
         )
-
-
-def ledger_page(conn: psycopg.Connection, after: int, limit: int, type_prefix: str = "") -> list[dict[str, Any]]:
-    """Entries after a position, oldest first."""
-    rows = conn.execute(
-        "SELECT position, event_id, source, type, subject, event_time, recorded_at, canonical, leaf_hash, "
-        "chain_hash FROM ledger WHERE position > %s AND type LIKE %s ORDER BY position LIMIT %s",
-        (after, f"{type_prefix}%", limit),
-    ).fetchall()
-    return [_public(row) for row in rows]
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    return {
-        "position": row["position"],
-        "event_id": row["event_id"],
-        "source": row["source"],
-        "type": row["type"],
-        "subject": row["subject"],
-        "time": row["event_time"].isoformat(),
-        "recorded_at": row["recorded_at"].isoformat(),
-        "leaf_hash": bytes(row["leaf_hash"]).hex(),
-        "chain_hash": bytes(row["chain_hash"]).hex(),
-        "event": json.loads(bytes(row["canonical"])),
-    }
-
-
-def ledger_entries(conn: psycopg.Connection, batch: int = 1000) -> Iterator[Entry]:
-    """Every entry in order, read in batches, for the verifier."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT position, canonical, leaf_hash, chain_hash FROM ledger WHERE position > %s "
-            "ORDER BY position LIMIT %s", (after, batch),
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            yield Entry(row["position"], bytes(row["canonical"]), bytes(row["leaf_hash"]), bytes(row["chain_hash"]))
-        after = rows[-1]["position"]
-
-
-def ledger_size(conn: psycopg.Connection) -> int:
-    """How many entries the ledger holds."""
-    row = conn.execute("SELECT count(*) AS n FROM ledger").fetchone()
-    return int(row["n"]) if row else 0

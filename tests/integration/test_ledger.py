@@ -1,95 +1,295 @@
-"""The audit ledger: every event once, hash-chained, append-only, and verifiable."""
+"""The audit ledger on the real servers: every event once, hash-chained, append-only, complete, and verifiable."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
 
-from services.audit.domain import GENESIS, chain_hash, leaf_hash, verify_chain
-from services.audit.projections import LedgerProjection, ledger_entries
-from shared import store
-from shared.envelope import canonical
+from services.audit import application
+from services.audit.domain import GENESIS, Gap, Verdict, canonical_form, chain_hash, leaf_hash
+from services.audit.projections import LedgerProjection
+from services.audit.queries import ledger_entries, ledger_links, stream_heads
+from shared import envelope, store
+from shared.contracts import Contract, contract
 from shared.projection import ProjectionRunner
-from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import eventually_async
+from tests.integration.widgets import CTX
+from tests.support import eventually_async, read_subject
 
 
-async def _ledger_of(iso: Settings, widgets: Widgets, js, n: int) -> str:
-    for i in range(n):
-        widgets.save(Widget(name=f"w{i}", ctx=CTX))
-    relay = Relay(iso, SERVICE, widgets, PUBLISHED, store.service_url(iso, SERVICE))
-    relay.position = relay.load_position()
-    while await relay.step(js):
-        pass
+@contract("gadgets", "gadget", "measured")
+class GadgetMeasured(Contract):
+    area: float
+
+
+@contract("gizmos", "gizmo", "counted")
+class GizmoCounted(Contract):
+    by: int
+
+
+SAMPLE = {"gadgets": (GadgetMeasured, {"area": 60.5}), "gizmos": (GizmoCounted, {"by": 1})}
+
+
+async def _publish(js, iso: Settings, service: str, seq: int, prev: int, data: dict[str, Any] | None = None,
+                   **members: Any) -> str:
+    """Publishes one event of ``service`` as its relay would; ``data`` and ``members`` override what is sent."""
+    model, values = SAMPLE[service]
+    document = envelope.build(service=service, payload=model(**values), notification_id=seq, previous_id=prev,
+                              aggregate_id=f"{service}-a", aggregate_version=seq,
+                              timestamp=datetime(2022, 1, 1, 8, seq, tzinfo=UTC), ctx=CTX)
+    if data is not None:
+        document["data"] = data
+    document.update(members)
+    body = json.dumps(document, ensure_ascii=False).encode()  # as Python sends it: Infinity included
+    await js.publish(model.subject(iso.subject_prefix), body, headers={"Nats-Msg-Id": document["id"]},
+                     stream=iso.stream_name)
+    return document["id"]
+
+
+@pytest.fixture
+def ledger_url(iso: Settings):
+    """The audit database of this test."""
     store.ensure_database(iso.database_url, iso.database_name("audit"))
-    url = store.service_url(iso, "audit")
-    runner = ProjectionRunner(iso, LedgerProjection(), url)
+    yield store.service_url(iso, "audit")
+    store.drop_database(iso.database_url, iso.database_name("audit"))
+
+
+async def _run_ledger(iso: Settings, js, url: str, done, projection: LedgerProjection | None = None,
+                      timeout: float = 30) -> None:
+    runner = ProjectionRunner(iso, projection or LedgerProjection(), url)
     runner.setup()
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(js, stop))
-    await eventually_async(lambda: asyncio.to_thread(_size, url, n))
-    stop.set()
-    await task
-    return url
+    try:
+        await eventually_async(lambda: asyncio.to_thread(done), timeout=timeout)
+    finally:
+        stop.set()
+        await task
 
 
-def _size(url: str, n: int) -> bool:
+def _rows(url: str, sql: str = "SELECT * FROM ledger ORDER BY position") -> list[dict[str, Any]]:
     with store.connect(url) as conn:
-        return conn.execute("SELECT count(*) AS n FROM ledger").fetchone()["n"] >= n
+        return conn.execute(sql).fetchall()
 
 
-def _verify(url: str):
+def _size(url: str) -> int:
+    return len(_rows(url, "SELECT position FROM ledger"))
+
+
+async def _verdict(iso: Settings, js, url: str) -> Verdict:
+    heads, why = await stream_heads(js, iso)
     with store.connect(url) as conn:
-        return verify_chain(ledger_entries(conn))
+        return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
 
 
-async def test_ledger_chains_every_event_as_documented(iso: Settings, widgets: Widgets, js) -> None:
-    url = await _ledger_of(iso, widgets, js, 4)
-    with store.connect(url) as conn:
-        rows = conn.execute("SELECT * FROM ledger ORDER BY position").fetchall()
+async def _ledger_of(iso: Settings, js, url: str, n: int) -> None:
+    for seq in range(1, n + 1):
+        await _publish(js, iso, "gadgets", seq, seq - 1)
+    await _run_ledger(iso, js, url, lambda: _size(url) >= n)
+
+
+def _superuser(url: str, *statements: str) -> None:
+    with store.connect(url) as conn, conn.transaction():
+        conn.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_or_delete")
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_or_delete")
+
+
+# --- the chain --------------------------------------------------------------------------------
+
+async def test_ledger_chains_every_event_as_documented(iso: Settings, js, ledger_url: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 4)
+    rows = _rows(ledger_url)
     assert [r["position"] for r in rows] == [1, 2, 3, 4]
     previous = GENESIS
     for row in rows:
-        event = __import__("json").loads(bytes(row["canonical"]))
-        assert bytes(row["canonical"]) == canonical(event)
-        assert bytes(row["leaf_hash"]) == leaf_hash(canonical(event))
-        assert bytes(row["chain_hash"]) == chain_hash(previous, leaf_hash(canonical(event)))
+        event = json.loads(bytes(row["canonical"]))
+        assert bytes(row["canonical"]) == canonical_form(event)
+        assert bytes(row["leaf_hash"]) == leaf_hash(canonical_form(event))
+        assert bytes(row["chain_hash"]) == chain_hash(previous, leaf_hash(canonical_form(event)))
+        assert (row["sequence"], row["prevsequence"], row["subject"]) == (
+            event["sequence"], event["prevsequence"], event["subject"])
         previous = bytes(row["chain_hash"])
-    verdict = _verify(url)
-    assert verdict.ok and verdict.checked == 4 and verdict.head == previous.hex()
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.complete and verdict.checked == 4 and verdict.head == previous.hex()
+    assert [(s.source, s.ledger_head, s.stream_head) for s in verdict.sources] == [("/sw/gadgets", 4, 4)]
 
 
-async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, widgets: Widgets, js) -> None:
-    url = await _ledger_of(iso, widgets, js, 1)
+async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, js, ledger_url: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 1)
     for statement in ("UPDATE ledger SET subject = 'x'", "DELETE FROM ledger", "TRUNCATE ledger"):
-        with store.connect(url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+        with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                                               match="append-only"):
             conn.execute(statement)
 
 
-async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:
-    url = await _ledger_of(iso, widgets, js, 5)
-    with store.connect(url) as conn, conn.transaction():
-        conn.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_or_delete")
-        conn.execute(
-            "UPDATE ledger SET canonical = convert_to(replace(convert_from(canonical, 'UTF8'), 'w2', 'w9'), 'UTF8') "
-            "WHERE position = 3"
-        )
-        conn.execute("ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_or_delete")
-    verdict = _verify(url)
+async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, js, ledger_url: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 5)
+    _superuser(ledger_url, "UPDATE ledger SET canonical = convert_to(replace(convert_from(canonical, 'UTF8'), "
+                           "'60.5', '70.5'), 'UTF8') WHERE position = 3")
+    verdict = await _verdict(iso, js, ledger_url)
     assert not verdict.ok
     assert verdict.first_bad_position == 3 and verdict.checked == 2
     assert "altered" in verdict.reason
 
 
-async def test_a_deleted_row_is_named_by_verify(iso: Settings, widgets: Widgets, js) -> None:
-    url = await _ledger_of(iso, widgets, js, 4)
-    with store.connect(url) as conn, conn.transaction():
-        conn.execute("ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_or_delete")
-        conn.execute("DELETE FROM ledger WHERE position = 2")
-        conn.execute("ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_or_delete")
-    verdict = _verify(url)
+async def test_a_deleted_row_is_named_by_verify(iso: Settings, js, ledger_url: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 4)
+    _superuser(ledger_url, "DELETE FROM ledger WHERE position = 2")
+    verdict = await _verdict(iso, js, ledger_url)
     assert not verdict.ok and verdict.first_bad_position == 3 and "missing" in verdict.reason
+    assert not verdict.complete
+    assert [(g.missing_after, g.missing_before) for g in verdict.missing] == [(1, 3)]
+
+
+@pytest.mark.parametrize("edit", ["subject = 'another-aggregate'", "event_time = event_time + interval '1 day'"])
+async def test_a_search_column_edited_by_a_superuser_is_named_by_verify(iso: Settings, js, ledger_url: str,
+                                                                        edit: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 3)
+    _superuser(ledger_url, f"UPDATE ledger SET {edit} WHERE position = 2")
+    verdict = await _verdict(iso, js, ledger_url)
+    assert (verdict.ok, verdict.first_bad_position) == (False, 2)
+    assert f"column {edit.split()[0]}" in verdict.reason
+
+
+# --- the schema migration ---------------------------------------------------------------------
+
+OLD_LEDGER = """
+    CREATE TABLE ledger (position bigint PRIMARY KEY, event_id text NOT NULL, source text NOT NULL,
+        type text NOT NULL, subject text NOT NULL, event_time timestamptz NOT NULL, stream_sequence bigint,
+        recorded_at timestamptz NOT NULL DEFAULT now(), canonical bytea NOT NULL, leaf_hash bytea NOT NULL,
+        chain_hash bytea NOT NULL, UNIQUE (source, event_id))
+"""
+
+
+async def test_a_ledger_of_the_previous_schema_gains_its_sequence_columns_and_stays_append_only(
+        iso: Settings, js, ledger_url: str) -> None:
+    with store.connect(ledger_url) as conn, conn.transaction():
+        conn.execute(OLD_LEDGER)
+        for statement in LedgerProjection.ddl[1:4]:  # the append-only triggers, as deployed before
+            conn.execute(statement)
+        previous = GENESIS
+        for seq in (1, 3):
+            document = {"id": f"gadgets-{seq}", "source": "/sw/gadgets", "type": "sw.gadgets.gadget.measured.v1",
+                        "subject": "g", "time": "2022-01-01T08:00:00Z", "sequence": seq,
+                        "prevsequence": seq - 2 if seq > 1 else 0, "specversion": "1.0", "data": {"area": 1e16}}
+            body = canonical_form(document)
+            previous = chain_hash(previous, leaf_hash(body))
+            conn.execute("INSERT INTO ledger (position, event_id, source, type, subject, event_time, canonical, "
+                         "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, 'g', %s, %s, %s, %s)",
+                         (seq // 2 + 1, document["id"], document["source"], document["type"],
+                          datetime(2022, 1, 1, 8, tzinfo=UTC), body, leaf_hash(body), previous))
+    ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()
+    ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()  # every start runs it again: idempotent
+    assert [(r["sequence"], r["prevsequence"]) for r in _rows(ledger_url)] == [(1, 0), (3, 1)]
+    with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("UPDATE ledger SET subject = 'x'")
+    with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.GeneratedAlways):
+        conn.execute("INSERT INTO ledger (position, event_id, source, type, subject, event_time, canonical, "
+                     "leaf_hash, chain_hash, sequence) VALUES (9, 'x', 'x', 'x', 'x', now(), '\\x', '\\x', '\\x', 1)")
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.checked == 2
+
+
+# --- completeness -----------------------------------------------------------------------------
+
+class _SkippingLedger(LedgerProjection):
+    """The ledger as it behaved before it halted: an event it failed on was dead-lettered and passed over."""
+
+    halts_on_failure = False
+
+    def __init__(self, skip: str) -> None:
+        self.skip = skip
+
+    def apply(self, cur: psycopg.Cursor, event: envelope.CloudEvent) -> None:
+        if event.id == self.skip:
+            raise ValueError("cannot record this one")
+        super().apply(cur, event)
+
+
+async def test_an_event_missing_from_the_ledger_is_named_and_the_ledger_is_incomplete(
+        iso: Settings, js, ledger_url: str) -> None:
+    skipped = ""
+    for seq, prev in ((1, 0), (3, 1), (4, 3), (6, 4)):  # 2 and 5: records that are never published
+        event_id = await _publish(js, iso, "gadgets", seq, prev)
+        skipped = event_id if seq == 4 else skipped
+    for seq in (1, 2, 3):
+        await _publish(js, iso, "gizmos", seq, seq - 1)
+    once = iso.model_copy(update={"consumer_max_attempts": 1})
+    await _run_ledger(once, js, ledger_url, lambda: _size(ledger_url) >= 6, _SkippingLedger(skipped))
+    await _publish(js, iso, "gizmos", 4, 3)  # on the stream, not yet in the ledger
+
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.checked == 6  # the chain itself is intact ...
+    assert not verdict.complete  # ... but it lacks events
+    assert [(g.source, g.missing_after, g.missing_before, g.stream_head) for g in verdict.missing] == [
+        ("/sw/gadgets", 3, 6, None), ("/sw/gizmos", 3, None, 4)]
+
+    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 7)
+    verdict = await _verdict(iso, js, ledger_url)
+    assert [g.source for g in verdict.missing] == ["/sw/gadgets"]  # the skipped one stays missing, named
+
+
+async def test_a_ledger_behind_a_stream_that_does_not_answer_is_not_called_complete(
+        iso: Settings, js, ledger_url: str) -> None:
+    await _ledger_of(iso, js, ledger_url, 2)
+    with store.connect(ledger_url) as conn:
+        verdict = application.verify(ledger_entries(conn), ledger_links(conn), None, "TimeoutError")
+    assert verdict.ok and not verdict.complete and "TimeoutError" in verdict.completeness_reason
+
+
+# --- values at the edge of JSON (regressions) -------------------------------------------------
+
+async def test_a_large_double_is_recorded_and_verified(iso: Settings, js, ledger_url: str) -> None:
+    await _publish(js, iso, "gadgets", 1, 0, {"area": 1e16})
+    await _publish(js, iso, "gadgets", 2, 1, {"area": 9007199254740994})
+    await _publish(js, iso, "gadgets", 3, 2, time="2022-01-01T08:00:00")  # no offset: read as UTC
+    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 3)
+    stored = [bytes(r["canonical"]) for r in _rows(ledger_url)]
+    assert b'"area":10000000000000000' in stored[0] and b'"area":9007199254740994' in stored[1]
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.complete and verdict.checked == 3
+
+
+class _CountingLedger(LedgerProjection):
+    """The ledger, counting how often each event reached it."""
+
+    def __init__(self) -> None:
+        self.attempts: Counter[str] = Counter()
+
+    def apply(self, cur: psycopg.Cursor, event: envelope.CloudEvent) -> None:
+        self.attempts[event.id] += 1
+        super().apply(cur, event)
+
+
+@pytest.mark.parametrize(("service", "poison"), [
+    ("gadgets", {"area": float("inf")}),
+    ("gizmos", {"by": 9007199254740993}),
+])
+async def test_an_event_the_ledger_cannot_record_stops_it_there_and_is_never_passed_over(
+        iso: Settings, js, ledger_url: str, service: str, poison: dict[str, Any]) -> None:
+    await _publish(js, iso, service, 1, 0)
+    await _publish(js, iso, service, 2, 1)
+    bad = await _publish(js, iso, service, 3, 2, poison)
+    await _publish(js, iso, service, 4, 3)
+    twice = iso.model_copy(update={"consumer_max_attempts": 2})
+    ledger = _CountingLedger()
+
+    def settled() -> bool:  # retried past the old limit, or (wrongly) passed over
+        return ledger.attempts[bad] >= 4 or _size(ledger_url) > 2
+
+    await _run_ledger(twice, js, ledger_url, settled, ledger, timeout=60)
+    assert [r["sequence"] for r in _rows(ledger_url)] == [1, 2]
+    tracked = _rows(ledger_url, "SELECT source, last_sequence FROM projection_tracking")
+    assert [(r["source"], r["last_sequence"]) for r in tracked] == [(f"/sw/{service}", 2)]
+    assert await read_subject(js, iso, f"{iso.subject_prefix}.dlq.>", wait=0.5) == []
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and not verdict.complete
+    assert verdict.missing == (Gap(f"/sw/{service}", 2, stream_head=4, detail=verdict.missing[0].detail),)

@@ -1,0 +1,112 @@
+"""Reading the ledger: pages for auditors, and what verification needs (entries, links, stream heads)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import nats.errors
+import psycopg
+from nats.js import JetStreamContext
+
+from services.audit.domain import Entry, Link, parse_canonical
+from shared.envelope import source_of
+from shared.relay import last_sequence_in_stream
+from shared.settings import Settings
+
+COUNTY_TIME = timezone(timedelta(hours=8), "CST")  # an as-of date is a calendar day in China Standard Time
+STREAM_TIMEOUT = 10.0
+
+
+def ledger_page(conn: psycopg.Connection, after: int, limit: int, type_prefix: str = "",
+                as_of: date | None = None) -> list[dict[str, Any]]:
+    """Entries after a position, oldest first; ``type_prefix`` is literal; ``as_of`` keeps events up to that day."""
+    sql = ("SELECT position, event_id, source, type, subject, event_time, recorded_at, sequence, prevsequence, "
+           "stream_sequence, canonical, leaf_hash, chain_hash FROM ledger "
+           "WHERE position > %s AND starts_with(type, %s)")
+    params: list[Any] = [after, type_prefix]
+    if as_of is not None and as_of < date.max:
+        sql += " AND event_time < %s"
+        params.append(datetime.combine(as_of + timedelta(days=1), time(), COUNTY_TIME))
+    rows = conn.execute(sql + " ORDER BY position LIMIT %s", (*params, limit)).fetchall()
+    return [_public(row) for row in rows]
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: row[k] for k in ("position", "event_id", "source", "type", "subject", "recorded_at", "sequence",
+                               "prevsequence", "stream_sequence")},
+        "time": row["event_time"],
+        "leaf_hash": bytes(row["leaf_hash"]).hex(),
+        "chain_hash": bytes(row["chain_hash"]).hex(),
+        "event": _document(bytes(row["canonical"])),
+    }
+
+
+def _document(body: bytes) -> dict[str, Any] | None:
+    """The stored event, parsed; None if the bytes are not an I-JSON object (verify names such an entry)."""
+    try:
+        document = parse_canonical(body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def ledger_entries(conn: psycopg.Connection, batch: int = 1000) -> Iterator[Entry]:
+    """Every entry in position order with its search columns, read in batches, for the verifier."""
+    after = 0
+    while True:
+        rows = conn.execute(
+            "SELECT position, canonical, leaf_hash, chain_hash, event_id, source, type, subject, event_time, "
+            "sequence, prevsequence FROM ledger WHERE position > %s ORDER BY position LIMIT %s", (after, batch),
+        ).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            columns = {k: row[k] for k in ("event_id", "source", "type", "subject", "event_time", "sequence",
+                                           "prevsequence")}
+            yield Entry(row["position"], bytes(row["canonical"]), bytes(row["leaf_hash"]), bytes(row["chain_hash"]),
+                        columns)
+        after = rows[-1]["position"]
+
+
+def ledger_links(conn: psycopg.Connection, batch: int = 5000) -> Iterator[Link]:
+    """Each entry's (source, sequence, prevsequence), ordered by source then sequence: columns only."""
+    last: tuple[str, int, int] = ("", -1, -1)
+    while True:
+        rows = conn.execute(
+            "SELECT source, sequence, prevsequence, position FROM ledger "
+            "WHERE sequence IS NOT NULL AND (source, sequence, position) > (%s, %s, %s) "
+            "ORDER BY source, sequence, position LIMIT %s", (*last, batch),
+        ).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield Link(row["source"], row["sequence"], row["prevsequence"] if row["prevsequence"] is not None else -1)
+        last = (rows[-1]["source"], rows[-1]["sequence"], rows[-1]["position"])
+
+
+def ledger_size(conn: psycopg.Connection) -> int:
+    """How many entries the ledger holds."""
+    row = conn.execute("SELECT count(*) AS n FROM ledger").fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def stream_heads(js: JetStreamContext | None, settings: Settings) -> tuple[dict[str, int] | None, str]:
+    """Each source's last sequence on the stream, or None and why the stream did not answer."""
+    if js is None:
+        return None, "not connected to NATS"
+    try:
+        return await asyncio.wait_for(_stream_heads(js, settings), STREAM_TIMEOUT), ""
+    except (TimeoutError, nats.errors.Error, OSError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+async def _stream_heads(js: JetStreamContext, settings: Settings) -> dict[str, int]:
+    prefix = f"{settings.subject_prefix}."
+    info = await js.stream_info(settings.stream_name, subjects_filter=f"{prefix}>")
+    services = {subject.removeprefix(prefix).split(".", 1)[0] for subject in (info.state.subjects or {})}
+    services.discard("dlq")  # dead letters are copies of other sources' messages
+    return {source_of(service): await last_sequence_in_stream(js, settings, service) for service in sorted(services)}
