@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from deploy.infra import free_port, start_nats
-from services.audit.domain import verify_chain
-from services.audit.projections import LedgerProjection, ledger_entries
+from services.audit import application
+from services.audit.projections import LedgerProjection
+from services.audit.queries import ledger_entries, ledger_links, stream_heads
 from shared import store, stream
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
@@ -103,8 +104,10 @@ class Scene:
         msgs = await read_subject(self.js, self.iso, f"{self.iso.subject_prefix}.{SERVICE}.>")
         sequences = sorted(int(m.headers["Nats-Msg-Id"].split("-")[1]) for m in msgs)
         assert sequences == list(range(1, n + 1)), "every stored event on the stream once"
+        heads, why = await stream_heads(self.js, self.iso)
         with store.connect(self.ledger_url) as conn:
-            assert verify_chain(ledger_entries(conn)).ok
+            verdict = application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
+            assert verdict.ok and verdict.complete, verdict
             ids = [r["event_id"] for r in conn.execute("SELECT event_id FROM ledger ORDER BY position")]
         assert ids == [f"{SERVICE}-{i}" for i in range(1, n + 1)], "the ledger chained each event once, in order"
 
