@@ -50,6 +50,8 @@ STREAM_RECREATED = Counter("sw_stream_recreated_total", "Times a relay re-create
                            ["service"])
 # The broker's code for "stream not found" (a missing message is another NotFoundError).
 STREAM_NOT_FOUND = 10059
+# With extra copies on the stream, every this many checks read the stream in full rather than trust counts.
+FULL_SCAN_EVERY = 60
 # Appended to the Nats-Msg-Id when the broker still remembers a deleted message's id (see _send).
 AGAIN = "/again"
 
@@ -260,12 +262,15 @@ async def find_missing(
     status = relay.heal_status
     on_stream = await count_on_stream(js, relay.settings, relay.service)
     expected = await asyncio.to_thread(_with_conn, relay, log_.count_public, upto)
-    # Counts cannot be trusted while the stream holds extra copies (a republish after the duplicate window):
-    # a loss could hide behind them, so then the stream is read every time.
-    if last == upto and on_stream == expected and not status.extra_on_stream:
+    extra = status.extra_on_stream
+    # Extra copies (a republish after the duplicate window) are counted at each scan; a loss hiding behind new
+    # copies of exactly its size is not excluded by counts, so while there are any the stream is also read in
+    # full every FULL_SCAN_EVERY checks.
+    trusted = not extra or status.checks % FULL_SCAN_EVERY != 0
+    if trusted and last == upto and on_stream == expected + extra:
         return [], []  # the common case: nothing lost, one count on each side
-    if last < upto and not status.extra_on_stream and \
-            on_stream == await asyncio.to_thread(_with_conn, relay, log_.count_public, last):
+    if trusted and last < upto and \
+            on_stream == await asyncio.to_thread(_with_conn, relay, log_.count_public, last) + extra:
         tail = await asyncio.to_thread(_with_conn, relay, log_.public_ids, last, upto)  # only the tail was lost
         return tail, as_ranges(tail, tail)
     present = await sequences_on_stream(js, relay.settings, relay.service, on_stream)

@@ -132,3 +132,22 @@ async def test_a_stream_ahead_of_the_store_never_moves_the_position_past_the_sto
     finally:
         restored.close()
         store.drop_database(other.database_url, other.database_name(SERVICE))
+
+
+async def test_extra_copies_on_the_stream_are_counted_once_and_do_not_hide_a_loss(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    _make(widgets, 10)
+    relay = _relay(iso, widgets)
+    await _publish_all(relay, js)
+    copy = (await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))[4]
+    await js.publish(copy.subject, copy.data, stream=iso.stream_name)  # a resend after the duplicate window
+
+    assert await relay.reconcile(js) == []
+    assert relay.heal_status.extra_on_stream == 1, "the stream was read once and the copy counted"
+    assert await relay.reconcile(js) == [], "the next check trusts the counts again"
+
+    await js.delete_msg(iso.stream_name, 10)  # a loss: the counts, the copy included, now differ
+    assert await relay.reconcile(js) == [[10, 10, 1]]
+    sequences = [d["sequence"] for d in await _on_stream(js, iso)]
+    assert sorted(set(sequences)) == list(range(1, 21)) and len(sequences) == 21
