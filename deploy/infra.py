@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -103,7 +104,7 @@ def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
     store_dir.mkdir(parents=True, exist_ok=True)
     log = open(store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
-        [nats_binary(), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)],
+        [nats_binary(), "-c", str(_nats_config(store_dir)), "-a", "127.0.0.1", "-p", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"nats://127.0.0.1:{port}"
@@ -113,6 +114,14 @@ def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
             raise RuntimeError(f"nats-server did not start; see {store_dir / 'nats-server.log'}")
         time.sleep(0.2)
     return proc, url
+
+
+def _nats_config(store_dir: Path) -> Path:
+    """A config like deploy/nats/single.conf for a server storing under ``store_dir``."""
+    config = store_dir / "nats-server.conf"
+    # sync_interval always: every message reaches the disk before it is acknowledged.
+    config.write_text(f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n  sync_interval: always\n}}\n")
+    return config
 
 
 def start_postgres(data_dir: Path) -> tuple[object, str]:

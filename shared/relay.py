@@ -3,17 +3,18 @@
 It follows the service's notification log (the store's total order) from a
 durable position and publishes each public event to JetStream with
 ``Nats-Msg-Id`` = source + notification id. Batches are published
-asynchronously; the position moves only past acknowledged messages. On start it
-reads the last message of its source back from the stream, so a relay that died
-between publishing and saving its position resends nothing, however long it was
-down (the duplicate window alone would only cover two minutes). Only the replica
-holding a PostgreSQL advisory lock relays; LISTEN/NOTIFY wakes it on new events.
+asynchronously; the position moves only past acknowledged messages. On start, after
+a reconnect, after a publish the stream refused and periodically it reconciles
+(``shared.heal``): a stream holding more than the position (the relay died between
+publishing and saving its position) moves it forward, so nothing is resent however
+long it was down; a stream holding less (the broker lost acknowledged messages, or
+the stream itself) gets the missing events again, exactly as first published. Only
+the replica holding a PostgreSQL advisory lock relays; LISTEN/NOTIFY wakes it on new events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import zlib
 from collections.abc import Iterator, Sequence
@@ -23,10 +24,9 @@ from dataclasses import dataclass
 import nats.errors
 import psycopg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from psycopg import sql
 
-from shared import envelope, metrics
+from shared import envelope, heal, metrics
 from shared.application import IdempotencyRecord, ServiceApplication
 from shared.contracts import Contract
 from shared.settings import Settings
@@ -83,6 +83,7 @@ class Relay:
         self.position = Position()
         self.active = False
         self._conn: psycopg.Connection | None = None  # the lock's connection, while active
+        self.heal_status = heal.HealStatus()
 
     @contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:
@@ -169,19 +170,17 @@ class Relay:
                     await asyncio.wait_for(future, timeout=10)
                 except (TimeoutError, nats.errors.Error) as exc:
                     log.warning("relay %s: publish of %s failed (%s); will resend", self.service, item.msg_id, exc)
+                    heal.note_publish_failure(self, exc)
                     _drain(futures)
                     return reached
                 metrics.RELAY_PUBLISHED.labels(self.service).inc()
             reached = item.after
         return reached
 
-    async def reconcile(self, js: JetStreamContext) -> None:
-        """Moves the position past whatever this source already has in the stream."""
-        last = await last_sequence_in_stream(js, self.settings, self.service)
-        if last > self.position.last_published:
-            log.info("relay %s: stream already holds up to %s; skipping ahead", self.service, last)
-            self.position = Position(max(last, self.position.position), last)
-            await asyncio.to_thread(self.save_position, self.position)
+    async def reconcile(self, js: JetStreamContext) -> list[list[int]]:
+        """Makes the stream hold what the store published: moves forward past what it holds beyond the
+        position, republishes what it lost (re-creating a stream that is gone); returns the missing runs."""
+        return await heal.reconcile(self, js)
 
     async def step(self, js: JetStreamContext) -> int:
         """Relays one batch; returns how many notifications it moved past."""
@@ -222,10 +221,12 @@ class Relay:
     async def _run_active(self, js: JetStreamContext, stop: asyncio.Event, lock_conn: psycopg.Connection) -> None:
         self.active, self._conn = True, lock_conn
         self.position = await asyncio.to_thread(self.load_position)
-        await self.reconcile(js)
+        self.heal_status.due = True
         listen = await asyncio.to_thread(self._listen)
         try:
             while not stop.is_set():
+                if heal.due(self, js):
+                    await self.reconcile(js)
                 moved = await self.step(js)
                 await asyncio.to_thread(self._report_lag)
                 if moved == 0:
@@ -255,19 +256,7 @@ class Relay:
 
 async def last_sequence_in_stream(js: JetStreamContext, settings: Settings, service: str) -> int:
     """The ``sequence`` of the newest message this source has in the stream (0 if none)."""
-    subject = f"{settings.subject_prefix}.{service}.>"
-    config = ConsumerConfig(deliver_policy=DeliverPolicy.LAST, inactive_threshold=30.0)
-    sub = await js.pull_subscribe(subject, stream=settings.stream_name, config=config)
-    try:
-        msgs = await sub.fetch(1, timeout=1.0)
-    except (TimeoutError, nats.errors.TimeoutError):
-        return 0
-    finally:
-        await sub.unsubscribe()
-    try:
-        return int(json.loads(msgs[0].data)["sequence"])
-    except (ValueError, KeyError, TypeError):
-        return 0
+    return await heal.last_sequence(js, settings, service)
 
 
 def _drain(futures: list) -> None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     cipher_key: str = Field("", description="base64 AES key encrypting stored events holding personal data")
     identity_key: str = Field("", description="HMAC key deriving stable worker ids from national id numbers")
     relay_batch: int = 500
+    relay_heal_interval: float = Field(
+        60.0, description="seconds between the relay's checks that the stream still holds every published event")
     consumer_batch: int = 200
     consumer_max_attempts: int = 3
     county_code: str = "XX"
