@@ -11,14 +11,15 @@ one after 1,000 more events, and one after ten messages in the middle of the str
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import time
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
+from deploy.cleanup import delete_run_streams, drop_run_databases
 from shared import store, stream
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import delete_run_streams, drop_run_databases, isolated
 
 
 def fill(app: Widgets, n: int, start: int = 0) -> float:
@@ -79,7 +80,8 @@ async def run(settings: Settings, n: int) -> None:
 def main() -> None:
     """Runs on its own database and stream, removed afterwards."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    settings = isolated(Settings(), database_prefix="swbench_heal_", subject_prefix="swbenchheal")
+    tag = secrets.token_hex(2)
+    settings = Settings(database_prefix=f"swbench_heal_{tag}_", subject_prefix=f"swbenchheal{tag}")
     try:
         asyncio.run(run(settings, n))
     finally:

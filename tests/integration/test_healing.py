@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from shared import store
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import documents, eventually_async, read_subject
+from tests.kit.infra import documents, read_subject
+from tests.kit.waiting import eventually_async
 
 
 def _make(app: Widgets, n: int) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from deploy.infra import free_port, start_nats
 from services.audit import application
 from services.audit.projections import LedgerProjection
@@ -23,8 +24,8 @@ from shared import store, stream
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import eventually_async, isolated, read_subject
+from tests.kit.infra import isolated, read_subject
+from tests.kit.waiting import eventually_async
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ import json
 import pytest
 
 from deploy import streams
-from services.stations.projections import StationStatus
+from services.stations.read_models.station_status import StationStatusView
 from services.stations.seed import load_seed
 from shared.domain import Context
-from tests.integration.conftest import Services
-from tests.support import documents, read_subject, run_until
+from tests.kit.infra import documents, read_subject
+from tests.kit.services import Services
+from tests.kit.waiting import run_until
 
 ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
 
@@ -32,7 +33,7 @@ async def test_status_shows_a_gap_and_republishing_the_range_closes_it_once(
 ) -> None:
     load_seed(services.stations, ADMIN)
     await services.publish(js)
-    runner = services.runner(StationStatus(), "stations")
+    runner = services.runner(StationStatusView(), "stations")
     await run_until(runner, js, lambda: len(services.rows("stations", "SELECT * FROM station_status")) == 11)
     head = services.rows("stations", "SELECT max(position) AS n FROM relay_position")[0]["n"]
     for stream_seq in (2, 3, 5):  # the broker loses three acknowledged messages

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
 from services.audit import application
 from services.audit.projections import LedgerProjection
 from services.audit.queries import ledger_entries, ledger_links, stream_heads
@@ -15,8 +16,8 @@ from shared import store
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from tests.support import eventually_async, read_subject
+from tests.kit.infra import read_subject
+from tests.kit.waiting import eventually_async
 
 
 class NamedLedger(LedgerProjection):

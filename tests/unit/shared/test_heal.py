@@ -10,9 +10,9 @@ import nats.errors
 from eventsourcing.utils import get_topic
 from nats.js.errors import NoStreamResponseError
 
+from benchmarks.widgets import PUBLISHED, Widget
 from shared import heal
 from shared.application import IdempotencyRecord
-from tests.integration.widgets import PUBLISHED, Widget
 
 
 def test_missing_events_are_reported_as_runs_of_consecutive_public_events() -> None:
