@@ -279,6 +279,8 @@ class ProjectionRunner:
     def _apply_batch(self, conn: psycopg.Connection, msgs: Sequence[Msg]) -> Batch:
         batch = Batch()
         with conn.cursor() as cur:
+            # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
+            cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
             last = self._positions(cur)
             for msg in msgs:
                 batch.decisions.append(self._decide(cur, msg, last, batch))

@@ -117,7 +117,7 @@ def test_a_service_started_while_postgresql_is_down_becomes_ready_and_rides_out_
 
         postgres.start()
         eventually(lambda: _status(url, "/readyz") == 200, timeout=60)
-        assert admin.put("/v1/county-plan", json=_plan()).status_code == 200
+        assert admin.put("/v1/county-plan", json=county_plan()).status_code == 200
         planned = admin.post("/v1/stations", json={"township_code": "T01"})
         assert planned.status_code == 201, planned.text
 
@@ -144,7 +144,8 @@ def test_a_service_started_while_postgresql_is_down_becomes_ready_and_rides_out_
             proc.kill()
 
 
-def _plan() -> dict:
+def county_plan() -> dict:
+    """The seed county's plan as a request body."""
     from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 
     return {
