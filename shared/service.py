@@ -57,6 +57,10 @@ class ServiceSpec:
     encrypt_store: bool = False
 
 
+class Waiting(Exception):
+    """The boot loop waits for a server (the supervisor retries it)."""
+
+
 class Runtime:
     """The running parts of one service process, brought up by a supervised boot loop.
 
@@ -86,9 +90,15 @@ class Runtime:
 
     async def _boot(self, stop: asyncio.Event, loop: Loop) -> None:
         loop.starting("opening the store")
-        await asyncio.to_thread(self._open_store)
+        try:
+            await asyncio.to_thread(self._open_store)
+        except Exception as exc:
+            raise Waiting(f"waiting for PostgreSQL: {type(exc).__name__}: {exc}") from exc
         loop.starting("connecting to the broker")
-        await self._open_broker()
+        try:
+            await self._open_broker()
+        except Exception as exc:
+            raise Waiting(f"waiting for the NATS broker: {type(exc).__name__}: {exc}") from exc
         assert self.js is not None
         loop.starting("setting up the projections")
         if not self.runners:

@@ -2,7 +2,8 @@
 
 The relay heals by itself after a 10 s outage; a service started while PostgreSQL is down becomes ready when
 it comes back; during an outage commands answer 503 with Retry-After instead of hanging, and are not stored
-later; the first reads after the restart do not meet dead pooled connections.
+later; the first reads after the restart do not meet dead pooled connections. A service started while NATS is
+down (a private nats-server, started late) takes commands and publishes them once the broker is up.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.infra import PostgresProcess, free_port
+from deploy.infra import PostgresProcess, free_port, start_nats
+from services.stations.main import SPEC as STATIONS
+from services.stations.seed import load_seed
 from shared import store, stream
 from shared.auth import mint
+from shared.domain import Context
 from shared.relay import Relay
+from shared.service import Runtime
 from shared.settings import Settings
 from shared.supervisor import RUNNING, STALLED, Supervisor
 from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
@@ -159,3 +164,41 @@ def _station_id(code: str) -> str:
     from services.stations.application import Stations
 
     return str(Stations.station_id_for(code))
+
+
+async def test_a_service_started_while_nats_is_down_takes_commands_and_publishes_them_once_it_is_up(
+    settings: Settings, tmp_path: Path,
+) -> None:
+    port = free_port()
+    iso = isolated(settings, nats_url=f"nats://127.0.0.1:{port}")
+    runtime = Runtime(STATIONS, iso)
+    await runtime.start()
+    broker = None
+    try:
+        await eventually_async(lambda: runtime.application is not None, timeout=30)
+        assert not runtime.booted and await runtime.check_broker() == "not connected to NATS"
+        assert (await runtime.check_started() or "").endswith("connecting to the broker")
+        admin = Context(actor="outage-admin", role="civil_affairs_admin")
+        seeded = await asyncio.to_thread(load_seed, runtime.application, admin)  # commands work without NATS
+
+        broker, _url = await asyncio.to_thread(start_nats, tmp_path / "nats", port)
+        await eventually_async(lambda: runtime.booted, timeout=30)
+        await eventually_async(lambda: runtime.loops()["relay"]["state"] == RUNNING, timeout=30)
+        nc = await stream.connect(iso, "outage-test")
+        try:
+            docs = await eventually_async(lambda: _published(nc.jetstream(), iso, len(seeded["stations_planned"])))
+        finally:
+            await nc.close()
+        assert [d["type"] for d in docs].count("sw.stations.station.planned.v1") == len(seeded["stations_planned"])
+    finally:
+        await runtime.stop()
+        if broker is not None:
+            broker.kill()
+            broker.wait()
+        store.drop_database(iso.database_url, iso.database_name("stations"))
+
+
+async def _published(js, settings: Settings, stations: int) -> list[dict] | None:
+    docs = documents(await read_subject(js, settings, f"{settings.subject_prefix}.stations.>"))
+    planned = [d for d in docs if d["type"] == "sw.stations.station.planned.v1"]
+    return docs if len(planned) >= stations else None
