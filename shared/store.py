@@ -8,6 +8,14 @@ connections can be counted in ``pg_stat_activity``), a connect timeout and a sta
 timeout, so an unreachable or hung store is an error within seconds, never a hang.
 A service process holds at most ``2 + pool_size + event_store_pool_size`` connections
 (the relay's lock and LISTEN sessions, the shared pool, eventsourcing's pool): 6 by default.
+
+Why a command is stored before its answer or not at all: the server, not the client, bounds how long
+a command may wait for the store. It waits at most ``db_connect_timeout_seconds`` (2 s) for a
+connection, ``db_lock_timeout_seconds`` (3 s) for the event table's lock and
+``db_statement_timeout_ms`` (5 s) for any statement, and is never retried across an outage (see
+``tune_event_store``); so it is settled, stored or refused with 503, seconds before a client's usual
+patience (15 s and more) runs out, and nothing is written after the answer. A client that still gives
+up earlier retries with the same ``Idempotency-Key`` and gets the first result.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from shared.settings import Settings
 from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from tests.support import documents, eventually_async, isolated, read_subject
 
+pytestmark = pytest.mark.fault
+
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[dict]:
