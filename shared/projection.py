@@ -262,6 +262,7 @@ class ProjectionRunner:
             await asyncio.to_thread(conn.commit)
         except BaseException:
             await asyncio.to_thread(self._discard, conn)
+            await _give_back(msgs)
             raise
         await asyncio.to_thread(self._release, conn)
         self._note_halts(batch)
@@ -411,6 +412,13 @@ UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachabl
                persistence.OperationalError, persistence.InterfaceError)
 HALT_BACKOFF_MAX = 30.0
 WAIT_MAX = 5.0
+
+
+async def _give_back(msgs: Sequence[Msg]) -> None:
+    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait."""
+    for msg in msgs:
+        with contextlib.suppress(nats.errors.Error, TimeoutError):
+            await msg.nak(delay=1.0)
 
 
 def _contract_problem(event: CloudEvent) -> str:

@@ -26,11 +26,12 @@ from services.stations.seed import load_seed
 from shared import store, stream
 from shared.auth import mint
 from shared.domain import Context
+from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.service import Runtime
 from shared.settings import Settings
 from shared.supervisor import RUNNING, STALLED, Supervisor
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
+from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
 from tests.support import documents, eventually, eventually_async, isolated, read_subject
 
 pytestmark = pytest.mark.fault
@@ -202,3 +203,44 @@ async def _published(js, settings: Settings, stations: int) -> list[dict] | None
     docs = documents(await read_subject(js, settings, f"{settings.subject_prefix}.stations.>"))
     planned = [d for d in docs if d["type"] == "sw.stations.station.planned.v1"]
     return docs if len(planned) >= stations else None
+
+
+async def test_a_projection_rides_out_a_postgresql_outage_and_applies_each_event_once(
+    iso: Settings, widgets: Widgets, js, postgres: PostgresProcess,
+) -> None:
+    postgres.start()
+    private = iso.model_copy(update={"database_url": postgres.url})
+    store.ensure_database(private.database_url, private.database_name(SERVICE))
+    url = store.service_url(private, SERVICE)
+    relay = Relay(iso, SERVICE, widgets, PUBLISHED, store.service_url(iso, SERVICE))
+    relay.position = relay.load_position()
+    runner = ProjectionRunner(private, WidgetTotals(), url)
+    supervisor = Supervisor(SERVICE, backoff_max=2.0)
+    loop = supervisor.spawn("totals", partial(runner.attempt, js))
+    try:
+        await _make_and_relay(widgets, relay, js, range(0, 10))
+        await eventually_async(lambda: asyncio.to_thread(_rows, url, 10))
+
+        postgres.kill()
+        await _make_and_relay(widgets, relay, js, range(10, 20))  # arrive while the projection's store is gone
+        await eventually_async(lambda: loop.state == STALLED, timeout=15)
+        postgres.start()
+
+        await eventually_async(lambda: asyncio.to_thread(_rows, url, 20), timeout=60)
+        await eventually_async(lambda: loop.state == RUNNING)
+        assert await read_subject(js, iso, runner.dlq_subject) == [], "an outage is not the events' fault"
+    finally:
+        await supervisor.stop()
+
+
+async def _make_and_relay(app: Widgets, relay: Relay, js, names: range) -> None:
+    await asyncio.to_thread(_make, app, names)
+    while await relay.step(js):
+        pass
+
+
+def _rows(url: str, expected: int) -> bool:
+    with store.connect(url) as conn:
+        names = [r["name"] for r in conn.execute("SELECT name FROM widget_totals").fetchall()]
+    assert len(names) == len(set(names)) <= expected, "each event applied once"
+    return len(names) == expected
