@@ -34,7 +34,7 @@ from shared import stream
 from shared.application import ServiceApplication
 from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
 from shared.settings import Settings, get_settings
-from shared.store import connect, eventsourcing_env, service_url, session_options
+from shared.store import connect, eventsourcing_env, service_url, session_options, tune_event_store
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,7 @@ async def rebuild(service: str, projection_name: str) -> int:
     application: ServiceApplication | None = None
     if spec.make_application is not None:  # a projection issuing commands replays them (idempotently)
         application = spec.make_application(settings, eventsourcing_env(settings, service, spec.encrypt_store))
+        tune_event_store(application, settings, f"{service}-rebuild")
     nc = await stream.connect(settings, "rebuild")
     try:
         projection = next(p for p in spec.projections(settings, application) if p.name == projection_name)
