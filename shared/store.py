@@ -21,6 +21,8 @@ up earlier retries with the same ``Idempotency-Key`` and gets the first result.
 from __future__ import annotations
 
 import base64
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,6 +54,28 @@ def conninfo(url: str) -> dict[str, str]:
         "password": unquote(parts.password or ""),
         "dbname": unquote(parts.path.lstrip("/") or "postgres"),
     }
+
+
+class RepeatsMuted(logging.Filter):
+    """Passes each distinct message once per ``window`` seconds: an outage repeats one failure on every attempt."""
+
+    def __init__(self, window: float = 60.0) -> None:
+        super().__init__()
+        self.window = window
+        self.seen: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True if this message was not logged within the window."""
+        text, now = record.getMessage(), time.monotonic()
+        if now - self.seen.get(text, -self.window) < self.window:
+            return False
+        if len(self.seen) > 1000:
+            self.seen.clear()
+        self.seen[text] = now
+        return True
+
+
+logging.getLogger("psycopg.pool").addFilter(RepeatsMuted())
 
 
 class StoreUnreachable(Exception):

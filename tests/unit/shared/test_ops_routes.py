@@ -91,3 +91,15 @@ def test_a_bug_is_still_a_500() -> None:
         raise psycopg.errors.SyntaxError("syntax error at or near")
 
     assert TestClient(app, raise_server_exceptions=False).get("/bug").status_code == 500
+
+
+def test_a_repeated_pool_failure_is_logged_once_per_window() -> None:
+    import logging
+
+    from shared.store import RepeatsMuted
+
+    muted = RepeatsMuted(window=60)
+    record = logging.LogRecord("psycopg.pool", logging.WARNING, "", 0, "error connecting: %s", ("refused",), None)
+    other = logging.LogRecord("psycopg.pool", logging.WARNING, "", 0, "error connecting: %s", ("timeout",), None)
+    assert [muted.filter(record), muted.filter(record), muted.filter(other), muted.filter(record)] == \
+        [True, False, True, False]
