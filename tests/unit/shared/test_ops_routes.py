@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import psycopg
 import pytest
 from eventsourcing import persistence
@@ -10,7 +12,7 @@ from fastapi.testclient import TestClient
 from psycopg_pool import PoolTimeout
 
 from shared.http import Unavailable, install_error_mapper, ops_router
-from shared.store import StoreUnreachable
+from shared.store import RepeatsMuted, StoreUnreachable
 
 
 async def fine() -> str | None:
@@ -94,10 +96,6 @@ def test_a_bug_is_still_a_500() -> None:
 
 
 def test_a_repeated_pool_failure_is_logged_once_per_window() -> None:
-    import logging
-
-    from shared.store import RepeatsMuted
-
     muted = RepeatsMuted(window=60)
     record = logging.LogRecord("psycopg.pool", logging.WARNING, "", 0, "error connecting: %s", ("refused",), None)
     other = logging.LogRecord("psycopg.pool", logging.WARNING, "", 0, "error connecting: %s", ("timeout",), None)
