@@ -30,6 +30,7 @@ from shared.logs import configure_logging
 from shared.projection import Projection, ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings, get_settings
+from shared.shadow import Shadow
 from shared.store import (
     ensure_database,
     eventsourcing_env,
@@ -105,7 +106,7 @@ class Runtime:
             projections = self.spec.projections(self.settings, self.application)
             self.runners = [ProjectionRunner(self.settings, p, self.db_url, self.pool) for p in projections]
         for runner in self.runners:
-            await runner.rebuild_if_schema_changed(self.js)  # before setup records the new schema
+            await self._rebuild_if_schema_changed(runner, loop)  # before setup records the new schema
             await asyncio.to_thread(runner.setup)
         for runner in self.runners:
             self.supervisor.spawn(f"projection:{runner.projection.name}", partial(runner.attempt, self.js))
@@ -113,6 +114,22 @@ class Runtime:
             self.relay = Relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url)
             self.supervisor.spawn("relay", partial(self.relay.attempt, self.js))
         self.booted = True
+
+    async def _rebuild_if_schema_changed(self, runner: ProjectionRunner, loop: Loop) -> None:
+        """A read model built by another version of its code is rebuilt beside the old tables and swapped in.
+
+        Reads wait (503) until the boot is done, so none sees a half-built view; commands are taken meanwhile.
+        """
+        if not await asyncio.to_thread(runner.schema_changed):
+            return
+        name = runner.projection.name
+        if not runner.projection.resettable:
+            log.error("projection %s changed its schema but is append-only: migrate it by hand", name)
+            return
+        assert self.js is not None
+        loop.starting(f"rebuilding {name}: its schema changed")
+        read = await Shadow(self.settings, runner.projection, self.db_url, self.spec.name).build(self.js)
+        log.warning("projection %s: schema changed; rebuilt from %s stream messages and swapped in", name, read)
 
     def _open_store(self) -> None:
         """Creates the database if needed, the shared pool and the application (each once)."""

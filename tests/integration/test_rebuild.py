@@ -1,7 +1,9 @@
-"""Rebuilding a read model while the service runs: readers see the whole old view, then the whole new one."""
+"""Rebuilding a read model while the service runs: readers see the whole old view, then the whole new one;
+and a read model whose schema changed is rebuilt beside the old tables when the service starts."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,10 +15,14 @@ import httpx
 import pytest
 
 from deploy.infra import free_port
+from shared import store
 from shared.auth import mint
+from shared.projection import Projection
+from shared.service import Runtime, ServiceSpec
 from shared.settings import Settings
 from tests.integration.test_outages import county_plan
-from tests.support import eventually, isolated
+from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
+from tests.support import eventually, eventually_async, isolated
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +99,60 @@ def _items_if(client: httpx.Client, count: int) -> list | None:
     response = client.get("/v1/station-status")
     items = response.json().get("items", []) if response.status_code == 200 else []
     return items if len(items) == count else None
+
+
+class TotalsV2(WidgetTotals):
+    """The same read model, as a later version of the code builds it (one more column)."""
+
+    ddl = ("CREATE TABLE IF NOT EXISTS widget_totals "
+           "(widget text PRIMARY KEY, name text, total int NOT NULL, note text)",)
+
+
+def _widgets_spec(projection: Projection) -> ServiceSpec:
+    return ServiceSpec(name=SERVICE, title="widgets", make_application=lambda _s, env: Widgets(env=env),
+                       published=PUBLISHED, projections=lambda _s, _a: [projection])
+
+
+async def test_a_service_whose_read_model_changed_schema_rebuilds_it_beside_the_old_one_at_start(iso: Settings) -> None:
+    url = store.service_url(iso, SERVICE)
+    try:
+        first = await _started(_widgets_spec(WidgetTotals()), iso)
+        try:
+            assert isinstance(first.application, Widgets)
+            for i in range(5):
+                first.application.save(Widget(name=f"w{i}", ctx=CTX))
+            await eventually_async(lambda: asyncio.to_thread(_count, url, 5))
+        finally:
+            await first.stop()
+
+        second = await _started(_widgets_spec(TotalsV2()), iso)
+        try:
+            assert _columns(url) == ["widget", "name", "total", "note"], "the new schema is in place"
+            assert _count(url, 5), "with every event the old tables held"
+            assert isinstance(second.application, Widgets)
+            second.application.save(Widget(name="later", ctx=CTX))
+            await eventually_async(lambda: asyncio.to_thread(_count, url, 6))
+            assert not second.runners[0].schema_changed()
+        finally:
+            await second.stop()
+    finally:
+        store.drop_database(iso.database_url, iso.database_name(SERVICE))
+
+
+async def _started(spec: ServiceSpec, settings: Settings) -> Runtime:
+    runtime = Runtime(spec, settings)
+    await runtime.start()
+    await eventually_async(lambda: runtime.booted, timeout=60)
+    return runtime
+
+
+def _count(url: str, expected: int) -> bool:
+    with store.connect(url) as conn:
+        return conn.execute("SELECT count(*) AS n FROM widget_totals").fetchone()["n"] == expected
+
+
+def _columns(url: str) -> list[str]:
+    with store.connect(url) as conn:
+        return [r["column_name"] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = 'widget_totals' ORDER BY ordinal_position").fetchall()]
