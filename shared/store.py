@@ -193,6 +193,7 @@ def tune_event_store(app: Any, settings: Settings, service: str) -> None:
     pool = app.recorder.datastore.pool
     pool.kwargs.update(session_options(settings, service))
     pool.reconnect_timeout = 0.0  # see open_pool
+    pool.max_idle = 60.0  # a connection opened for a burst is closed after a minute of rest
     pool.drain()  # the connection opened while the application was built gets the new options too
     getconn = pool.getconn
 

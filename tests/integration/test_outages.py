@@ -66,10 +66,12 @@ async def test_the_relay_heals_by_itself_after_a_ten_second_postgresql_outage(
         await asyncio.sleep(10)
         assert loop.state == STALLED and loop.restarts > 1, "still retrying, not dead"
         postgres.start()
+        back = time.monotonic()
 
         await asyncio.to_thread(_make, app, range(10, 20))  # accepted after the outage: must be published
         stored = [n.id for n in app.recorder.select_notifications(start=1, limit=100)]
         await eventually_async(lambda: relay.position.position == stored[-1] and loop.state == RUNNING, timeout=30)
+        print(f"\nthe relay caught up {time.monotonic() - back:.1f}s after PostgreSQL came back")
         docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
         assert [d["sequence"] for d in docs] == stored, "each stored event once, in order, with no manual step"
     finally:
@@ -128,7 +130,9 @@ def test_a_service_started_while_postgresql_is_down_becomes_ready_and_rides_out_
         assert planned.status_code == 201, planned.text
 
         postgres.kill()
+        asked = time.monotonic()
         refused = admin.post("/v1/stations", json={"township_code": "T02"})  # the client waits 10 s at most
+        print(f"\na command during the outage was answered {refused.status_code} in {time.monotonic() - asked:.1f}s")
         assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0, refused.text
         assert refused.json()["type"] == "urn:sw:problem:unavailable"
         assert httpx.get(url + "/readyz", timeout=10).status_code == 503
