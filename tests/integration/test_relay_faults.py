@@ -16,6 +16,8 @@ from shared.settings import Settings
 from tests.kit.infra import documents, isolated, read_subject
 from tests.kit.waiting import eventually_async
 
+pytestmark = pytest.mark.fault
+
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[dict]:
