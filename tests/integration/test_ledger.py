@@ -109,6 +109,8 @@ async def test_ledger_chains_every_event_as_documented(iso: Settings, js, ledger
     await _ledger_of(iso, js, ledger_url, 4)
     rows = _rows(ledger_url)
     assert [r["position"] for r in rows] == [1, 2, 3, 4]
+    stream_positions = [r["stream_sequence"] for r in rows]  # where the stream held each event, for auditors
+    assert all(stream_positions) and stream_positions == sorted(set(stream_positions))
     previous = GENESIS
     for row in rows:
         event = json.loads(bytes(row["canonical"]))

@@ -197,3 +197,25 @@ def test_a_halted_source_is_reported_until_the_event_gets_through() -> None:
     run._decide(CURSOR, message(document(1), delivered=2), {}, passed)
     run._note_halts(passed)
     assert run.halted == {}
+
+
+class RecordingAll(Recording):
+    """Like the audit ledger: applies every well-formed event, whatever its type, and sees its stream position."""
+
+    checks_contracts = False
+
+    def __init__(self) -> None:
+        super().__init__(halts=True)
+        self.positions: list[int | None] = []
+
+    def apply(self, _cur, event) -> None:
+        self.applied.append(event.type)
+        self.positions.append(event.stream_sequence)
+
+
+def test_a_projection_that_checks_no_contracts_records_an_event_of_a_type_it_does_not_know() -> None:
+    projection = RecordingAll()
+    decision, last, _ = decide(projection, message(document(1, type="sw.casework.case.opened.v1"), stream_seq=42))
+    assert decision.action == "ack"
+    assert projection.applied == ["sw.casework.case.opened.v1"] and projection.positions == [42]
+    assert last == {SOURCE: 1}
