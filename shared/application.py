@@ -180,19 +180,16 @@ class ServiceApplication(Application):
     def execute(
         self,
         ctx: Context,
-        command: Command | str,
-        payload: Any,
+        command: Command,
         handler: Callable[[], Outcome],
         idempotency_key: str | None = None,
         about: Sequence[object] = (),
     ) -> dict[str, Any]:
         """Runs a command once: a retry with the same key returns the first result.
 
-        ``command`` is a typed ``Command`` (``payload`` is then ignored; ``about`` names what it acts on, so one key
-        reused for another aggregate is refused) or, in older call sites, a name and payload.
+        ``about`` names what the command acts on, so one key reused for another aggregate is refused.
         """
-        fingerprint = (command.fingerprint(*about) if isinstance(command, Command)
-                       else fingerprint_of(command, payload))
+        fingerprint = command.fingerprint(*about)
         if idempotency_key:
             earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
             if earlier is not None:
@@ -217,8 +214,7 @@ class ServiceApplication(Application):
     def change(
         self,
         ctx: Context,
-        command: Command | str,
-        payload: Any,
+        command: Command,
         cls: type[A],
         aggregate_id: UUID,
         act: Callable[[A], dict[str, Any] | None],
@@ -230,7 +226,8 @@ class ServiceApplication(Application):
     ) -> dict[str, Any]:
         """The usual command: load one aggregate (at the caller's version), act on it, save it, answer its view.
 
-        ``act`` may return extra fields for the answer; ``about`` adds to the fingerprint (see ``Command``).
+        ``act`` may return extra fields for the answer; ``about`` names what else the command acts on besides the
+        aggregate (a township of a plan, an item of an evaluation), for the fingerprint (see ``Command``).
         """
 
         def handler() -> Outcome:
@@ -238,7 +235,7 @@ class ServiceApplication(Application):
             extra = act(aggregate) or {}
             return Outcome(result={**view(aggregate), **extra}, changed=[aggregate])
 
-        return self.execute(ctx, command, payload, handler, idempotency_key, about=(aggregate_id, *about))
+        return self.execute(ctx, command, handler, idempotency_key, about=(aggregate_id, *about))
 
     def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
         try:

@@ -44,6 +44,7 @@ class CloudEvent(BaseModel):
     correlationid: str = ""
     causationid: str = ""
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _stream_sequence: int | None = PrivateAttr(default=None)
 
     @classmethod
     def parse(cls, body: bytes) -> CloudEvent:
@@ -57,6 +58,16 @@ class CloudEvent(BaseModel):
     def document(self) -> dict[str, Any]:
         """The JSON document as received."""
         return self._document
+
+    @property
+    def stream_sequence(self) -> int | None:
+        """Where the stream held this message, when it was received from the stream."""
+        return self._stream_sequence
+
+    def received_at(self, stream_sequence: int) -> CloudEvent:
+        """Notes the stream position the message was received at; returns the event."""
+        self._stream_sequence = stream_sequence
+        return self
 
 
 def source_of(service: str) -> str:

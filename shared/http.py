@@ -9,6 +9,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -24,6 +26,7 @@ from shared.auth import InvalidToken, verify
 from shared.domain import Context, DomainError, Invalid, RuleViolated, StaleVersion
 from shared.fields import Day
 from shared.settings import get_settings
+from shared.store import StoreUnreachable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -70,6 +73,40 @@ async def _invalid_token(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path)
 
 
+class Unavailable(Exception):
+    """The service cannot answer right now (starting, or its store is unreachable): 503, retry later."""
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with ``Retry-After``: the store or the service is not reachable right now; nothing was recorded.
+
+    The store's sessions have a connect timeout and a statement timeout (``shared.store``), so a
+    request meets this within seconds instead of hanging, and a command is either stored before
+    its answer or not at all.
+    """
+    if isinstance(exc, Unavailable):
+        detail = str(exc)
+    elif isinstance(exc, psycopg.errors.UndefinedTable):
+        detail = "a read model is being rebuilt; try again shortly"
+    else:
+        detail = f"the event store is unreachable right now ({type(exc).__name__}); nothing was recorded"
+        log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc)
+    response = problem(503, "Service unavailable", detail, "unavailable", instance=request.url.path)
+    response.headers["Retry-After"] = str(get_settings().retry_after_seconds)
+    return response
+
+
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    Unavailable,
+    StoreUnreachable,
+    psycopg.OperationalError,  # includes pool timeouts, statement and lock timeouts
+    psycopg.InterfaceError,
+    psycopg.errors.UndefinedTable,  # a read model's tables, while they are rebuilt
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
     return problem(500, "Internal error", "the request failed; nothing was recorded", "internal",
@@ -79,7 +116,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
             405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
-            413: "Content too large"}.get(status, "Error")
+            413: "Content too large", 503: "Service unavailable"}.get(status, "Error")
 
 
 def install_error_mapper(app: FastAPI) -> None:
@@ -89,6 +126,8 @@ def install_error_mapper(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(InvalidToken, _invalid_token)
+    for unavailable in STORE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -244,8 +283,14 @@ def with_etag(response: Response, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def ops_router(service: str, checks: dict[str, ReadyCheck]) -> APIRouter:
-    """``/healthz``, ``/readyz`` and ``/metrics``."""
+def ops_router(
+    service: str,
+    checks: dict[str, ReadyCheck],
+    loops: Callable[[], dict[str, dict[str, Any]]] | None = None,
+    refresh: Callable[[], Awaitable[None]] | None = None,
+    stall_threshold: float = 30.0,
+) -> APIRouter:
+    """``/healthz``, ``/readyz`` (checks and each background loop's state) and ``/metrics``."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -255,17 +300,27 @@ def ops_router(service: str, checks: dict[str, ReadyCheck]) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        """The store and the broker answer."""
+        """Ready: the store and the broker answer, and no background loop is stalled past the threshold."""
         results = await asyncio.gather(*(check() for check in checks.values()))
+        states = loops() if loops is not None else {}
         failures = {name: err for name, err in zip(checks, results, strict=True) if err}
+        for name, state in states.items():
+            if state["state"] == "stalled" and state.get("stalled_seconds", 0) > stall_threshold:
+                where = f" at {state['event_id']}" if state.get("event_id") else ""
+                failures[f"loop {name}"] = f"stalled {state['stalled_seconds']:.0f}s{where}: {state.get('reason', '')}"
+        report = {k: (v or "ok") for k, v in zip(checks, results, strict=True)}
         if failures:
-            return problem(503, "Not ready", "; ".join(f"{k}: {v}" for k, v in failures.items()), "not-ready",
-                           checks={k: (v or "ok") for k, v in zip(checks, results, strict=True)})
-        return JSONResponse({"status": "ready", "service": service, "checks": {k: "ok" for k in checks}})
+            response = problem(503, "Not ready", "; ".join(f"{k}: {v}" for k, v in failures.items()), "not-ready",
+                               checks=report, loops=states)
+            response.headers["Retry-After"] = "5"
+            return response
+        return JSONResponse({"status": "ready", "service": service, "checks": report, "loops": states})
 
     @router.get("/metrics")
     async def metrics_route() -> Response:
-        """Prometheus metrics."""
+        """Prometheus metrics; lags, pending counts and DLQ depths are measured now, not remembered."""
+        if refresh is not None:
+            await refresh()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -6,8 +6,11 @@ is applied **and** the per-source position recorded in one PostgreSQL transactio
 so a redelivered message changes nothing. A message that cannot be decoded, or
 whose handler keeps failing (any exception, domain refusals included), is
 published to ``<prefix>.dlq.<projection>`` with the reason in its headers, and
-the consumer carries on. A projection that may be rebuilt drops its tables and
-consumer on ``reset()`` and starts again from the stream's first message.
+the consumer carries on. A projection that ``halts_on_failure`` (the audit ledger)
+never does that to an event: it stops at it, retrying with backoff, and its loop
+shows stalled with the event's id and the reason until the cause is gone. A
+projection that may be rebuilt drops its tables and consumer on ``reset()`` and
+starts again from the stream's first message.
 """
 
 from __future__ import annotations
@@ -16,23 +19,25 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import nats.errors
 import psycopg
+from eventsourcing import persistence
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
 from shared import metrics
 from shared.contracts import contract_for
 from shared.envelope import CloudEvent
 from shared.settings import Settings
-from shared.store import connect
-from shared.timing import sleep_unless
+from shared.store import StoreUnreachable, connect
+from shared.supervisor import Loop, supervise_alone
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,12 @@ class Projection:
     ddl: Sequence[str] = ()
     tables: Sequence[str] = ()
     resettable: bool = True
+    halts_on_failure: bool = False
+    """True: an event of a known source that fails (handler or contract) is never dead-lettered or
+    passed over; the projection stops at it and retries until it succeeds (a gap is worse than a delay)."""
+    checks_contracts: bool = True
+    """False: any well-formed event document is applied, whatever its type or payload (the audit ledger records
+    what the stream carried, including event types this process does not know yet)."""
 
     def handlers(self) -> dict[str, Handler]:
         """Handlers by CloudEvents ``type``; other types are passed over (and still tracked)."""
@@ -88,30 +99,54 @@ class Decision:
 
 
 @dataclass
+class Halt:
+    """Where a halting projection stopped for one source: the event, its sequence, and why."""
+
+    event_id: str
+    sequence: int
+    reason: str
+
+
+@dataclass
 class Batch:
-    """One batch's decisions and the positions it reached, per source."""
+    """One batch's decisions, the positions it reached per source, and where it halted."""
 
     decisions: list[Decision] = field(default_factory=list)
     reached: dict[str, tuple[int, int]] = field(default_factory=dict)
+    halted: dict[str, Halt] = field(default_factory=dict)
 
 
 class ProjectionRunner:
     """Feeds one projection from the stream."""
 
-    def __init__(self, settings: Settings, projection: Projection, db_url: str) -> None:
+    def __init__(
+        self, settings: Settings, projection: Projection, db_url: str, pool: ConnectionPool | None = None,
+    ) -> None:
         self.settings = settings
         self.projection = projection
         self.db_url = db_url
+        self.pool = pool  # the process's shared pool: a connection is borrowed per batch
+        self.halted: dict[str, Halt] = {}
         self.durable = projection.name.replace(".", "_")
         self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
         self._dlq_prefix = f"{settings.subject_prefix}.dlq."
         self._conn: psycopg.Connection | None = None
         self._handlers = projection.handlers()
 
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[psycopg.Connection]:
+        """A connection for set-up work: the shared pool's, else a short-lived one."""
+        if self.pool is not None:
+            with self.pool.connection() as conn:
+                yield conn
+        else:
+            with connect(self.db_url) as conn:
+                yield conn
+
     # --- tables -------------------------------------------------------------------------
     def setup(self) -> None:
         """Creates the read model's tables and the tracking table, and records the schema they follow."""
-        with connect(self.db_url) as conn, conn.transaction():
+        with self._db() as conn, conn.transaction():
             conn.execute(TRACKING_DDL)
             conn.execute(SCHEMA_DDL)
             for statement in self.projection.ddl:
@@ -129,7 +164,7 @@ class ProjectionRunner:
 
     def schema_changed(self) -> bool:
         """True if the tables were built by a different version of the projection."""
-        with connect(self.db_url) as conn, conn.transaction():
+        with self._db() as conn, conn.transaction():
             conn.execute(TRACKING_DDL)
             conn.execute(SCHEMA_DDL)
             row = conn.execute(
@@ -164,7 +199,7 @@ class ProjectionRunner:
         await asyncio.to_thread(self._drop)
 
     def _drop(self) -> None:
-        with connect(self.db_url) as conn, conn.transaction():
+        with self._db() as conn, conn.transaction():
             for table in self.projection.tables:
                 conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
             conn.execute(TRACKING_DDL)
@@ -188,31 +223,38 @@ class ProjectionRunner:
         )
 
     async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
-        """Consumes until ``stop`` is set, surviving broker and database outages."""
+        """Consumes until ``stop`` is set, restarted after any failure (on its own supervisor)."""
         await self.rebuild_if_schema_changed(js)
-        while not stop.is_set():
-            try:
-                await asyncio.to_thread(self.setup)  # again after a reset, which dropped the tables
-                sub = await self.subscribe(js)
-                await self._consume(js, sub, stop)
-            except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
-                log.warning("projection %s: %s; retrying", self.projection.name, exc)
-                self._close()
-                await sleep_unless(stop, 1.0)
-            except Exception:
-                log.exception("projection %s failed; retrying in 5 s", self.projection.name)
-                self._close()
-                await sleep_unless(stop, 5.0)
-        self._close()
+        await supervise_alone(self.projection.name, "projection", lambda st, loop: self.attempt(js, st, loop), stop)
 
-    async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event) -> None:
+    async def attempt(self, js: JetStreamContext, stop: asyncio.Event, loop: Loop) -> None:
+        """One supervised run: set up the tables, bind the consumer, consume until ``stop``."""
+        loop.starting("binding the consumer")
+        try:
+            await asyncio.to_thread(self.setup)  # again after a reset, which dropped the tables
+            sub = await self.subscribe(js)
+            await self._consume(js, sub, stop, loop)
+        finally:
+            await asyncio.to_thread(self._close)
+
+    async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event, loop: Loop) -> None:
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
             except (TimeoutError, nats.errors.TimeoutError):
                 await self._report_lag(sub)
-                continue
-            await self.process(js, msgs)
+                msgs = []
+            if msgs:
+                await self.process(js, msgs)
+            self._report(loop)
+
+    def _report(self, loop: Loop) -> None:
+        """Running, or stalled at the first event a halting projection cannot get past."""
+        if self.halted:
+            halt = next(iter(self.halted.values()))
+            loop.stalled(halt.reason, halt.event_id)
+        else:
+            loop.running()
 
     async def process(self, js: JetStreamContext, msgs: Sequence[Msg]) -> None:
         """Applies a batch in one transaction, dead-letters what must be, then acks."""
@@ -222,14 +264,27 @@ class ProjectionRunner:
             await self._dead_letter(js, batch.decisions)
             await asyncio.to_thread(conn.commit)
         except BaseException:
-            await asyncio.to_thread(conn.rollback)
+            await asyncio.to_thread(self._discard, conn)
+            await _give_back(msgs)
             raise
+        await asyncio.to_thread(self._release, conn)
+        self._note_halts(batch)
         await self._settle(batch.decisions)
+
+    def _note_halts(self, batch: Batch) -> None:
+        for source, (sequence, _stream) in batch.reached.items():
+            halt = self.halted.get(source)
+            if halt is not None and sequence >= halt.sequence:
+                del self.halted[source]
+                log.warning("projection %s: got past %s; carrying on", self.projection.name, halt.event_id)
+        self.halted.update(batch.halted)
 
     # --- the transaction ----------------------------------------------------------------
     def _apply_batch(self, conn: psycopg.Connection, msgs: Sequence[Msg]) -> Batch:
         batch = Batch()
         with conn.cursor() as cur:
+            # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
+            cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
             last = self._positions(cur)
             for msg in msgs:
                 batch.decisions.append(self._decide(cur, msg, last, batch))
@@ -254,7 +309,7 @@ class ProjectionRunner:
         if msg.subject.startswith(self._dlq_prefix):
             return Decision(msg, "ack")
         try:
-            event = CloudEvent.parse(msg.data)
+            event = CloudEvent.parse(msg.data).received_at(msg.metadata.sequence.stream)
         except ValidationError as exc:
             return Decision(msg, "dlq", reason=f"not a valid event document: {_first_error(exc)}")
         except ValueError as exc:
@@ -263,8 +318,14 @@ class ProjectionRunner:
         if event.sequence <= seen:
             return Decision(msg, "ack")  # a redelivery or a resend: already applied
         if event.prevsequence > seen:
-            return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=0.2)
-        failure = _contract_problem(event) or self._apply_one(cur, event)
+            delay = min(0.2 * msg.metadata.num_delivered, WAIT_MAX)  # behind a halted event: no busy loop
+            return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=delay)
+        failure = (_contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(cur, event)
+        if failure and self.projection.halts_on_failure:
+            reason = failure.removeprefix(PERMANENT)
+            batch.halted[event.source] = Halt(event.id, event.sequence, reason)
+            delay = min(0.5 * 2 ** (msg.metadata.num_delivered - 1), HALT_BACKOFF_MAX)
+            return Decision(msg, "nak", reason=reason, delay=delay)
         permanent = failure.startswith(PERMANENT)
         if failure and not permanent and msg.metadata.num_delivered < self.settings.consumer_max_attempts:
             return Decision(msg, "nak", reason=failure, delay=0.5 * msg.metadata.num_delivered)
@@ -282,6 +343,8 @@ class ProjectionRunner:
         try:
             with cur.connection.transaction():
                 self.projection.apply(cur, event)
+        except UNREACHABLE:
+            raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:
             log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
             return f"{type(exc).__name__}: {exc}"
@@ -321,9 +384,25 @@ class ProjectionRunner:
         metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)
 
     def _connection(self) -> psycopg.Connection:
+        """The pool's connection for one batch, or the runner's own when it has no pool."""
+        if self.pool is not None:
+            return self.pool.getconn()
         if self._conn is None or self._conn.closed:
             self._conn = connect(self.db_url)
         return self._conn
+
+    def _release(self, conn: psycopg.Connection) -> None:
+        if self.pool is not None:
+            self.pool.putconn(conn)
+
+    def _discard(self, conn: psycopg.Connection) -> None:
+        """After a failed batch: roll back, and give the connection back (the pool checks it)."""
+        with contextlib.suppress(psycopg.Error):
+            conn.rollback()
+        if self.pool is not None:
+            self.pool.putconn(conn)
+        elif conn.closed or conn.broken:
+            self._conn = None
 
     def _close(self) -> None:
         if self._conn is not None and not self._conn.closed:
@@ -332,6 +411,17 @@ class ProjectionRunner:
 
 
 PERMANENT = "permanent: "
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
+               persistence.OperationalError, persistence.InterfaceError)
+HALT_BACKOFF_MAX = 30.0
+WAIT_MAX = 5.0
+
+
+async def _give_back(msgs: Sequence[Msg]) -> None:
+    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait."""
+    for msg in msgs:
+        with contextlib.suppress(nats.errors.Error, TimeoutError):
+            await msg.nak(delay=1.0)
 
 
 def _contract_problem(event: CloudEvent) -> str:

@@ -3,37 +3,41 @@
 It follows the service's notification log (the store's total order) from a
 durable position and publishes each public event to JetStream with
 ``Nats-Msg-Id`` = source + notification id. Batches are published
-asynchronously; the position moves only past acknowledged messages. On start it
-reads the last message of its source back from the stream, so a relay that died
-between publishing and saving its position resends nothing, however long it was
-down (the duplicate window alone would only cover two minutes). Only the replica
-holding a PostgreSQL advisory lock relays; LISTEN/NOTIFY wakes it on new events.
+asynchronously; the position moves only past acknowledged messages. On start, after
+a reconnect, after a publish the stream refused and periodically it reconciles
+(``shared.heal``): a stream holding more than the position (the relay died between
+publishing and saving its position) moves it forward, so nothing is resent however
+long it was down; a stream holding less (the broker lost acknowledged messages, or
+the stream itself) gets the missing events again, exactly as first published. Only
+the replica holding a PostgreSQL advisory lock relays; LISTEN/NOTIFY wakes it on new events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import nats.errors
 import psycopg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from psycopg import sql
 
-from shared import envelope, metrics
+from shared import envelope, heal, metrics
 from shared.application import IdempotencyRecord, ServiceApplication
 from shared.contracts import Contract
 from shared.settings import Settings
-from shared.store import connect
+from shared.store import connect, session_options
+from shared.supervisor import Loop, Stuck, supervise_alone
 from shared.timing import sleep_unless
 
 log = logging.getLogger(__name__)
+STUCK_FIRST_RETRY = 0.5
+STUCK_MAX_RETRY = 10.0
 
 POSITION_DDL = """
 CREATE TABLE IF NOT EXISTS relay_position (
@@ -83,6 +87,9 @@ class Relay:
         self.position = Position()
         self.active = False
         self._conn: psycopg.Connection | None = None  # the lock's connection, while active
+        self.heal_status = heal.HealStatus()
+        self.stuck: tuple[str, str] | None = None  # (event id, reason) of a message the broker did not take
+        self._session = session_options(settings, service)
 
     @contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:
@@ -90,7 +97,7 @@ class Relay:
         if self._conn is not None:
             yield self._conn
             return
-        with connect(self.db_url, autocommit=True) as conn:
+        with connect(self.db_url, autocommit=True, **self._session) as conn:
             yield conn
 
     # --- durable position -------------------------------------------------------------
@@ -120,9 +127,16 @@ class Relay:
             start=self.position.position + 1, limit=self.settings.relay_batch
         )
         state = Position(self.position.position, self.position.last_published)
-        batch = []
+        batch: list[Outgoing] = []
         for notification in notifications:
-            batch.append(self._outgoing(notification, state))
+            try:
+                batch.append(self._outgoing(notification, state))
+            except Exception as exc:
+                if batch:
+                    return batch  # publish what precedes it; the next batch starts at it
+                raise Stuck(envelope.event_id(self.service, notification.id),
+                            f"notification {notification.id} ({notification.topic}) cannot be turned into "
+                            f"a message: {type(exc).__name__}: {exc}") from exc
             state = batch[-1].after
         return batch
 
@@ -153,35 +167,44 @@ class Relay:
 
     # --- publishing ---------------------------------------------------------------------
     async def publish(self, js: JetStreamContext, batch: Sequence[Outgoing]) -> Position:
-        """Publishes a batch; returns the position after the last message acknowledged in order."""
-        futures = []
+        """Publishes a batch; returns the position after the last message acknowledged in order.
+
+        The first message the broker does not take (refused, e.g. too large, or not acknowledged in
+        time) ends the batch there and is recorded in ``stuck``: it is resent, never skipped.
+        """
+        futures: list[asyncio.Future | None] = []
         for item in batch:
             if item.subject is None:
                 futures.append(None)
                 continue
-            futures.append(await js.publish_async(
-                item.subject, item.body, headers={"Nats-Msg-Id": item.msg_id}, stream=self.settings.stream_name,
-            ))
+            try:
+                futures.append(await js.publish_async(
+                    item.subject, item.body, headers={"Nats-Msg-Id": item.msg_id}, stream=self.settings.stream_name,
+                ))
+            except (TimeoutError, nats.errors.Error) as exc:  # refused before sending (e.g. over max_payload)
+                self.stuck = (item.msg_id, _publish_failure(item, exc))
+                heal.note_publish_failure(self, exc)
+                break
         reached = self.position
-        for item, future in zip(batch, futures, strict=True):
+        for item, future in zip(batch, futures, strict=False):
             if future is not None:
                 try:
                     await asyncio.wait_for(future, timeout=10)
                 except (TimeoutError, nats.errors.Error) as exc:
-                    log.warning("relay %s: publish of %s failed (%s); will resend", self.service, item.msg_id, exc)
+                    self.stuck = (item.msg_id, _publish_failure(item, exc))
+                    heal.note_publish_failure(self, exc)
                     _drain(futures)
                     return reached
                 metrics.RELAY_PUBLISHED.labels(self.service).inc()
             reached = item.after
+        if len(futures) == len(batch):
+            self.stuck = None
         return reached
 
-    async def reconcile(self, js: JetStreamContext) -> None:
-        """Moves the position past whatever this source already has in the stream."""
-        last = await last_sequence_in_stream(js, self.settings, self.service)
-        if last > self.position.last_published:
-            log.info("relay %s: stream already holds up to %s; skipping ahead", self.service, last)
-            self.position = Position(max(last, self.position.position), last)
-            await asyncio.to_thread(self.save_position, self.position)
+    async def reconcile(self, js: JetStreamContext) -> list[list[int]]:
+        """Makes the stream hold what the store published: moves forward past what it holds beyond the
+        position, republishes what it lost (re-creating a stream that is gone); returns the missing runs."""
+        return await heal.reconcile(self, js)
 
     async def step(self, js: JetStreamContext) -> int:
         """Relays one batch; returns how many notifications it moved past."""
@@ -193,41 +216,54 @@ class Relay:
         if moved:
             await asyncio.to_thread(self.save_position, reached)
             self.position = reached
-        if reached.position != batch[-1].after.position:
-            await asyncio.sleep(0.5)
         return moved
 
     # --- running --------------------------------------------------------------------------
     async def run(self, js: JetStreamContext, stop: asyncio.Event) -> None:
-        """Waits for the advisory lock, then relays until ``stop`` is set."""
-        while not stop.is_set():
-            lock_conn = await asyncio.to_thread(self._try_lock)
-            if lock_conn is None:
-                await sleep_unless(stop, 2.0)
-                continue
-            try:
-                await self._run_active(js, stop, lock_conn)
-            except (TimeoutError, nats.errors.Error, psycopg.Error, OSError) as exc:
-                log.warning("relay %s stopped (%s); restarting", self.service, exc)
-                await sleep_unless(stop, 1.0)
-            except Exception:
-                # A stored event the relay cannot turn into a message must not be skipped: the relay
-                # retries (the lag metric shows it is stuck) rather than dying silently.
-                log.exception("relay %s failed; retrying in 5 s", self.service)
-                await sleep_unless(stop, 5.0)
-            finally:
-                self.active = False
-                await asyncio.to_thread(lock_conn.close)
+        """Relays until ``stop`` is set, restarted after any failure (on its own supervisor)."""
+        await supervise_alone(self.service, "relay", lambda st, loop: self.attempt(js, st, loop), stop)
 
-    async def _run_active(self, js: JetStreamContext, stop: asyncio.Event, lock_conn: psycopg.Connection) -> None:
-        self.active, self._conn = True, lock_conn
+    async def attempt(self, js: JetStreamContext, stop: asyncio.Event, loop: Loop) -> None:
+        """One supervised run: wait for the advisory lock (standby), then relay until ``stop``.
+
+        Any failure (PostgreSQL or NATS gone, a bug) propagates to the supervisor, which restarts
+        this with backoff; the lock's session ends with its connection, so another replica may take over.
+        """
+        loop.starting("connecting to the store")
+        lock_conn = await asyncio.to_thread(partial(connect, self.db_url, True, **self._session))
+        try:
+            while not await asyncio.to_thread(self._try_lock, lock_conn):
+                loop.standby("another replica holds the relay lock")
+                await sleep_unless(stop, 2.0)
+                if stop.is_set():
+                    return
+            await self._run_active(js, stop, lock_conn, loop)
+        finally:
+            self.active = False
+            await asyncio.to_thread(lock_conn.close)
+
+    async def _run_active(
+        self, js: JetStreamContext, stop: asyncio.Event, lock_conn: psycopg.Connection, loop: Loop,
+    ) -> None:
+        self.active, self._conn, self.stuck = True, lock_conn, None
+        loop.starting("holding the relay lock; catching up")
         self.position = await asyncio.to_thread(self.load_position)
-        await self.reconcile(js)
+        self.heal_status.due = True
         listen = await asyncio.to_thread(self._listen)
+        retry = STUCK_FIRST_RETRY
         try:
             while not stop.is_set():
+                if heal.due(self, js):
+                    await self.reconcile(js)
                 moved = await self.step(js)
-                await asyncio.to_thread(self._report_lag)
+                if self.stuck is not None:
+                    event_id, reason = self.stuck
+                    loop.stalled(reason, event_id)
+                    await sleep_unless(stop, retry)  # resent, never skipped; later events wait behind it
+                    retry = min(retry * 2, STUCK_MAX_RETRY)
+                    continue
+                retry = STUCK_FIRST_RETRY
+                loop.running()
                 if moved == 0:
                     await asyncio.to_thread(lock_conn.execute, "SELECT 1")  # still holding the lock?
                     await asyncio.to_thread(_wait_notify, listen, 1.0)
@@ -235,39 +271,34 @@ class Relay:
             self._conn = None
             await asyncio.to_thread(listen.close)
 
-    def _try_lock(self) -> psycopg.Connection | None:
-        conn = connect(self.db_url, autocommit=True)
+    def _try_lock(self, conn: psycopg.Connection) -> bool:
         row = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (self.lock_key,)).fetchone()
-        if row and row["ok"]:
-            return conn
-        conn.close()
-        return None
+        return bool(row and row["ok"])
 
     def _listen(self) -> psycopg.Connection:
-        conn = connect(self.db_url, autocommit=True)
+        conn = connect(self.db_url, autocommit=True, **self._session)
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.app.recorder.channel_name)))
         return conn
 
-    def _report_lag(self) -> None:
-        head = self.app.recorder.max_notification_id() or 0
-        metrics.RELAY_LAG.labels(self.service).set(max(head - self.position.position, 0))
+    def lag(self, conn: psycopg.Connection) -> int:
+        """Stored notifications not yet relayed: the store's head minus the durable position (any replica)."""
+        row = conn.execute(
+            sql.SQL("SELECT (SELECT max(notification_id) FROM {}) AS head, "
+                    "(SELECT position FROM relay_position WHERE source = %s) AS position").format(
+                sql.Identifier(self.app.recorder.datastore.schema, self.app.recorder.events_table_name)),
+            (self.service,),
+        ).fetchone()
+        return max((row["head"] or 0) - (row["position"] or 0), 0) if row else 0
 
 
 async def last_sequence_in_stream(js: JetStreamContext, settings: Settings, service: str) -> int:
     """The ``sequence`` of the newest message this source has in the stream (0 if none)."""
-    subject = f"{settings.subject_prefix}.{service}.>"
-    config = ConsumerConfig(deliver_policy=DeliverPolicy.LAST, inactive_threshold=30.0)
-    sub = await js.pull_subscribe(subject, stream=settings.stream_name, config=config)
-    try:
-        msgs = await sub.fetch(1, timeout=1.0)
-    except (TimeoutError, nats.errors.TimeoutError):
-        return 0
-    finally:
-        await sub.unsubscribe()
-    try:
-        return int(json.loads(msgs[0].data)["sequence"])
-    except (ValueError, KeyError, TypeError):
-        return 0
+    return await heal.last_sequence(js, settings, service)
+
+
+def _publish_failure(item: Outgoing, exc: BaseException) -> str:
+    what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+    return f"notification {item.after.position} ({len(item.body)} bytes on {item.subject}) not published: {what}"
 
 
 def _drain(futures: list) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import nats.errors
@@ -18,18 +20,26 @@ import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from shared import stream
+from shared import metrics, stream
 from shared.application import ServiceApplication
 from shared.contracts import Contract
-from shared.http import install_error_mapper, install_request_metrics, ops_router
+from shared.http import Unavailable, install_error_mapper, install_request_metrics, ops_router
 from shared.logs import configure_logging
 from shared.projection import Projection, ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings, get_settings
-from shared.store import conninfo, ensure_database, eventsourcing_env, service_url
+from shared.shadow import Shadow
+from shared.store import (
+    ensure_database,
+    eventsourcing_env,
+    open_pool,
+    service_url,
+    session_options,
+    tune_event_store,
+)
+from shared.supervisor import Loop, Supervisor
 
 log = logging.getLogger(__name__)
 AppT = TypeVar("AppT", bound=ServiceApplication)
@@ -48,8 +58,18 @@ class ServiceSpec:
     encrypt_store: bool = False
 
 
+class Waiting(Exception):
+    """The boot loop waits for a server (the supervisor retries it)."""
+
+
 class Runtime:
-    """The running parts of one service process."""
+    """The running parts of one service process, brought up by a supervised boot loop.
+
+    The HTTP app serves from the first moment: while PostgreSQL or NATS is unreachable the
+    boot loop retries (with backoff, for ever), ``/readyz`` says why it is not ready, and
+    requests needing the store answer 503 with ``Retry-After``. Once the store and the broker
+    answer, the relay and the projections run under the same supervisor.
+    """
 
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
@@ -62,37 +82,77 @@ class Runtime:
         self.relay: Relay | None = None
         self.runners: list[ProjectionRunner] = []
         self.stop_event = asyncio.Event()
-        self.tasks: list[asyncio.Task[Any]] = []
+        self.supervisor = Supervisor(spec.name, self.stop_event, backoff_max=settings.loop_backoff_max_seconds)
+        self.booted = False
 
     async def start(self) -> None:
-        """Opens the store and the broker, then starts the relay and the projections."""
-        dbname = self.settings.database_name(self.spec.name)
-        await asyncio.to_thread(ensure_database, self.settings.database_url, dbname)
-        self.pool = ConnectionPool(
-            kwargs={**conninfo(self.db_url), "row_factory": dict_row}, min_size=1, max_size=8, open=True,
-        )
-        if self.spec.make_application is not None:
-            env = eventsourcing_env(self.settings, self.spec.name, encrypt=self.spec.encrypt_store)
-            self.application = await asyncio.to_thread(self.spec.make_application, self.settings, env)
-        self.nc = await stream.connect(self.settings, name=self.spec.name)
-        self.js = self.nc.jetstream()
-        await stream.ensure_stream(self.js, self.settings)
-        projections = self.spec.projections(self.settings, self.application)
-        self.runners = [ProjectionRunner(self.settings, p, self.db_url) for p in projections]
+        """Starts the boot loop; returns at once, whether or not the store and the broker answer."""
+        self.supervisor.spawn("boot", self._boot, once=True)
+
+    async def _boot(self, stop: asyncio.Event, loop: Loop) -> None:
+        loop.starting("opening the store")
+        try:
+            await asyncio.to_thread(self._open_store)
+        except Exception as exc:
+            raise Waiting(f"waiting for PostgreSQL: {type(exc).__name__}: {exc}") from exc
+        loop.starting("connecting to the broker")
+        try:
+            await self._open_broker()
+        except Exception as exc:
+            raise Waiting(f"waiting for the NATS broker: {type(exc).__name__}: {exc}") from exc
+        assert self.js is not None
+        loop.starting("setting up the projections")
+        if not self.runners:
+            projections = self.spec.projections(self.settings, self.application)
+            self.runners = [ProjectionRunner(self.settings, p, self.db_url, self.pool) for p in projections]
         for runner in self.runners:
-            await runner.rebuild_if_schema_changed(self.js)  # before setup records the new schema
+            await self._rebuild_if_schema_changed(runner, loop)  # before setup records the new schema
             await asyncio.to_thread(runner.setup)
-            self.tasks.append(asyncio.create_task(runner.run(self.js, self.stop_event)))
+        for runner in self.runners:
+            self.supervisor.spawn(f"projection:{runner.projection.name}", partial(runner.attempt, self.js))
         if self.application is not None and self.spec.published:
             self.relay = Relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url)
-            self.tasks.append(asyncio.create_task(self.relay.run(self.js, self.stop_event)))
+            self.supervisor.spawn("relay", partial(self.relay.attempt, self.js))
+        self.booted = True
+
+    async def _rebuild_if_schema_changed(self, runner: ProjectionRunner, loop: Loop) -> None:
+        """A read model built by another version of its code is rebuilt beside the old tables and swapped in.
+
+        Reads wait (503) until the boot is done, so none sees a half-built view; commands are taken meanwhile.
+        """
+        if not await asyncio.to_thread(runner.schema_changed):
+            return
+        name = runner.projection.name
+        if not runner.projection.resettable:
+            log.error("projection %s changed its schema but is append-only: migrate it by hand", name)
+            return
+        assert self.js is not None
+        loop.starting(f"rebuilding {name}: its schema changed")
+        read = await Shadow(self.settings, runner.projection, self.db_url, self.spec.name).build(self.js)
+        log.warning("projection %s: schema changed; rebuilt from %s stream messages and swapped in", name, read)
+
+    def _open_store(self) -> None:
+        """Creates the database if needed, the shared pool and the application (each once)."""
+        if self.pool is None:
+            ensure_database(self.settings.database_url, self.settings.database_name(self.spec.name),
+                            **session_options(self.settings, self.spec.name))
+            self.pool = open_pool(self.settings, self.spec.name)
+        if self.application is None and self.spec.make_application is not None:
+            env = eventsourcing_env(self.settings, self.spec.name, encrypt=self.spec.encrypt_store)
+            application = self.spec.make_application(self.settings, env)
+            tune_event_store(application, self.settings, self.spec.name)
+            self.application = application
+
+    async def _open_broker(self) -> None:
+        if self.nc is None:
+            self.nc = await stream.connect(self.settings, name=self.spec.name)
+            self.js = self.nc.jetstream()
+        assert self.js is not None
+        await stream.ensure_stream(self.js, self.settings)
 
     async def stop(self) -> None:
         """Stops background work, then closes connections."""
-        self.stop_event.set()
-        for task in self.tasks:
-            with suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(task, timeout=5)
+        await self.supervisor.stop(timeout=5)
         if self.nc is not None:
             with suppress(nats.errors.Error):
                 await self.nc.close()  # the loops have stopped; nothing is left to drain
@@ -101,8 +161,18 @@ class Runtime:
         if self.application is not None:
             self.application.close()
 
+    # --- readiness ----------------------------------------------------------------------
+    async def check_started(self) -> str | None:
+        """None once the boot loop is done, else what it waits for."""
+        if self.booted:
+            return None
+        boot = self.supervisor.loops.get("boot")
+        return f"starting: {boot.reason}" if boot is not None and boot.reason else "starting"
+
     async def check_store(self) -> str | None:
         """None if the database answers, else why not."""
+        if self.pool is None:
+            return "not connected to PostgreSQL yet"
         try:
             await asyncio.to_thread(self._select_one)
         except psycopg.Error as exc:
@@ -111,7 +181,7 @@ class Runtime:
 
     def _select_one(self) -> None:
         assert self.pool is not None
-        with self.pool.connection(timeout=3) as conn:
+        with self.pool.connection() as conn:
             conn.execute("SELECT 1")
 
     async def check_broker(self) -> str | None:
@@ -123,6 +193,50 @@ class Runtime:
         except (TimeoutError, nats.errors.Error) as exc:
             return f"stream {self.settings.stream_name} unavailable: {exc!r}"
         return None
+
+    def loops(self) -> dict[str, dict[str, Any]]:
+        """Each background loop's state."""
+        return self.supervisor.report()
+
+    async def refresh_metrics(self) -> None:
+        """Measures, at scrape time, what a gauge must never show stale: relay lag, consumer pending, DLQ depth."""
+        await asyncio.gather(self._measure_relay_lag(), self._measure_consumers())
+
+    async def _measure_relay_lag(self) -> None:
+        if self.relay is None or self.pool is None:
+            return
+        relay, pool = self.relay, self.pool
+
+        def measure() -> int:
+            with pool.connection() as conn:
+                return relay.lag(conn)
+
+        try:
+            lag: float = await asyncio.wait_for(asyncio.to_thread(measure), timeout=3)
+        except (TimeoutError, psycopg.Error):
+            lag = math.nan  # unknown while the store is unreachable: never a stale figure
+        metrics.RELAY_LAG.labels(self.spec.name).set(lag)
+
+    async def _measure_consumers(self) -> None:
+        if not self.runners:
+            return
+        js, stream_name = self.js, self.settings.stream_name
+        depths: dict[str, int] | None = None
+        if js is not None:
+            with suppress(TimeoutError, nats.errors.Error):
+                info = await asyncio.wait_for(
+                    js.stream_info(stream_name, subjects_filter=f"{self.settings.subject_prefix}.dlq.>"), timeout=3)
+                depths = dict(info.state.subjects or {})
+        for runner in self.runners:
+            name = runner.projection.name
+            metrics.DLQ_DEPTH.labels(name).set(math.nan if depths is None else depths.get(runner.dlq_subject, 0))
+            pending: float = math.nan
+            if js is not None:
+                with suppress(TimeoutError, nats.errors.Error):
+                    ci = await asyncio.wait_for(js.consumer_info(stream_name, runner.durable), timeout=3)
+                    pending = ci.num_pending
+                    metrics.CONSUMER_LAG.labels(name).set(ci.num_pending + ci.num_ack_pending)
+            metrics.CONSUMER_PENDING.labels(name).set(pending)
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
@@ -143,7 +257,9 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_mapper(app)
     install_request_metrics(app, spec.name)
-    app.include_router(ops_router(spec.name, {"store": runtime.check_store, "broker": runtime.check_broker}))
+    checks = {"started": runtime.check_started, "store": runtime.check_store, "broker": runtime.check_broker}
+    app.include_router(ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
+                                  stall_threshold=settings.stall_threshold_seconds))
     for router in spec.routers:
         app.include_router(router)
     return app
@@ -155,10 +271,11 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def read_connection(request: Request) -> Any:
-    """A pooled connection to the service's own database, for read-model queries."""
-    pool = runtime_of(request).pool
-    assert pool is not None
-    with pool.connection() as conn:
+    """A pooled connection to the service's own database, for read-model queries (503 until started)."""
+    runtime = runtime_of(request)
+    if runtime.pool is None or not runtime.booted:
+        raise Unavailable("the service is starting: its read models are not open yet")
+    with runtime.pool.connection() as conn:
         yield conn
 
 
@@ -170,6 +287,8 @@ def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
 
     def dependency(request: Request) -> AppT:
         application = runtime_of(request).application
+        if application is None and runtime_of(request).spec.make_application is not None:
+            raise Unavailable("the service is starting: its event store is not open yet")
         if not isinstance(application, cls):
             raise RuntimeError(f"this service runs no {cls.__name__} application")
         return application

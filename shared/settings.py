@@ -28,8 +28,18 @@ class Settings(BaseSettings):
     cipher_key: str = Field("", description="base64 AES key encrypting stored events holding personal data")
     identity_key: str = Field("", description="HMAC key deriving stable worker ids from national id numbers")
     relay_batch: int = 500
+    relay_heal_interval: float = Field(
+        60.0, description="seconds between the relay's checks that the stream still holds every published event")
     consumer_batch: int = 200
     consumer_max_attempts: int = 3
+    pool_size: int = Field(2, description="most connections of a process's shared pool (reads, projections)")
+    event_store_pool_size: int = Field(2, description="most connections of eventsourcing's pool (commands)")
+    db_connect_timeout_seconds: int = Field(2, description="longest wait for a connection before answering 503")
+    db_statement_timeout_ms: int = Field(5000, description="longest statement; a hung store is an error, not a hang")
+    db_lock_timeout_seconds: int = Field(3, description="longest wait for a lock (the event table's, on insert)")
+    retry_after_seconds: int = Field(3, description="Retry-After of a 503 answered while the store is unreachable")
+    stall_threshold_seconds: float = Field(30.0, description="/readyz answers 503 once a loop is stalled this long")
+    loop_backoff_max_seconds: float = Field(5.0, description="longest pause before a failed loop is restarted")
     county_code: str = "XX"
 
     # The input boundary (shared.fields): what a request may carry.

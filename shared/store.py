@@ -1,20 +1,37 @@
-"""PostgreSQL helpers: one database per service, and eventsourcing's environment for it.
+"""PostgreSQL helpers: one database per service, its connection pools, and eventsourcing's environment.
 
 One driver for everything: psycopg 3, which eventsourcing requires anyway; the
 project's own SQL (read models, tracking, relay position, ledger) uses it too.
+
+Every connection carries ``application_name`` (``sw-<service>``, so a deployment's
+connections can be counted in ``pg_stat_activity``), a connect timeout and a statement
+timeout, so an unreachable or hung store is an error within seconds, never a hang.
+A service process holds at most ``2 + pool_size + event_store_pool_size`` connections
+(the relay's lock and LISTEN sessions, the shared pool, eventsourcing's pool): 6 by default.
+
+Why a command is stored before its answer or not at all: the server, not the client, bounds how long
+a command may wait for the store. It waits at most ``db_connect_timeout_seconds`` (2 s) for a
+connection, ``db_lock_timeout_seconds`` (3 s) for the event table's lock and
+``db_statement_timeout_ms`` (5 s) for any statement, and is never retried across an outage (see
+``tune_event_store``); so it is settled, stored or refused with 503, seconds before a client's usual
+patience (15 s and more) runs out, and nothing is written after the answer. A client that still gives
+up earlier retries with the same ``Idempotency-Key`` and gets the first result.
 """
 
 from __future__ import annotations
 
 import base64
-import os
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from shared.settings import Settings
 
@@ -39,9 +56,68 @@ def conninfo(url: str) -> dict[str, str]:
     }
 
 
-def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
-    """A new connection returning rows as dicts."""
-    return psycopg.connect(**conninfo(url), autocommit=autocommit, row_factory=dict_row)
+class RepeatsMuted(logging.Filter):
+    """Passes each distinct message once per ``window`` seconds: an outage repeats one failure on every attempt."""
+
+    def __init__(self, window: float = 60.0) -> None:
+        super().__init__()
+        self.window = window
+        self.seen: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True if this message was not logged within the window."""
+        text, now = record.getMessage(), time.monotonic()
+        if now - self.seen.get(text, -self.window) < self.window:
+            return False
+        if len(self.seen) > 1000:
+            self.seen.clear()
+        self.seen[text] = now
+        return True
+
+
+logging.getLogger("psycopg.pool").addFilter(RepeatsMuted())
+
+
+class StoreUnreachable(Exception):
+    """The store could not be reached in time; nothing was recorded (never retried in a loop)."""
+
+
+DEFAULT_OPTIONS = {"application_name": "sw", "connect_timeout": "5"}
+
+
+def session_options(settings: Settings, name: str) -> dict[str, str]:
+    """Connection keywords of a service's sessions: name, connect timeout, statement and lock timeouts."""
+    return {
+        "application_name": f"sw-{name}"[:63],
+        "connect_timeout": str(settings.db_connect_timeout_seconds),
+        "options": (f"-c statement_timeout={settings.db_statement_timeout_ms} "
+                    f"-c lock_timeout={settings.db_lock_timeout_seconds * 1000} "
+                    "-c idle_in_transaction_session_timeout=60000"),
+    }
+
+
+def connect(url: str, autocommit: bool = False, **options: str) -> psycopg.Connection:
+    """A new connection returning rows as dicts (``options``: e.g. from ``session_options``)."""
+    return psycopg.connect(**conninfo(url), **{**DEFAULT_OPTIONS, **options}, autocommit=autocommit,
+                           row_factory=dict_row)
+
+
+def open_pool(settings: Settings, name: str) -> ConnectionPool:
+    """The process's shared pool (reads, projections, readiness), opened without waiting for the server.
+
+    Connections are checked before use, so the first requests after a database restart do not
+    get a dead connection; a caller waits at most ``db_connect_timeout_seconds`` for one. A failed
+    connection attempt is not retried in the background with a growing pause (which could leave the pool
+    waiting for seconds after the server is back): the next request that needs a connection tries at once.
+    """
+    pool = ConnectionPool(
+        kwargs={**conninfo(service_url(settings, name)), **session_options(settings, name), "row_factory": dict_row},
+        min_size=1, max_size=max(settings.pool_size, 1), open=False, name=f"sw-{name}",
+        timeout=settings.db_connect_timeout_seconds, check=ConnectionPool.check_connection,
+        max_idle=60.0, reconnect_timeout=0.0,
+    )
+    pool.open(wait=False)
+    return pool
 
 
 @contextmanager
@@ -51,9 +127,9 @@ def transaction(url: str) -> Iterator[psycopg.Cursor]:
         yield cur
 
 
-def ensure_database(server_url: str, dbname: str) -> None:
+def ensure_database(server_url: str, dbname: str, **options: str) -> None:
     """Creates the database if it does not exist."""
-    with connect(url_for(server_url, "postgres"), autocommit=True) as conn:
+    with connect(url_for(server_url, "postgres"), autocommit=True, **options) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if not found:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
@@ -74,9 +150,17 @@ def service_url(settings: Settings, service: str) -> str:
     return url_for(settings.database_url, settings.database_name(service))
 
 
-def eventsourcing_env(settings: Settings, service: str, encrypt: bool = False) -> dict[str, str]:
-    """Environment for a service's eventsourcing Application on its own database."""
+def eventsourcing_env(
+    settings: Settings, service: str, encrypt: bool = False, create_table: bool = True,
+) -> dict[str, str]:
+    """Environment for a service's eventsourcing Application on its own database.
+
+    Its pool is small (one connection at rest, ``event_store_pool_size`` at most), checks a
+    connection before use, and waits ``db_connect_timeout_seconds`` at most for one; its inserts
+    wait ``db_lock_timeout_seconds`` at most for the table lock.
+    """
     info = conninfo(service_url(settings, service))
+    size = max(settings.event_store_pool_size, 1)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": info["dbname"],
@@ -84,14 +168,43 @@ def eventsourcing_env(settings: Settings, service: str, encrypt: bool = False) -
         "POSTGRES_PORT": info["port"],
         "POSTGRES_USER": info["user"],
         "POSTGRES_PASSWORD": info["password"],
-        "POSTGRES_POOL_SIZE": os.environ.get("SW_POOL_SIZE", "5"),
-        "CREATE_TABLE": "true",
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(size - 1),
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout_seconds),
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout_seconds),
+        "CREATE_TABLE": "true" if create_table else "false",
         "MAX_EVENT_BYTES": str(settings.max_event_bytes),
     }
     if encrypt:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key or dev_cipher_key(settings)
     return env
+
+
+def tune_event_store(app: Any, settings: Settings, service: str) -> None:
+    """Gives eventsourcing's pool the sessions' name and timeouts, and makes an unreachable store fail fast.
+
+    eventsourcing retries a failed read or insert up to ten times; with the store gone that would hold a
+    command for ten connection timeouts, and a command the client had given up on could still be stored
+    when the server came back. A pool that cannot hand out a connection in time raises ``StoreUnreachable``
+    instead, which is not retried: the command answers 503 within one connection timeout, stored or not at
+    all before its answer.
+    """
+    pool = app.recorder.datastore.pool
+    pool.kwargs.update(session_options(settings, service))
+    pool.reconnect_timeout = 0.0  # see open_pool
+    pool.max_idle = 60.0  # a connection opened for a burst is closed after a minute of rest
+    pool.drain()  # the connection opened while the application was built gets the new options too
+    getconn = pool.getconn
+
+    def getconn_or_fail(timeout: float | None = None) -> Any:
+        try:
+            return getconn(timeout)
+        except PoolTimeout as exc:
+            raise StoreUnreachable(f"no connection to the event store: {exc}") from exc
+
+    pool.getconn = getconn_or_fail
 
 
 def dev_cipher_key(settings: Settings) -> str:

@@ -18,15 +18,24 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 
 
 async def connect(settings: Settings, name: str) -> Client:
-    """A connection that keeps reconnecting for as long as the process lives, logging one line per event."""
+    """A connection that keeps (re)connecting for as long as the process lives, logging each change once.
+
+    With the server down, this waits until it answers (the boot loop shows it as starting meanwhile).
+    """
+
+    last_error = [""]  # while the server stays away, each failed attempt fails alike: logged once
 
     async def on_error(error: Exception) -> None:
-        log.warning("nats (%s): %s", name, error or type(error).__name__)
+        text = str(error) or type(error).__name__
+        if text != last_error[0]:
+            last_error[0] = text
+            log.warning("nats (%s): %s (retrying until it answers)", name, text)
 
     async def on_disconnected() -> None:  # also called on a normal close
         log.info("nats (%s): disconnected", name)
 
     async def on_reconnected() -> None:
+        last_error[0] = ""
         log.warning("nats (%s): reconnected", name)
 
     return await nats.connect(

@@ -32,7 +32,7 @@ def _cleanup_run(request: pytest.FixtureRequest) -> Iterator[None]:
     if not any(item.get_closest_marker("integration") or item.get_closest_marker("e2e")
                for item in request.session.items):
         return
-    from tests.support import delete_run_streams, drop_run_databases
+    from deploy.cleanup import delete_run_streams, drop_run_databases
 
     settings = Settings()
     drop_run_databases(settings)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from services.stations.api import router
+from services.stations.api import ROUTERS
 from services.stations.application import Stations
-from services.stations.domain import Policy
-from services.stations.projections import Registers, StaffingPolicy, StationStatus
+from services.stations.application.base import policy_of
+from services.stations.policies import StaffingPolicy
 from services.stations.published import PUBLISHED
+from services.stations.read_models import Registers, StationStatusView
 from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
@@ -15,14 +16,13 @@ from shared.settings import Settings
 
 def make_application(settings: Settings, env: dict[str, str]) -> Stations:
     """The stations application on its store, with the plan's policy figures from settings."""
-    policy = Policy(minimum_staffing=settings.min_workers_per_station, ledger_due_days=settings.ledger_due_days)
-    return Stations(env=env, policy=policy)
+    return Stations(env=env, policy=policy_of(settings))
 
 
 def projections(_settings: Settings, app: ServiceApplication | None) -> list[Projection]:
     """The read models, and the staffing policy that turns workforce assignments into station headcounts."""
     assert app is None or isinstance(app, Stations)
-    return [StationStatus(), Registers(), StaffingPolicy(app)]
+    return [StationStatusView(), Registers(), StaffingPolicy(app)]
 
 
 SPEC = ServiceSpec(
@@ -31,7 +31,7 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router],
+    routers=ROUTERS,
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from shared.domain import Context
 
 from .application import Stations
+from .commands import EstablishCountyPlan, PlanStation
 from .domain import CountyPlan, Station
 
 COUNTY_CODE = "XX"
@@ -166,19 +167,14 @@ def load_seed(app: Stations, ctx: Context) -> dict[str, Any]:
     """Establishes the seed county's plan and plans its 11 stations; a second call changes nothing."""
     plan_created = not app.exists(CountyPlan.id_for(COUNTY_CODE))
     if plan_created:
-        app.establish_county_plan(
-            ctx,
-            county_code=COUNTY_CODE,
-            county_name=COUNTY_NAME,
-            period_start_year=PERIOD_START_YEAR,
-            period_end_year=PERIOD_END_YEAR,
-            batches=BATCHES,
-            townships=TOWNSHIPS,
-        )
+        app.establish_county_plan(ctx, COUNTY_CODE, EstablishCountyPlan(
+            county_name=COUNTY_NAME, period_start_year=PERIOD_START_YEAR, period_end_year=PERIOD_END_YEAR,
+            batches=BATCHES, townships=TOWNSHIPS,
+        ))
     planned = []
     for township in TOWNSHIPS:
         if not app.exists(Station.id_for(township["code"])):
-            app.plan_station(ctx, county_code=COUNTY_CODE, township_code=township["code"])
+            app.plan_station(ctx, COUNTY_CODE, PlanStation(township_code=township["code"]))
             planned.append(township["code"])
     return {
         "county_code": COUNTY_CODE,

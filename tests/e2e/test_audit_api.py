@@ -16,8 +16,9 @@ import pytest
 from services.audit.domain import chain_hash, leaf_hash
 from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from shared import store
-from tests.e2e.conftest import ROOT, System, start_system, stop_system
-from tests.support import eventually, isolated
+from tests.kit.infra import isolated
+from tests.kit.system import ROOT, System, start_system, stop_system
+from tests.kit.waiting import eventually
 
 PLAN = {
     "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from shared.settings import Settings
-from tests.e2e.conftest import System, start_system, stop_system
-from tests.e2e.test_pipeline import PLAN
-from tests.support import eventually, isolated
+from tests.kit.infra import isolated
+from tests.kit.plan import PLAN
+from tests.kit.system import System, start_system, stop_system
+from tests.kit.waiting import eventually
 
 
 @pytest.fixture(scope="module")

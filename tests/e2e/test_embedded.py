@@ -9,9 +9,9 @@ import pytest
 
 from deploy import infra
 from shared.settings import Settings
-from tests.e2e.conftest import start_system, stop_system
-from tests.e2e.test_pipeline import PLAN
-from tests.support import eventually
+from tests.kit.plan import PLAN
+from tests.kit.system import start_system, stop_system
+from tests.kit.waiting import eventually
 
 
 @pytest.fixture

@@ -12,15 +12,9 @@ import httpx
 import nats
 import pytest
 
-from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
-from tests.e2e.conftest import System
-from tests.support import eventually
-
-PLAN = {
-    "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,
-    "batches": [{"batch": b["batch"], "deadline": str(b["deadline"])} for b in BATCHES],
-    "townships": [{**{k: (str(v) if k == "population_as_of" else v) for k, v in t.items()}} for t in TOWNSHIPS],
-}
+from tests.kit.plan import PLAN
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from services.stations.application import Stations
-from tests.e2e.conftest import System
-from tests.e2e.test_stations_scenario import PLAN, ok
-from tests.support import eventually
+from tests.kit.plan import PLAN, ok
+from tests.kit.problems import refused
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 T07, T08 = (str(Stations.station_id_for(code)) for code in ("T07", "T08"))
 ORG = "org-t07"
@@ -40,18 +41,6 @@ def admin(system: System) -> httpx.Client:
 
 def version(admin: httpx.Client, path: str) -> int:
     return ok(admin.get(path))["version"]
-
-
-def refused(response: httpx.Response, status: int, rule: str | None = None, field: str | None = None) -> dict:
-    """Checks a problem response: its status, and the rule or the field it names."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    if rule is not None:
-        assert body["type"] == f"urn:sw:problem:{rule}" and body["rule"] == rule
-    if field is not None:
-        assert field in [e["field"] for e in body["errors"]]
-    return body
 
 
 @pytest.mark.parametrize(

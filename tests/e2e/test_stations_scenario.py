@@ -11,25 +11,14 @@ from typing import Any
 import httpx
 
 from services.stations.application import Stations
-from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from services.workforce.domain import credit_code_check_char, national_id_check_char
-from tests.e2e.conftest import System
-from tests.support import eventually
+from tests.kit.plan import PLAN, ok
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 T06 = str(Stations.station_id_for("T06"))
-PLAN = {
-    "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,
-    "batches": [{"batch": b["batch"], "deadline": str(b["deadline"])} for b in BATCHES],
-    "townships": [{k: (str(v) if k == "population_as_of" else v) for k, v in t.items()} for t in TOWNSHIPS],
-}
 CREDIT_CODE = "52522700MJE2E0106" + credit_code_check_char("52522700MJE2E0106")
 ID_NUMBERS = [f"52270119920306{n:03d}" + national_id_check_char(f"52270119920306{n:03d}") for n in (61, 62)]
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    """The JSON body of a response that must have ``status``."""
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def view_when(client: httpx.Client, station_id: str, **expected: Any) -> dict[str, Any]:
@@ -154,12 +143,15 @@ def test_a_station_from_plan_to_closure_and_its_contract_from_signing_to_termina
     assert accepted["status"] == "accepted" and [r["outcome"] for r in accepted["reviews"]] == ["returned",
                                                                                                 "accepted"]
     assert eventually(lambda: view_when(admin, T06)["latest_ledger"]["status"] == "accepted")
+    listed = ok(contractor.get("/v1/ledgers", params={"station_id": T06}))
+    assert [(r["year"], r["quarter"], r["status"], r["figures"]["activities"]) for r in listed["items"]] \
+        == [(2022, 2, "accepted", 7)] and listed["next"] is None
 
     # The contractor discloses the project's facts (信息公开).
     ok(contractor.post("/v1/disclosures", json={
         "contract_id": cid, "station_id": T06, "kind": "project_facts", "title": "龙泉镇社工站项目情况",
         "content": "项目周期、资金与服务内容", "disclosed_on": "2022-04-05"}), 201)
-    eventually(lambda: ok(township.get("/v1/disclosures", params={"contract_id": cid}))["total"] == 1)
+    eventually(lambda: len(ok(township.get("/v1/disclosures", params={"contract_id": cid}))["items"]) == 1)
 
     # An evaluator finds one item to rectify; it shows as open until the evaluator closes it.
     evaluation = ok(evaluator.post("/v1/evaluations", json={
@@ -169,6 +161,8 @@ def test_a_station_from_plan_to_closure_and_its_contract_from_signing_to_termina
     ok(evaluator.post(f"/v1/evaluations/{evaluation['id']}/items/R1/closure",
                       json={"evidence": "档案已补齐", "closed_on": "2022-11-20"}))
     view_when(admin, T06, open_rectification_items=0)
+    assert [(e["score"], e["items"], e["open_items"]) for e in
+            ok(township.get("/v1/evaluations", params={"station_id": T06}))["items"]] == [(82, 1, 0)]
 
     # The township reports a worker put to work as township staff; the bureau resolves it.
     report = ok(township.post("/v1/misuse-reports", json={

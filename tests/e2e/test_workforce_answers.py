@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import System
-from tests.support import credit_code, national_id
+from tests.kit.ids import credit_code, national_id
+from tests.kit.system import System
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:

@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import System
-from tests.support import credit_code, eventually, national_id
+from tests.kit.ids import credit_code, national_id
+from tests.kit.problems import refused
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 PROBLEM = "application/problem+json"
 BORN = "19850505"
@@ -22,16 +24,6 @@ BORN = "19850505"
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert response.status_code == status, response.text
     return response.json()
-
-
-def refused(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    """The problem body of a refusal, checked to name ``field``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
-    if field is not None:
-        assert field in [e["field"] for e in problem["errors"]], problem
-    return problem
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +61,7 @@ def pay_flows(world: dict[str, Any], month: str, gross_fen: int) -> None:
 def test_pay_that_is_not_a_safe_whole_amount_of_fen_is_refused(world: dict[str, Any], gross_fen: Any) -> None:
     before = version_of(world)
     refused(world["admin"].post(f"/v1/workers/{world['worker']}/pay", json={
-        "period": "2025-02", "gross_fen": gross_fen, "paid_on": "2025-03-10"}), 422, "gross_fen")
+        "period": "2025-02", "gross_fen": gross_fen, "paid_on": "2025-03-10"}), 422, field="gross_fen")
     assert version_of(world) == before
 
 
@@ -80,7 +72,7 @@ def test_pay_that_is_not_a_safe_whole_amount_of_fen_is_refused(world: dict[str, 
 def test_pay_dated_outside_the_programme_window_is_refused(world: dict[str, Any], field: str, value: Any) -> None:
     before = version_of(world)
     body = {"period": "2025-02", "gross_fen": 300_000, "paid_on": "2025-03-10", field: value}
-    refused(world["admin"].post(f"/v1/workers/{world['worker']}/pay", json=body), 422, field)
+    refused(world["admin"].post(f"/v1/workers/{world['worker']}/pay", json=body), 422, field=field)
     assert version_of(world) == before
 
 
@@ -88,10 +80,10 @@ def test_a_far_future_assignment_or_hire_is_refused_and_stores_nothing(world: di
     admin, worker = world["admin"], world["worker"]
     before = version_of(world)
     refused(admin.post(f"/v1/workers/{worker}/assignment", json={
-        "station_id": world["org"], "assigned_on": "9999-12-31"}), 422, "assigned_on")
+        "station_id": world["org"], "assigned_on": "9999-12-31"}), 422, field="assigned_on")
     refused(admin.post("/v1/workers", json={
         "employer_id": world["org"], "name": "远期", "national_id_number": national_id(2, BORN),
-        "phone": "13800000002", "hired_on": "0001-01-01"}), 422, "hired_on")
+        "phone": "13800000002", "hired_on": "0001-01-01"}), 422, field="hired_on")
     assert version_of(world) == before
     refused(admin.post("/v1/workers/lookup", json={"national_id_number": national_id(2, BORN)}), 404)
     pay_flows(world, "2025-09", 300_003)
@@ -105,7 +97,7 @@ def test_numbers_json_cannot_carry_or_that_are_not_whole_hours_are_refused(
     before = version_of(world)
     body = '{"course": "督导实务", "hours": ' + hours + ', "completed_on": "2025-04-01"}'
     refused(hr.post(f"/v1/workers/{world['worker']}/training", content=body,
-                    headers={"Content-Type": "application/json"}), 422, "hours")
+                    headers={"Content-Type": "application/json"}), 422, field="hours")
     assert version_of(world) == before
 
 
@@ -113,9 +105,9 @@ def test_counts_beyond_safe_integers_are_refused(world: dict[str, Any]) -> None:
     admin = world["admin"]
     refused(admin.post("/v1/baseline/yearly-figures", json={
         "year": 2025, "certified_social_workers": 9007199254740993, "professionals": 1}), 422,
-        "certified_social_workers")
+        field="certified_social_workers")
     refused(admin.post("/v1/baseline/yearly-figures", json={
-        "year": 99999, "certified_social_workers": 1, "professionals": 1}), 422, "year")
+        "year": 99999, "certified_social_workers": 1, "professionals": 1}), 422, field="year")
     pay_flows(world, "2025-10", 300_002)
 
 
@@ -124,12 +116,12 @@ def test_counts_beyond_safe_integers_are_refused(world: dict[str, Any]) -> None:
     ("as_of", "20250101"), ("as_of", "9999-12-31"), ("as_of", "0001-01-01"),
 ])
 def test_roster_paging_and_dates_are_bounded(world: dict[str, Any], param: str, value: str) -> None:
-    refused(world["admin"].get("/v1/roster", params={param: value}), 422, param)
+    refused(world["admin"].get("/v1/roster", params={param: value}), 422, field=param)
 
 
 @pytest.mark.parametrize("path", ["/v1/organisations", "/v1/supervisors", "/v1/roster/stations", "/v1/targets"])
 def test_an_integer_as_of_is_not_taken_for_an_epoch_date(world: dict[str, Any], path: str) -> None:
-    refused(world["admin"].get(path, params={"as_of": "1700000000"}), 422, "as_of")
+    refused(world["admin"].get(path, params={"as_of": "1700000000"}), 422, field="as_of")
 
 
 def test_a_weak_etag_never_matches(world: dict[str, Any]) -> None:
@@ -147,7 +139,7 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(world: dict[str, Any])
         "level": "bachelor", "major": "社会工作" * 500_000, "school": "某大学"})
     assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
     refused(admin.post(f"/v1/workers/{worker}/education", json={
-        "level": "bachelor", "major": "社会工作" * 100, "school": "某大学"}), 422, "major")
+        "level": "bachelor", "major": "社会工作" * 100, "school": "某大学"}), 422, field="major")
     assert version_of(world) == before
 
 

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from services.stations.application import Stations
-from tests.e2e.conftest import System
-from tests.support import credit_code, eventually, national_id
+from tests.kit.ids import credit_code, national_id
+from tests.kit.problems import refused
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 T11 = str(Stations.station_id_for("T11"))
 ELSEWHERE = str(uuid5(NAMESPACE_URL, "urn:e2e:station:elsewhere"))
@@ -29,13 +31,6 @@ def lines(client: httpx.Client, org: str, month: str) -> list[dict[str, Any]] | 
     """A month's payroll lines, once the roster has caught up (None before)."""
     response = client.get(f"/v1/organisations/{org}/payroll", params={"month": month})
     return response.json()["lines"] if response.status_code == 200 else None
-
-
-def refused(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The problem body of a refusal."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    return response.json()
 
 
 @pytest.fixture(scope="module")

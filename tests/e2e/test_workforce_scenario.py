@@ -15,8 +15,9 @@ from services.stations.application import Stations
 from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from shared import stream
-from tests.e2e.conftest import System
-from tests.support import documents, eventually, read_subject
+from tests.kit.infra import documents, read_subject
+from tests.kit.system import System
+from tests.kit.waiting import eventually
 
 T09, T10, T11 = (str(Stations.station_id_for(code)) for code in ("T09", "T10", "T11"))
 ID_NUMBER = "52270119880214002" + national_id_check_char("52270119880214002")

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from nats.js import JetStreamContext
 
+from benchmarks.widgets import SERVICE, Widgets
 from services.stations.application import Stations
-from services.stations.published import PUBLISHED as STATIONS_PUBLISHED
 from services.workforce.application import Workforce
-from services.workforce.published import PUBLISHED as WORKFORCE_PUBLISHED
 from shared import store, stream
-from shared.projection import Projection, ProjectionRunner
-from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import SERVICE, Widgets
-from tests.support import isolated
+from tests.kit.infra import isolated
+from tests.kit.services import Services
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,33 +38,6 @@ def widgets(iso: Settings) -> Iterator[Widgets]:
     yield app
     app.close()
     store.drop_database(iso.database_url, iso.database_name(SERVICE))
-
-
-@dataclass
-class Services:
-    """The stations and workforce applications on their own databases, and their relays."""
-
-    settings: Settings
-    stations: Stations
-    workforce: Workforce
-
-    async def publish(self, js: JetStreamContext) -> None:
-        """Relays every stored event of both services to the stream."""
-        for name, app, published in (("stations", self.stations, STATIONS_PUBLISHED),
-                                     ("workforce", self.workforce, WORKFORCE_PUBLISHED)):
-            relay = Relay(self.settings, name, app, published, store.service_url(self.settings, name))
-            relay.position = relay.load_position()
-            while await relay.step(js):
-                pass
-
-    def runner(self, projection: Projection, service: str) -> ProjectionRunner:
-        """A runner feeding ``projection`` into ``service``'s database."""
-        return ProjectionRunner(self.settings, projection, store.service_url(self.settings, service))
-
-    def rows(self, service: str, sql: str, *params: Any) -> list[dict[str, Any]]:
-        """Rows of a query on ``service``'s database."""
-        with store.connect(store.service_url(self.settings, service)) as conn:
-            return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture

@@ -6,11 +6,15 @@ from uuid import UUID
 
 import pytest
 
+from benchmarks.widgets import CTX, SERVICE, Widget, Widgets
 from shared import store
-from shared.application import Outcome
+from shared.application import Command, Outcome
 from shared.domain import Conflict, StaleVersion
 from shared.settings import Settings
-from tests.integration.widgets import CTX, SERVICE, Widget, Widgets
+
+
+class CountUp(Command):
+    by: int
 
 
 def _count_up(app: Widgets, widget_id: UUID, by: int, loaded: Widget | None = None) -> dict:
@@ -19,7 +23,7 @@ def _count_up(app: Widgets, widget_id: UUID, by: int, loaded: Widget | None = No
         widget.count_up(by=by, ctx=CTX)
         return Outcome({"count": widget.count, "version": widget.version}, [widget])
 
-    return app.execute(CTX, "count_up", {"id": str(widget_id), "by": by}, handler)
+    return app.execute(CTX, CountUp(by=by), handler, about=(widget_id,))
 
 
 def test_the_second_of_two_concurrent_writers_gets_a_conflict(iso: Settings, widgets: Widgets) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from benchmarks.widgets import CTX
 from services.audit import application
 from services.audit.domain import GENESIS, Gap, Verdict, canonical_form, chain_hash, leaf_hash
 from services.audit.projections import LedgerProjection
@@ -19,8 +20,8 @@ from shared import envelope, store
 from shared.contracts import Contract, contract
 from shared.projection import ProjectionRunner
 from shared.settings import Settings
-from tests.integration.widgets import CTX
-from tests.support import eventually_async, read_subject
+from tests.kit.infra import read_subject
+from tests.kit.waiting import eventually_async
 
 
 @contract("gadgets", "gadget", "measured")
@@ -108,6 +109,8 @@ async def test_ledger_chains_every_event_as_documented(iso: Settings, js, ledger
     await _ledger_of(iso, js, ledger_url, 4)
     rows = _rows(ledger_url)
     assert [r["position"] for r in rows] == [1, 2, 3, 4]
+    stream_positions = [r["stream_sequence"] for r in rows]  # where the stream held each event, for auditors
+    assert all(stream_positions) and stream_positions == sorted(set(stream_positions))
     previous = GENESIS
     for row in rows:
         event = json.loads(bytes(row["canonical"]))

@@ -6,13 +6,14 @@ import asyncio
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
 from shared import store
 from shared.envelope import CloudEvent
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from tests.support import eventually_async, read_subject, run_until
+from tests.kit.infra import read_subject
+from tests.kit.waiting import eventually_async, run_until
 
 
 async def _publish_all(iso: Settings, app: Widgets, js) -> None:

@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from shared import store
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import documents, eventually_async, read_subject
+from tests.kit.infra import documents, read_subject
+from tests.kit.waiting import eventually_async
 
 
 class CrashAfterPublish(Relay):
@@ -71,16 +72,12 @@ async def test_relay_crash_between_publish_and_position_write_resends_nothing(
 
 async def test_only_one_relay_replica_holds_the_lock(iso: Settings, widgets: Widgets) -> None:
     first, second = _relay(Relay, iso, widgets), _relay(Relay, iso, widgets)
-    held = first._try_lock()
-    try:
-        assert held is not None
-        assert second._try_lock() is None
-    finally:
-        assert held is not None
-        held.close()
-    taken_over = second._try_lock()
-    assert taken_over is not None
-    taken_over.close()
+    url = store.service_url(iso, SERVICE)
+    with store.connect(url, True) as held, store.connect(url, True) as other:
+        assert first._try_lock(held)
+        assert not second._try_lock(other)
+        held.close()  # the holder's session ends: the lock is free
+        assert second._try_lock(other)
 
 
 async def test_two_replicas_relay_once_and_the_standby_takes_over(iso: Settings, widgets: Widgets, js) -> None:

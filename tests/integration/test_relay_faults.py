@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from deploy.infra import free_port, start_nats
 from shared import store, stream
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
-from tests.support import documents, eventually_async, isolated, read_subject
+from tests.kit.infra import documents, isolated, read_subject
+from tests.kit.waiting import eventually_async
+
+pytestmark = pytest.mark.fault
 
 
 @pytest.fixture

@@ -13,18 +13,24 @@ from typing import Any
 from uuid import UUID
 
 from services.stations.application import Stations
-from services.stations.projections import Registers, StaffingPolicy, StationStatus, county_status, get_station_status
+from services.stations.commands import (
+    Disburse,
+    ProvideSite,
+    SignContract,
+)
+from services.stations.policies import StaffingPolicy
+from services.stations.read_models import Registers, StationStatusView
+from services.stations.read_models.station_queries import county_status, get_station_status
 from services.stations.seed import load_seed
 from services.workforce.application import Workforce
 from services.workforce.domain import credit_code_check_char
 from shared import store
-from shared.domain import Context
-from tests.integration.conftest import Services
-from tests.support import national_id, run_until
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.actors import ADMIN, HR
+from tests.kit.ids import national_id
+from tests.kit.keywords import ByKeywords
+from tests.kit.services import Services
+from tests.kit.waiting import run_until
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
-HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
 T01, T02 = (Stations.station_id_for(code) for code in ("T01", "T02"))
 
 
@@ -55,14 +61,30 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
 
     # The county plan and its stations arrive; T01 gets its headcount when its StationPlanned event is consumed.
     load_seed(services.stations, ADMIN)
-    services.stations.provide_site(ADMIN, station_id=T01, office_area_m2=80.0, facilities=["desk"],
-                                   on=date(2021, 3, 2))
+    services.stations.provide_site(
+        ADMIN, T01, ProvideSite(
+            office_area_m2=80.0,
+            facilities=["desk"],
+            on=date(2021, 3, 2),
+        ),
+    )
     services.stations.sign_contract(
-        ADMIN, contract_number="HT-P1", organisation_id=str(org), organisation_name="阳光社工", station_ids=[T01],
-        period_start=date(2021, 4, 1), period_end=date(2022, 3, 31), amount_fen=1_000_000, supervision_fen=0,
-        budget_year=2021, budget_line="2080299", payment_schedule=[{"due_on": date(2021, 4, 15),
+        ADMIN, SignContract(
+            contract_number="HT-P1",
+            organisation_id=str(org),
+            organisation_name="阳光社工",
+            station_ids=[T01],
+            period_start=date(2021, 4, 1),
+            period_end=date(2022, 3, 31),
+            amount_fen=1_000_000,
+            supervision_fen=0,
+            budget_year=2021,
+            budget_line="2080299",
+            payment_schedule=[{"due_on": date(2021, 4, 15),
                                                                     "amount_fen": 1_000_000}],
-        signed_on=date(2021, 3, 20))
+            signed_on=date(2021, 3, 20),
+        ),
+    )
     await services.publish(js)
     await run_until(policy, js, lambda: services.stations.get_station(T01)["headcount"] == 1)
     assert services.stations.get_station(T01)["status"] == "contractor_assigned"
@@ -95,7 +117,7 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
 
     # The station-status view: workers by name, the supervisor, the state and its dated history.
     await services.publish(js)  # the StaffingRecorded events the policy caused
-    status = services.runner(StationStatus(), "stations")
+    status = services.runner(StationStatusView(), "stations")
     await run_until(status, js, lambda: (v := view(services, T01)) is not None and v["headcount"] == 2
                     and v["workers_assigned"] == 2)
     t01, t02 = view(services, T01), view(services, T02)
@@ -110,25 +132,45 @@ async def test_workforce_assignments_staff_stations_through_the_policy(services:
         == [(1, 5, 5, 0, True), (2, 6, 6, 0, False)]
 
     # Rebuilding the view gives the same tables.
-    snapshot = {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatus.tables}
+    snapshot = {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2") for t in StationStatusView.tables}
     await status.reset(js)
     await run_until(status, js, lambda: {t: services.rows("stations", f"SELECT * FROM {t} ORDER BY 1, 2")
-                                         for t in StationStatus.tables} == snapshot)
+                                         for t in StationStatusView.tables} == snapshot)
 
 
 async def test_the_registers_list_contracts_and_rebuild_the_same(services: Services, js) -> None:
     load_seed(services.stations, ADMIN)
-    services.stations.provide_site(ADMIN, station_id=T02, office_area_m2=60.0, facilities=["desk"],
-                                   on=date(2021, 3, 2))
+    services.stations.provide_site(
+        ADMIN, T02, ProvideSite(
+            office_area_m2=60.0,
+            facilities=["desk"],
+            on=date(2021, 3, 2),
+        ),
+    )
     contract = services.stations.sign_contract(
-        ADMIN, contract_number="HT-R1", organisation_id="org-r", organisation_name="和美社工", station_ids=[T02],
-        period_start=date(2021, 4, 1), period_end=date(2022, 3, 31), amount_fen=900_000, supervision_fen=90_000,
-        budget_year=2021, budget_line="2080299",
-        payment_schedule=[{"due_on": date(2021, 4, 15), "amount_fen": 450_000},
+        ADMIN, SignContract(
+            contract_number="HT-R1",
+            organisation_id="org-r",
+            organisation_name="和美社工",
+            station_ids=[T02],
+            period_start=date(2021, 4, 1),
+            period_end=date(2022, 3, 31),
+            amount_fen=900_000,
+            supervision_fen=90_000,
+            budget_year=2021,
+            budget_line="2080299",
+            payment_schedule=[{"due_on": date(2021, 4, 15), "amount_fen": 450_000},
                           {"due_on": date(2021, 10, 15), "amount_fen": 450_000}],
-        signed_on=date(2021, 3, 20))["id"]
-    services.stations.disburse(ADMIN, contract_id=UUID(contract), amount_fen=450_000, paid_on=date(2021, 4, 16),
-                               reference="BF-1")
+            signed_on=date(2021, 3, 20),
+        ),
+    )["id"]
+    services.stations.disburse(
+        ADMIN, UUID(contract), Disburse(
+            amount_fen=450_000,
+            paid_on=date(2021, 4, 16),
+            reference="BF-1",
+        ),
+    )
     await services.publish(js)
     registers = services.runner(Registers(), "stations")
     await run_until(registers, js, lambda: services.rows("stations", "SELECT disbursed_fen FROM register_contract")

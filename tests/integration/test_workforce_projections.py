@@ -13,18 +13,24 @@ from typing import Any
 from uuid import UUID
 
 from services.stations.application import Stations
+from services.stations.commands import (
+    AmendContract,
+    AmendTownshipPopulation,
+    ProvideSite,
+    SignContract,
+    TerminateContract,
+)
 from services.stations.seed import TOWNSHIPS, load_seed
 from services.workforce.application import Workforce
 from services.workforce.policies import ContractsHeld
 from services.workforce.read_models import Roster, Targets, population_as_of, workers_as_of
 from shared import store
-from shared.domain import Context
-from tests.integration.conftest import Services
-from tests.support import credit_code, national_id, run_until
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.actors import ADMIN, HR
+from tests.kit.ids import credit_code, national_id
+from tests.kit.keywords import ByKeywords
+from tests.kit.services import Services
+from tests.kit.waiting import run_until
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
-HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
 T01, T02, T03 = (Stations.station_id_for(code) for code in ("T01", "T02", "T03"))
 
 
@@ -50,24 +56,35 @@ def register(app: Workforce, seq: int) -> UUID:
 async def test_stations_contract_events_become_the_organisations_contracts(services: Services, js) -> None:
     load_seed(services.stations, ADMIN)
     for station in (T01, T02, T03):
-        services.stations.provide_site(ADMIN, station_id=station, office_area_m2=100.0, facilities=["desk"],
-                                       on=date(2021, 3, 1))
+        services.stations.provide_site(
+            ADMIN, station, ProvideSite(
+                office_area_m2=100.0,
+                facilities=["desk"],
+                on=date(2021, 3, 1),
+            ),
+        )
     org = register(services.workforce, 1)
-    contract = services.stations.sign_contract(ADMIN, **contract_terms(str(org), [T01, T02], "HT-1"))["id"]
+    terms = SignContract(**contract_terms(str(org), [T01, T02], "HT-1"))
+    contract = services.stations.sign_contract(ADMIN, terms)["id"]
     # A contract naming an organisation by credit code before it registered here waits for it.
-    late = services.stations.sign_contract(ADMIN, **contract_terms(credit_code(2), [T03], "HT-2"))["id"]
+    late = services.stations.sign_contract(ADMIN, SignContract(**contract_terms(credit_code(2), [T03], "HT-2")))["id"]
     await services.publish(js)
     held = ContractsHeld(services.workforce)
     await run_until(services.runner(held, "workforce"), js,
                     lambda: services.workforce.get_organisation(org)["contracts"] == {contract: sorted_ids(T01, T02)})
 
     # Amending the contract to T01 only, then terminating it, follows it on the organisation.
-    services.stations.amend_contract(ADMIN, contract_id=UUID(contract), reason="缩减", amended_on=date(2021, 6, 1),
-                                     station_ids=[T01])
+    services.stations.amend_contract(
+        ADMIN, UUID(contract), AmendContract(
+            reason="缩减",
+            amended_on=date(2021, 6, 1),
+            station_ids=[T01],
+        ),
+    )
     await services.publish(js)
     await run_until(services.runner(held, "workforce"), js,
                     lambda: services.workforce.get_organisation(org)["stations"] == [str(T01)])
-    services.stations.terminate_contract(ADMIN, contract_id=UUID(contract), reason="到期", on=date(2021, 9, 30))
+    services.stations.terminate_contract(ADMIN, UUID(contract), TerminateContract(reason="到期", on=date(2021, 9, 30)))
     await services.publish(js)
     await run_until(services.runner(held, "workforce"), js,
                     lambda: services.workforce.get_organisation(org)["contracts"] == {})
@@ -99,8 +116,12 @@ def sorted_ids(*ids: UUID) -> list[str]:
 async def test_the_population_follows_the_county_plan_and_its_dated_amendments(services: Services, js) -> None:
     load_seed(services.stations, ADMIN)
     t01 = next(t for t in TOWNSHIPS if t["code"] == "T01")
-    services.stations.amend_township_population(ADMIN, county_code="XX", township_code="T01",
-                                                population=t01["population"] + 1000, effective_on=date(2022, 1, 1))
+    services.stations.amend_township_population(
+        ADMIN, "XX", "T01", AmendTownshipPopulation(
+            population=t01["population"] + 1000,
+            effective_on=date(2022, 1, 1),
+        ),
+    )
     await services.publish(js)
     total = sum(t["population"] for t in TOWNSHIPS)
 

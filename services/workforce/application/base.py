@@ -116,7 +116,7 @@ class WorkforceBase(ServiceApplication):
             self.check_employs(ctx, worker)
             act(worker)
 
-        return self.change(ctx, command, None, SocialWorker, worker_id, checked, view,
+        return self.change(ctx, command, SocialWorker, worker_id, checked, view,
                            expected_version=expected_version, idempotency_key=idempotency_key, about=about)
 
     def on_organisation(self, ctx: Context, roles: tuple[Role, ...], organisation_id: UUID, command: Command,
@@ -128,7 +128,7 @@ class WorkforceBase(ServiceApplication):
         def acted(organisation: ServiceOrganisation) -> None:
             act(organisation)  # answers the organisation as it now is, whatever ``act`` returns
 
-        return self.change(ctx, command, None, ServiceOrganisation, organisation_id, acted, organisation_view,
+        return self.change(ctx, command, ServiceOrganisation, organisation_id, acted, organisation_view,
                            expected_version=expected_version, idempotency_key=idempotency_key)
 
     # --- who acts for which organisation -----------------------------------------------------

@@ -56,13 +56,13 @@ class BaselineCommands(WorkforceBase):
             baseline = WorkforceBaseline(county_code=county, **{**dict(command), "year": year}, ctx=ctx)
             return Outcome(result=baseline_view(baseline), changed=[baseline])
 
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(county_code,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(county_code,))
 
     def record_yearly_figures(self, ctx: Context, county_code: str, command: RecordYearlyFigures,
                               **options: Unpack[ChangeOptions]) -> dict[str, Any]:
         """Records a later year's certified and professional counts."""
         ctx.require(ADMIN)
-        return self.change(ctx, command, None, WorkforceBaseline, self.baseline_id_for(county_code.strip()),
+        return self.change(ctx, command, WorkforceBaseline, self.baseline_id_for(county_code.strip()),
                            lambda b: b.record_year(**dict(command), ctx=ctx), baseline_view, **options)
 
     def correct_baseline(self, ctx: Context, county_code: str, command: CorrectBaseline,
@@ -70,6 +70,6 @@ class BaselineCommands(WorkforceBase):
         """Corrects the baseline figures; the reason is recorded with the change."""
         ctx.require(ADMIN)
         figures = command.model_dump(exclude={"reason"})
-        return self.change(ctx, command, None, WorkforceBaseline, self.baseline_id_for(county_code.strip()),
+        return self.change(ctx, command, WorkforceBaseline, self.baseline_id_for(county_code.strip()),
                            lambda b: b.correct(**figures, ctx=replace(ctx, reason=command.reason)), baseline_view,
                            **options)

@@ -71,7 +71,7 @@ class OrganisationCommands(WorkforceBase):
             organisation = ServiceOrganisation(**dict(command), ctx=ctx)
             return Outcome(result=organisation_view(organisation), changed=[organisation])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, handler, idempotency_key)
 
     def register_in_county(self, ctx: Context, organisation_id: UUID, command: RegisterInCounty,
                            **options: Unpack[ChangeOptions]) -> dict[str, Any]:

@@ -187,7 +187,7 @@ class WorkerCommands(WorkforceBase):
 
         # The idempotency record keeps a keyed digest of the personal data, never the data itself.
         personal = self.digest(f"{command.national_id_number.upper()}|{command.phone}")
-        return self.execute(ctx, command, None, handler, idempotency_key, about=(personal,))
+        return self.execute(ctx, command, handler, idempotency_key, about=(personal,))
 
     def change_phone(self, ctx: Context, worker_id: UUID, command: ChangePhone,
                      **options: Unpack[ChangeOptions]) -> dict[str, Any]:

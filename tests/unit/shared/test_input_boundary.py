@@ -117,13 +117,17 @@ class Note(Aggregate):
         self.text = text
 
 
+class WriteNote(Command):
+    text: str
+
+
 class Notes(ServiceApplication):
     def write(self, text: str) -> dict:
         def handler() -> Outcome:
             note = Note(text=text, ctx=CTX)
             return Outcome({"id": str(note.id)}, [note])
 
-        return self.execute(CTX, "write", {"text": text}, handler)
+        return self.execute(CTX, WriteNote(text=text), handler)
 
 
 def test_a_command_whose_event_exceeds_the_publishable_size_is_refused_and_nothing_is_stored() -> None:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from eventsourcing.domain import Aggregate, event
 
-from shared.application import Outcome, ServiceApplication
+from shared.application import Command, Outcome, ServiceApplication
 from shared.domain import Context, Invalid, NotFound, StaleVersion
 
 CTX = Context(actor="u1", role="civil_affairs_admin", organisation="bureau", townships=("T01",))
@@ -24,13 +24,21 @@ class Thing(Aggregate):
         self.name = name
 
 
+class Make(Command):
+    name: str
+
+
+class Rename(Command):
+    name: str = "b"
+
+
 class Things(ServiceApplication):
     def make(self, ctx: Context, name: str, key: str | None = None) -> dict:
         def handler() -> Outcome:
             thing = Thing(name=name, due=date(2021, 12, 31), ctx=ctx)
             return Outcome({"id": str(thing.id)}, [thing])
 
-        return self.execute(ctx, "make", {"name": name}, handler, key)
+        return self.execute(ctx, Make(name=name), handler, key)
 
 
 def test_a_retried_command_returns_the_first_result_and_records_nothing_new() -> None:
@@ -92,12 +100,12 @@ def test_change_acts_on_one_aggregate_at_the_callers_version_and_answers_its_vie
         thing.rename(name="b", ctx=CTX)
         return {"renamed": True}
 
-    answer = app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view,
+    answer = app.change(CTX, Rename(), Thing, thing_id, rename, view,
                         expected_version=1, idempotency_key="r-1")
     assert answer == {"name": "b", "version": 2, "renamed": True}
     head = app.recorder.max_notification_id()
-    assert app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view,
+    assert app.change(CTX, Rename(), Thing, thing_id, rename, view,
                       expected_version=1, idempotency_key="r-1") == answer
     assert app.recorder.max_notification_id() == head
     with pytest.raises(StaleVersion):
-        app.change(CTX, "rename", {"id": str(thing_id)}, Thing, thing_id, rename, view, expected_version=1)
+        app.change(CTX, Rename(), Thing, thing_id, rename, view, expected_version=1)

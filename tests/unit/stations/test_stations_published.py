@@ -8,11 +8,38 @@ from datetime import date
 from eventsourcing.domain import Aggregate
 
 from services.stations.application import Stations
+from services.stations.commands import (
+    AcceptLedger,
+    AddTownship,
+    AddVillage,
+    AmendContract,
+    AmendTownshipPopulation,
+    CloseRectificationItem,
+    CloseStation,
+    CoverVillage,
+    Disburse,
+    EndVillageCoverage,
+    OpenStation,
+    ProvideSite,
+    PublishDisclosure,
+    RecordEvaluation,
+    RecordStaffing,
+    ReopenStation,
+    ReportMisuse,
+    ResolveMisuseReport,
+    ResubmitLedger,
+    ReturnLedger,
+    SignContract,
+    SubmitLedger,
+    SuspendStation,
+    TerminateContract,
+)
 from services.stations.domain import ALL_AGGREGATES
 from services.stations.published import PUBLISHED
 from services.stations.seed import load_seed
 from shared.contracts import contract_for
-from tests.unit.stations.conftest import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER, contract_terms
+from tests.kit.actors import ADMIN, CONTRACTOR, EVALUATOR, SYSTEM, WORKER
+from tests.unit.stations.terms import contract_terms
 
 BASES = {"Event", "Created"}
 
@@ -58,79 +85,104 @@ def test_every_stored_event_builds_its_payload() -> None:
     t01, t02 = app.station_id_for("T01"), app.station_id_for("T02")
     # Touch every event type once.
     app.amend_township_population(
-        ADMIN, county_code="XX", township_code="T01", population=1, effective_on=date(2022, 1, 1)
+        ADMIN, "XX", "T01", AmendTownshipPopulation(
+            population=1,
+            effective_on=date(2022, 1, 1),
+        ),
     )
-    app.add_village(
-        ADMIN, county_code="XX", township_code="T01", village_code="T01-99", name="新村", kind="village"
-    )
+    app.add_village(ADMIN, "XX", "T01", AddVillage(village_code="T01-99", name="新村", kind="village"))
     app.add_township(
-        ADMIN, county_code="XX", code="T12", name="新设乡", kind="township", population=9000, batch=2,
-        villages=[{"code": "T12-01", "name": "新设村", "kind": "village"}],
+        ADMIN, "XX", AddTownship(
+            code="T12",
+            name="新设乡",
+            kind="township",
+            population=9000,
+            batch=2,
+            villages=[{"code": "T12-01", "name": "新设村", "kind": "village"}],
+        ),
     )
     for station_id in (t01, t02):
         app.provide_site(
-            ADMIN, station_id=station_id, office_area_m2=50.5, facilities=["desk"], on=date(2021, 3, 1)
+            ADMIN, station_id, ProvideSite(
+                office_area_m2=50.5,
+                facilities=["desk"],
+                on=date(2021, 3, 1),
+            ),
         )
-    contract = app.sign_contract(ADMIN, **contract_terms([t01]))
-    app.record_staffing(SYSTEM, station_id=t01, headcount=2, as_of=date(2021, 5, 1), source_seq=1)
-    app.open_station(ADMIN, station_id=t01, on=date(2021, 6, 1))
-    app.suspend_station(ADMIN, station_id=t01, reason="r", on=date(2021, 6, 2))
-    app.reopen_station(ADMIN, station_id=t01, on=date(2021, 6, 3))
-    app.cover_village(ADMIN, station_id=t01, village_code="T01-01", start=date(2021, 6, 3))
-    app.end_village_coverage(ADMIN, station_id=t01, village_code="T01-01", end=date(2021, 6, 4))
-    app.disburse(ADMIN, contract_id=contract["id"], amount_fen=5, paid_on=date(2021, 6, 1), reference="P1")
+    contract = app.sign_contract(ADMIN, SignContract(**contract_terms([t01])))
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=2, as_of=date(2021, 5, 1), source_seq=1))
+    app.open_station(ADMIN, t01, OpenStation(on=date(2021, 6, 1)))
+    app.suspend_station(ADMIN, t01, SuspendStation(reason="r", on=date(2021, 6, 2)))
+    app.reopen_station(ADMIN, t01, ReopenStation(on=date(2021, 6, 3)))
+    app.cover_village(ADMIN, t01, CoverVillage(village_code="T01-01", start=date(2021, 6, 3)))
+    app.end_village_coverage(ADMIN, t01, "T01-01", EndVillageCoverage(end=date(2021, 6, 4)))
+    app.disburse(ADMIN, contract["id"], Disburse(amount_fen=5, paid_on=date(2021, 6, 1), reference="P1"))
     ledger = app.submit_ledger(
-        CONTRACTOR,
-        station_id=t01,
-        year=2021,
-        quarter=2,
-        services_delivered=1,
-        people_served=1,
-        activities=1,
-        staffing=2,
-        spending_fen=1,
-        submitted_on=date(2021, 7, 1),
+        CONTRACTOR, t01, SubmitLedger(
+            year=2021,
+            quarter=2,
+            services_delivered=1,
+            people_served=1,
+            activities=1,
+            staffing=2,
+            spending_fen=1,
+            submitted_on=date(2021, 7, 1),
+        ),
     )
-    app.return_ledger(ADMIN, ledger_id=ledger["id"], reasons=["x"], on=date(2021, 7, 2))
+    app.return_ledger(ADMIN, ledger["id"], ReturnLedger(reasons=["x"], on=date(2021, 7, 2)))
     app.resubmit_ledger(
-        CONTRACTOR,
-        ledger_id=ledger["id"],
-        services_delivered=1,
-        people_served=1,
-        activities=1,
-        staffing=2,
-        spending_fen=1,
-        submitted_on=date(2021, 7, 3),
+        CONTRACTOR, ledger["id"], ResubmitLedger(
+            services_delivered=1,
+            people_served=1,
+            activities=1,
+            staffing=2,
+            spending_fen=1,
+            submitted_on=date(2021, 7, 3),
+        ),
     )
-    app.accept_ledger(ADMIN, ledger_id=ledger["id"], on=date(2021, 7, 4))
+    app.accept_ledger(ADMIN, ledger["id"], AcceptLedger(on=date(2021, 7, 4)))
     app.publish_disclosure(
-        CONTRACTOR,
-        contract_id=contract["id"],
-        kind="progress",
-        title="t",
-        content="c",
-        disclosed_on=date(2021, 7, 1),
+        CONTRACTOR, PublishDisclosure(
+            contract_id=contract["id"],
+            kind="progress",
+            title="t",
+            content="c",
+            disclosed_on=date(2021, 7, 1),
+        ),
     )
     evaluation = app.record_evaluation(
-        EVALUATOR,
-        station_id=t01,
-        evaluated_on=date(2021, 7, 1),
-        score=90,
-        findings=[],
-        rectification_items=[{"description": "d", "due_on": date(2021, 8, 1)}],
+        EVALUATOR, RecordEvaluation(
+            station_id=t01,
+            evaluated_on=date(2021, 7, 1),
+            score=90,
+            findings=[],
+            rectification_items=[{"description": "d", "due_on": date(2021, 8, 1)}],
+        ),
     )
     app.close_rectification_item(
-        EVALUATOR, evaluation_id=evaluation["id"], item_id="R1", evidence="e", closed_on=date(2021, 7, 20)
+        EVALUATOR, evaluation["id"], "R1", CloseRectificationItem(
+            evidence="e",
+            closed_on=date(2021, 7, 20),
+        ),
     )
     report = app.report_misuse(
-        WORKER, station_id=t01, worker_id="w", description="d", observed_on=date(2021, 7, 1)
+        WORKER, ReportMisuse(
+            station_id=t01,
+            worker_id="w",
+            description="d",
+            observed_on=date(2021, 7, 1),
+        ),
     )
-    app.resolve_misuse_report(ADMIN, report_id=report["id"], resolution="r", on=date(2021, 7, 2))
+    app.resolve_misuse_report(ADMIN, report["id"], ResolveMisuseReport(resolution="r", on=date(2021, 7, 2)))
     app.amend_contract(
-        ADMIN, contract_id=contract["id"], reason="r", amended_on=date(2021, 8, 1), station_ids=[t01, t02]
+        ADMIN, contract["id"], AmendContract(
+            reason="r",
+            amended_on=date(2021, 8, 1),
+            station_ids=[t01, t02],
+        ),
     )
-    app.terminate_contract(ADMIN, contract_id=contract["id"], reason="r", on=date(2021, 9, 1))
-    app.close_station(ADMIN, station_id=t01, reason="r", on=date(2021, 9, 2))
+    app.terminate_contract(ADMIN, contract["id"], TerminateContract(reason="r", on=date(2021, 9, 1)))
+    app.close_station(ADMIN, t01, CloseStation(reason="r", on=date(2021, 9, 2)))
 
     seen = set()
     for notification in app.recorder.select_notifications(start=1, limit=10_000):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from services.stations.application import Stations
+from services.stations.commands import AmendTownshipPopulation
 from services.stations.seed import TOWNSHIPS, load_seed
-from tests.unit.stations.conftest import ADMIN
+from tests.kit.actors import ADMIN
 
 
 def test_the_seed_county_follows_the_plan() -> None:
@@ -31,7 +32,10 @@ def test_loading_the_seed_twice_changes_nothing() -> None:
     app = Stations()
     load_seed(app, ADMIN)
     app.amend_township_population(
-        ADMIN, county_code="XX", township_code="T02", population=42000, effective_on=date(2022, 1, 1)
+        ADMIN, "XX", "T02", AmendTownshipPopulation(
+            population=42000,
+            effective_on=date(2022, 1, 1),
+        ),
     )
     before = app.recorder.max_notification_id()
     again = load_seed(app, ADMIN)

@@ -12,14 +12,13 @@ import pytest
 
 from services.workforce.application import Workforce, identity_key, policy_from
 from services.workforce.domain import Policy
-from shared.domain import Context, DomainError, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
+from shared.domain import Context, Forbidden, Invalid, NotFound, RuleViolated, StaleVersion
 from shared.settings import Settings
-from tests.support import credit_code, national_id
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.actors import ADMIN, HR, PARTY
+from tests.kit.ids import credit_code, national_id
+from tests.kit.keywords import ByKeywords
+from tests.kit.problems import refused_command
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
-HR = Context(actor="hr-1", role="hr_social_security", organisation="county-hrss")
-PARTY = Context(actor="party-1", role="party_organisation", organisation="county-party")
 RELAY = Context(actor="stations-relay", role="system", organisation="county")
 TOWNSHIP = Context(actor="tw-1", role="township", organisation="town-1", townships=("town-1",))
 PHONE = "13812345678"
@@ -81,15 +80,6 @@ def register_org(app: Workforce, seq: int) -> str:
     return result["organisation_id"]
 
 
-def refused(app: Workforce, error: type[DomainError], command: Callable[[], Any]) -> Any:
-    """Runs a command that must be refused with ``error`` and must store nothing."""
-    before = app.recorder.max_notification_id()
-    with pytest.raises(error) as caught:
-        command()
-    assert app.recorder.max_notification_id() == before
-    return caught.value
-
-
 def other_contractor(app: Workforce) -> Context:
     """A contractor of a second organisation."""
     return Context(actor="boss-2", role="contractor", organisation=register_org(app, 2))
@@ -104,7 +94,7 @@ def test_cannot_pay_the_same_period_twice() -> None:
     w.app.record_pay(
         w.contractor, worker_id=wid, period="2021-03", gross_fen=300000, paid_on=date(2021, 4, 10)
     )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.record_pay(
@@ -116,7 +106,7 @@ def test_cannot_pay_the_same_period_twice() -> None:
 
 def test_cannot_pay_before_the_worker_was_hired() -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.record_pay(
@@ -142,7 +132,7 @@ def test_cannot_pay_before_the_worker_was_hired() -> None:
 )
 def test_pay_with_invalid_values_is_refused(period: str, gross_fen: Any, paid_on: date, field: str) -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.record_pay(
@@ -156,7 +146,7 @@ def test_cannot_assign_a_worker_to_two_stations_at_once() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
     w.app.assign_to_station(w.contractor, worker_id=wid, station_id=station(1), assigned_on=date(2021, 3, 2))
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_to_station(
@@ -170,7 +160,7 @@ def test_cannot_assign_a_worker_to_two_stations_at_once() -> None:
 def test_cannot_transfer_a_worker_who_is_not_assigned_or_to_the_same_station() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.transfer_to_station(
@@ -179,7 +169,7 @@ def test_cannot_transfer_a_worker_who_is_not_assigned_or_to_the_same_station() -
     )
     assert error.rule == "workforce.assignment.not_assigned"
     w.app.assign_to_station(w.contractor, worker_id=wid, station_id=station(1), assigned_on=date(2021, 3, 2))
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.transfer_to_station(
@@ -191,7 +181,7 @@ def test_cannot_transfer_a_worker_who_is_not_assigned_or_to_the_same_station() -
 
 def test_cannot_assign_before_the_worker_was_hired() -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_to_station(
@@ -203,7 +193,7 @@ def test_cannot_assign_before_the_worker_was_hired() -> None:
 
 def test_a_contractor_cannot_assign_to_a_station_it_holds_no_contract_for() -> None:
     w = make_world()
-    refused(
+    refused_command(
         w.app,
         Forbidden,
         lambda: w.app.assign_to_station(
@@ -218,7 +208,7 @@ def test_a_contractor_cannot_assign_to_a_station_it_holds_no_contract_for() -> N
 
 def test_labour_contract_cannot_end_before_it_starts() -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.sign_labour_contract(
@@ -235,7 +225,7 @@ def test_labour_contract_rules_on_signing_twice_and_renewing() -> None:
     w.app.sign_labour_contract(
         w.contractor, worker_id=wid, starts_on=date(2021, 3, 1), ends_on=date(2024, 2, 29)
     )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.sign_labour_contract(
@@ -243,7 +233,7 @@ def test_labour_contract_rules_on_signing_twice_and_renewing() -> None:
         ),
     )
     assert error.rule == "workforce.labour_contract.already_signed"
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.renew_labour_contract(w.contractor, worker_id=wid, ends_on=date(2023, 12, 31)),
@@ -253,7 +243,7 @@ def test_labour_contract_rules_on_signing_twice_and_renewing() -> None:
     contract = w.worker()["labour_contract"]
     assert contract["ends_on"] == "2027-02-28" and contract["renewals"] == 1
     w.app.end_labour_contract(w.contractor, worker_id=wid, ended_on=date(2025, 1, 31), reason="协商解除")
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.renew_labour_contract(w.contractor, worker_id=wid, ends_on=date(2030, 1, 1)),
@@ -273,7 +263,7 @@ def test_labour_contract_rules_on_signing_twice_and_renewing() -> None:
 )
 def test_an_invalid_national_id_number_is_refused(number: str) -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.hire_worker(
@@ -291,7 +281,7 @@ def test_an_invalid_national_id_number_is_refused(number: str) -> None:
 @pytest.mark.parametrize("phone", ["1381234567", "138123456789", "23812345678", "138-1234-567", ""])
 def test_an_invalid_phone_is_refused(phone: str) -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.hire_worker(
@@ -304,7 +294,7 @@ def test_an_invalid_phone_is_refused(phone: str) -> None:
         ),
     )
     assert error.field == "phone"
-    error = refused(
+    error = refused_command(
         w.app, Invalid, lambda: w.app.change_phone(w.contractor, worker_id=UUID(w.worker_id), phone=phone)
     )
     assert error.field == "phone"
@@ -312,7 +302,7 @@ def test_an_invalid_phone_is_refused(phone: str) -> None:
 
 def test_the_same_person_cannot_be_hired_twice() -> None:
     w = make_world()
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.hire_worker(
@@ -329,10 +319,10 @@ def test_the_same_person_cannot_be_hired_twice() -> None:
 
 def test_an_organisation_cannot_be_registered_twice_or_with_an_invalid_code() -> None:
     w = make_world()
-    error = refused(w.app, RuleViolated, lambda: register_org(w.app, 1))
+    error = refused_command(w.app, RuleViolated, lambda: register_org(w.app, 1))
     assert error.rule == "workforce.organisation.already_registered"
     bad = credit_code(3)[:17] + ("0" if credit_code(3)[17] != "0" else "1")
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.register_organisation(
@@ -351,7 +341,7 @@ def test_a_party_organisation_is_recorded_once() -> None:
     w = make_world()
     oid = UUID(w.organisation_id)
     w.app.record_party_organisation(PARTY, organisation_id=oid, set_up_on=date(2021, 7, 1))
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.record_party_organisation(PARTY, organisation_id=oid, set_up_on=date(2021, 8, 1)),
@@ -364,7 +354,7 @@ def test_insurance_item_is_enrolled_once_and_must_be_known() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
     w.app.enrol_insurance(w.contractor, worker_id=wid, items=["pension"], enrolled_on=date(2021, 3, 1))
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.enrol_insurance(
@@ -372,7 +362,7 @@ def test_insurance_item_is_enrolled_once_and_must_be_known() -> None:
         ),
     )
     assert error.rule == "workforce.insurance.already_enrolled"
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.enrol_insurance(
@@ -389,14 +379,14 @@ def test_a_dispute_is_resolved_once() -> None:
     dispute = w.app.open_dispute(HR, worker_id=wid, summary="加班费争议", opened_on=date(2022, 5, 1))[
         "disputes"
     ][-1]["dispute_id"]
-    refused(
+    refused_command(
         w.app,
         NotFound,
         lambda: w.app.resolve_dispute(
             HR, worker_id=wid, dispute_id="nope", outcome="x", resolved_on=date(2022, 6, 1)
         ),
     )
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.resolve_dispute(
@@ -407,7 +397,7 @@ def test_a_dispute_is_resolved_once() -> None:
     w.app.resolve_dispute(
         HR, worker_id=wid, dispute_id=dispute, outcome="调解结案", resolved_on=date(2022, 6, 1)
     )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.resolve_dispute(
@@ -422,7 +412,7 @@ def test_a_worker_who_left_cannot_be_assigned_or_paid_for_later_periods() -> Non
     w = make_world()
     wid = UUID(w.worker_id)
     w.app.leave_workforce(w.contractor, worker_id=wid, left_on=date(2022, 6, 15), reason="个人原因")
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_to_station(
@@ -430,7 +420,7 @@ def test_a_worker_who_left_cannot_be_assigned_or_paid_for_later_periods() -> Non
         ),
     )
     assert error.rule == "workforce.worker.has_left"
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.record_pay(
@@ -438,7 +428,7 @@ def test_a_worker_who_left_cannot_be_assigned_or_paid_for_later_periods() -> Non
         ),
     )
     assert error.rule == "workforce.pay.after_leaving"
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.leave_workforce(w.contractor, worker_id=wid, left_on=date(2022, 7, 1), reason="again"),
@@ -468,7 +458,7 @@ def test_only_a_worker_with_a_senior_certificate_can_be_designated_supervisor() 
     w.app.record_certificate(
         w.contractor, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="ZJ-001"
     )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.designate_supervisor(ADMIN, worker_id=wid, designated_on=date(2021, 7, 1)),
@@ -489,7 +479,7 @@ def test_a_policy_may_allow_other_certificate_levels_for_supervisors() -> None:
 def test_a_certificate_level_is_recorded_once() -> None:
     w = make_world()
     wid = make_supervisor(w)
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.record_certificate(
@@ -497,7 +487,7 @@ def test_a_certificate_level_is_recorded_once() -> None:
         ),
     )
     assert error.rule == "workforce.certificate.already_held"
-    error = refused(
+    error = refused_command(
         w.app,
         Invalid,
         lambda: w.app.record_certificate(
@@ -514,7 +504,7 @@ def test_a_supervisor_cannot_be_given_more_than_the_maximum_stations() -> None:
         w.app.assign_supervision(
             ADMIN, supervisor_id=sid, station_id=station(n), assigned_on=date(2021, 7, 1)
         )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_supervision(
@@ -532,7 +522,7 @@ def test_the_supervisor_maximum_is_a_policy_parameter() -> None:
         w.app.assign_supervision(
             ADMIN, supervisor_id=sid, station_id=station(n), assigned_on=date(2021, 7, 1)
         )
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_supervision(
@@ -545,7 +535,7 @@ def test_the_supervisor_maximum_is_a_policy_parameter() -> None:
 def test_a_station_is_not_given_to_the_same_supervisor_twice_and_needs_a_designation() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_supervision(
@@ -557,7 +547,7 @@ def test_a_station_is_not_given_to_the_same_supervisor_twice_and_needs_a_designa
         w.app.supervisor_load(wid)
     make_supervisor(w)
     w.app.assign_supervision(ADMIN, supervisor_id=wid, station_id=station(1), assigned_on=date(2021, 7, 1))
-    error = refused(
+    error = refused_command(
         w.app,
         RuleViolated,
         lambda: w.app.assign_supervision(
@@ -733,20 +723,20 @@ def test_a_role_without_the_right_is_refused(name: str, role: str) -> None:
         if role == "contractor"
         else next(c for c in (ADMIN, HR, PARTY, TOWNSHIP) if c.role == role)
     )
-    refused(w.app, Forbidden, lambda: command(w, ctx))
+    refused_command(w.app, Forbidden, lambda: command(w, ctx))
 
 
 @pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave"])
 def test_a_contractor_cannot_manage_another_organisations_worker(name: str) -> None:
     w = make_world()
     ctx = other_contractor(w.app)
-    refused(w.app, Forbidden, lambda: dict(ROLE_REFUSALS)[name](w, ctx))
+    refused_command(w.app, Forbidden, lambda: dict(ROLE_REFUSALS)[name](w, ctx))
 
 
 def test_a_contractor_cannot_hire_into_another_organisation() -> None:
     w = make_world()
     ctx = other_contractor(w.app)
-    refused(w.app, Forbidden, lambda: dict(ROLE_REFUSALS)["hire"](w, ctx))
+    refused_command(w.app, Forbidden, lambda: dict(ROLE_REFUSALS)["hire"](w, ctx))
 
 
 def test_a_contractor_may_be_identified_by_its_credit_code() -> None:
@@ -819,7 +809,7 @@ def test_contract_feed_is_idempotent_on_source_seq() -> None:
 
 def test_a_stale_version_is_refused() -> None:
     w = make_world()
-    refused(
+    refused_command(
         w.app,
         StaleVersion,
         lambda: w.app.record_pay(
@@ -862,7 +852,7 @@ def test_a_key_reused_for_the_same_command_on_another_worker_is_refused() -> Non
                               national_id_number=national_id(2), phone="13812345679", hired_on=date(2021, 3, 1))
     pay = {"period": "2021-03", "gross_fen": 300000, "paid_on": date(2021, 4, 1), "idempotency_key": "k-2"}
     w.app.record_pay(w.contractor, worker_id=UUID(w.worker_id), **pay)
-    error = refused(w.app, Invalid, lambda: w.app.record_pay(w.contractor, worker_id=UUID(other["id"]), **pay))
+    error = refused_command(w.app, Invalid, lambda: w.app.record_pay(w.contractor, worker_id=UUID(other["id"]), **pay))
     assert error.field == "Idempotency-Key"
     assert w.app.get_worker(UUID(other["id"]))["pay"] == []
 
@@ -873,16 +863,16 @@ def test_a_hire_retried_with_the_same_key_but_another_person_is_refused() -> Non
             "idempotency_key": "hire-1"}
     first = w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire)
     assert w.app.hire_worker(w.contractor, national_id_number=national_id(3), phone="13812340003", **hire) == first
-    error = refused(w.app, Invalid, lambda: w.app.hire_worker(
+    error = refused_command(w.app, Invalid, lambda: w.app.hire_worker(
         w.contractor, national_id_number=national_id(4), phone="13812340003", **hire))
     assert error.field == "Idempotency-Key"
-    refused(w.app, Invalid, lambda: w.app.hire_worker(
+    refused_command(w.app, Invalid, lambda: w.app.hire_worker(
         w.contractor, national_id_number=national_id(3), phone="13812340004", **hire))
 
 
 def test_an_unknown_worker_is_not_found() -> None:
     w = make_world()
-    refused(
+    refused_command(
         w.app,
         NotFound,
         lambda: w.app.record_pay(
@@ -897,7 +887,7 @@ def test_an_unknown_worker_is_not_found() -> None:
 def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
     app = ByKeywords(Workforce())
     app.enter_baseline(ADMIN, county_code="522700", certified_social_workers=12, professionals=60)
-    error = refused(
+    error = refused_command(
         app,
         RuleViolated,
         lambda: app.enter_baseline(
@@ -905,7 +895,7 @@ def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
         ),
     )
     assert error.rule == "workforce.baseline.already_entered"
-    error = refused(
+    error = refused_command(
         app,
         RuleViolated,
         lambda: app.record_yearly_figures(
@@ -913,7 +903,7 @@ def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
         ),
     )
     assert error.rule == "workforce.baseline.year_not_after_baseline"
-    error = refused(
+    error = refused_command(
         app,
         Invalid,
         lambda: app.record_yearly_figures(
@@ -921,7 +911,7 @@ def test_the_baseline_is_entered_once_and_yearly_figures_follow_it() -> None:
         ),
     )
     assert error.field == "certified_social_workers"
-    error = refused(
+    error = refused_command(
         app,
         Invalid,
         lambda: app.correct_baseline(

@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from services.workforce.application import Workforce
 from services.workforce.published import PUBLISHED
 from shared.domain import Context
-from tests.support import credit_code, national_id
+from tests.kit.ids import credit_code, national_id
 
 PINNED = Path(__file__).with_name("workforce_events.json")
 COUNTY = "XX"

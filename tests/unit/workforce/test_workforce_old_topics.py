@@ -9,12 +9,10 @@ from eventsourcing.persistence import StoredEvent
 
 from services.workforce.application import Workforce
 from services.workforce.domain import ServiceOrganisation, SocialWorker, WorkforceBaseline
-from shared.domain import Context
-from tests.support import credit_code, national_id
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.actors import ADMIN, HR
+from tests.kit.ids import credit_code, national_id
+from tests.kit.keywords import ByKeywords
 
-ADMIN = Context(actor="admin-1", role="civil_affairs_admin", organisation="county-bureau")
-HR = Context(actor="hr-1", role="hr_social_security")
 OLD_MODULE = "services.workforce.domain"
 
 

@@ -10,7 +10,7 @@ from services.workforce.application import Workforce
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from services.workforce.published import PUBLISHED
 from shared.domain import Context
-from tests.unit.workforce.keywords import ByKeywords
+from tests.kit.keywords import ByKeywords
 
 
 def test_a_social_workers_story_from_hiring_to_leaving() -> None:

@@ -1,4 +1,4 @@
-"""The workforce application called with keyword arguments, the way the unit tests read best.
+"""An application called with keyword arguments, the way unit tests read best.
 
 ``ByKeywords(app).record_pay(ctx, worker_id=w, period="2022-03", gross_fen=1, paid_on=day)`` sends
 ``app.record_pay(ctx, w, RecordPay(period=..., ...))``: the path ids by name, the rest validated as the method's typed
@@ -14,16 +14,16 @@ from typing import Any, get_type_hints
 
 from pydantic import ValidationError
 
-from services.workforce.application import Workforce
+from shared.application import ServiceApplication
 from shared.domain import Invalid
 
 OPTIONS = ("expected_version", "idempotency_key")
 
 
 class ByKeywords:
-    """Wraps a ``Workforce``: commands take keywords; everything else is the application's own."""
+    """Wraps an application: commands take keywords; everything else is the application's own."""
 
-    def __init__(self, app: Workforce) -> None:
+    def __init__(self, app: ServiceApplication) -> None:
         self.app = app
 
     def __getattr__(self, name: str) -> Any:

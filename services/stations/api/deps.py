@@ -1,0 +1,56 @@
+"""What every stations router shares: the application, the read scopes of each role, and bounded path and
+query parameters.
+
+Commands check roles and scopes in the application. Read access is checked here: a township reads only its own
+townships' stations, a contractor only the stations and contracts it holds; see services/stations/README.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query
+
+from services.stations.application import Stations, as_id
+from shared.domain import Context, Forbidden, Role
+from shared.service import application_of
+
+ADMIN, FINANCE, AUDITOR = Role.CIVIL_AFFAIRS_ADMIN, Role.FINANCE, Role.AUDITOR
+TOWNSHIP, CONTRACTOR, EVALUATOR = Role.TOWNSHIP, Role.CONTRACTOR, Role.EVALUATOR
+CONTRACT_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR)
+LEDGER_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR, TOWNSHIP)
+MISUSE_READERS = (ADMIN, AUDITOR, TOWNSHIP)
+IdFilter = Annotated[str | None, Query(max_length=64)]
+IdPath = Annotated[str, Path(max_length=64)]
+TOWNSHIP_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
+CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+App = Annotated[Stations, Depends(application_of(Stations))]
+
+
+def scope(ctx: Context) -> tuple[list[str] | None, str | None]:
+    """What a caller may see of the stations: (townships, organisation); None means no limit."""
+    if ctx.has_role(TOWNSHIP):
+        return list(ctx.townships), None
+    if ctx.has_role(CONTRACTOR):
+        return None, ctx.organisation or "-"
+    return None, None
+
+
+def check_station_readable(ctx: Context, station: dict[str, Any]) -> None:
+    """A township reads only its own townships' stations, a contractor only stations it holds."""
+    townships, organisation = scope(ctx)
+    if townships is not None and station["township_code"] not in townships:
+        raise Forbidden(f"a township user may read only its own township's station, not {station['township_code']}")
+    if organisation is not None and station["organisation_id"] != organisation:
+        raise Forbidden(f"station {station['township_code']} is not covered by a contract of your organisation")
+
+
+def check_organisation(ctx: Context, organisation_id: str, what: str) -> None:
+    """A contractor reads only its own organisation's records."""
+    if ctx.has_role(CONTRACTOR) and organisation_id != ctx.organisation:
+        raise Forbidden(f"a contractor may read only its own organisation's {what}")
+
+
+def uuid_text(value: str, what: str) -> str:
+    """An id given as text, normalised (404 if it is not an id)."""
+    return str(as_id(value, what))

@@ -1,0 +1,59 @@
+"""Public disclosures (信息公开) by contractors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.stations.commands import DisclosureKindName, PublishDisclosure
+from services.stations.read_models import registers
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    Limit,
+    Offset,
+    Page,
+    created,
+    with_etag,
+)
+from shared.service import ReadDb
+
+from .deps import App, IdFilter, IdPath, uuid_text
+from .representations import DisclosurePublic
+from .rows import DisclosureRow
+
+router = APIRouter(prefix="/v1", tags=["disclosures"])
+
+
+@router.post("/disclosures", status_code=status.HTTP_201_CREATED, response_model=DisclosurePublic,
+             responses=COMMAND_PROBLEMS)
+def publish_disclosure(body: PublishDisclosure, ctx: CurrentContext, app: App, key: IdempotencyKey,
+                       response: Response) -> dict[str, Any]:
+    """A contractor publishes information (信息公开) about itself or a project it holds."""
+    result = app.publish_disclosure(ctx, body, idempotency_key=key)
+    return created(response, f"/v1/disclosures/{result['id']}", result)
+
+
+@router.get("/disclosures", response_model=Page[DisclosureRow], responses=QUERY_PROBLEMS)
+def list_disclosures(
+    ctx: CurrentContext, db: ReadDb,
+    organisation_id: IdFilter = None,
+    contract_id: IdFilter = None,
+    station_id: IdFilter = None,
+    kind: Annotated[DisclosureKindName | None, Query()] = None,
+    limit: Limit = 100, offset: Offset = 0,
+) -> dict[str, Any]:
+    """Public disclosures, newest first (public: every role may read them)."""
+    return registers.list_disclosures(
+        db, organisation_id=organisation_id, kind=kind, limit=limit, offset=offset,
+        contract_id=None if contract_id is None else uuid_text(contract_id, "contract"),
+        station_id=None if station_id is None else uuid_text(station_id, "station"))
+
+
+@router.get("/disclosures/{disclosure_id}", response_model=DisclosurePublic, responses=QUERY_PROBLEMS)
+def get_disclosure(disclosure_id: IdPath, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+    """A public disclosure, with its content."""
+    return with_etag(response, app.get_disclosure(disclosure_id))
