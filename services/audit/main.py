@@ -6,8 +6,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
-import psycopg
 from fastapi import FastAPI
 
 from services.audit import proofs, signing
@@ -21,6 +21,7 @@ from shared.domain import Context
 from shared.projection import Projection
 from shared.service import Runtime, ServiceSpec, create_app
 from shared.settings import Settings
+from shared.supervisor import Loop
 from shared.timing import sleep_unless
 
 log = logging.getLogger(__name__)
@@ -53,41 +54,49 @@ SPEC = ServiceSpec(
 )
 
 
-def scheduled_checkpoint(runtime: Runtime) -> int | None:
-    """Signs a checkpoint when the ledger grew (by more than its own checkpoints); the size signed, if any."""
+def scheduled_checkpoint(runtime: Runtime, retry: bool = False) -> int | None:
+    """Signs a checkpoint when the ledger grew (by more than its own checkpoints), or ``retry``ing a refusal;
+    the size signed, if any."""
     app, pool = runtime.application, runtime.pool
     if not isinstance(app, AuditLog) or pool is None:
         return None
     with pool.connection() as conn:
         latest = proofs.latest_checkpoint(conn)
-        if not proofs.grew_since(conn, latest.tree_size if latest else 0):
+        if not retry and not proofs.grew_since(conn, latest.tree_size if latest else 0):
             return None
         checkpoint, made = proofs.sign_next(app, conn, SCHEDULER)
         return checkpoint.tree_size if made else None
 
 
-async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Every ``audit_checkpoint_every_s`` seconds, a checkpoint if the ledger grew; survives outages."""
-    every = runtime.settings.audit_checkpoint_every_s
+async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event, loop: Loop) -> None:
+    """Every ``audit_checkpoint_every_s`` seconds, a checkpoint if the ledger grew.
+
+    A ledger that does not verify since the last checkpoint shows this loop stalled with the entry and
+    the reason (on ``/readyz``), and nothing is signed over it; a database error restarts the loop.
+    """
+    every, broken = runtime.settings.audit_checkpoint_every_s, False
+    loop.starting("waiting for the first period")
     while not stop.is_set():
         await sleep_unless(stop, every)
         if stop.is_set():
             return
+        if not runtime.booted:
+            loop.starting("waiting for the service to start")
+            continue
         try:
-            size = await asyncio.to_thread(scheduled_checkpoint, runtime)
+            size = await asyncio.to_thread(scheduled_checkpoint, runtime, broken)
         except LedgerBroken as exc:
-            log.error("audit: no checkpoint signed: %s", exc.detail)
-        except psycopg.Error as exc:
-            log.warning("audit: checkpoint schedule: %s; retrying next period", exc)
-        except Exception:
-            log.exception("audit: checkpoint schedule failed; retrying next period")
-        else:
-            if size:
-                log.info("audit: checkpoint signed at tree size %s", size)
+            broken = True  # stays stalled until a checkpoint can be signed again, growth or not
+            loop.stalled(f"no checkpoint signed: {exc.detail}")
+            continue
+        broken = False
+        loop.running()
+        if size:
+            log.info("audit: checkpoint signed at tree size %s", size)
 
 
 def make_app(settings: Settings | None = None) -> FastAPI:
-    """The audit service's ASGI app, with the checkpoint schedule running beside the service's own runtime."""
+    """The audit service's ASGI app, with the checkpoint schedule supervised beside the service's own loops."""
     app = create_app(SPEC, settings)
     runtime: Runtime = app.state.runtime
     started = app.router.lifespan_context
@@ -95,13 +104,8 @@ def make_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(inner: FastAPI) -> AsyncIterator[None]:
         async with started(inner):
-            stop = asyncio.Event()
-            task = asyncio.create_task(checkpoint_schedule(runtime, stop))
-            try:
-                yield
-            finally:
-                stop.set()
-                await task
+            runtime.supervisor.spawn("checkpoints", partial(checkpoint_schedule, runtime))
+            yield
 
     app.router.lifespan_context = lifespan
     return app

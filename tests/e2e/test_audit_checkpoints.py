@@ -25,9 +25,10 @@ from services.audit import merkle, signing
 from services.audit.domain import canonical_form, chain_hash, leaf_hash
 from shared import store, stream
 from shared.settings import Settings
-from tests.e2e.conftest import ROOT, System, start_system, stop_system
-from tests.e2e.test_audit_api import PLAN
-from tests.support import documents, eventually, isolated, read_subject
+from tests.kit.infra import documents, isolated, read_subject
+from tests.kit.plan import PLAN
+from tests.kit.system import ROOT, System, start_system, stop_system
+from tests.kit.waiting import eventually
 
 PERIOD = 1.0  # the checkpoint schedule of this system, in seconds
 
@@ -96,7 +97,9 @@ def test_a_checkpoint_is_signed_on_demand_published_and_kept_by_the_ledger(signe
         return auditor.get("/v1/ledger", params={"type_prefix": "sw.audit.checkpoint.", "limit": 1000}).json()["items"]
 
     entries = eventually(in_ledger)
-    assert all(e["position"] > checkpoint.tree_size for e in entries)  # a checkpoint enters after what it covers
+    assert all(e["position"] > e["event"]["data"]["tree_size"] for e in entries)  # entered after what it covers
+    assert checkpoint.tree_size in [e["event"]["data"]["tree_size"] for e in eventually(
+        lambda: len(in_ledger()) == len(_checkpoints(auditor)) and in_ledger())]
 
 
 async def _read(settings: Settings, subject: str) -> list:

@@ -22,8 +22,9 @@ from shared.domain import SYSTEM
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
-from tests.integration.widgets import CTX
-from tests.support import eventually_async, read_subject
+from tests.kit.actors import ADMIN
+from tests.kit.infra import read_subject
+from tests.kit.waiting import eventually_async
 
 
 @contract("sprockets", "sprocket", "turned")
@@ -44,7 +45,7 @@ def audit(iso: Settings) -> Iterator[tuple[AuditLog, str]]:
 async def _turn(js, iso: Settings, seq: int) -> None:
     document = envelope.build(service="sprockets", payload=SprocketTurned(turns=seq), notification_id=seq,
                               previous_id=seq - 1, aggregate_id="sprocket-1", aggregate_version=seq,
-                              timestamp=datetime(2022, 1, 1, 8, seq, tzinfo=UTC), ctx=CTX)
+                              timestamp=datetime(2022, 1, 1, 8, seq, tzinfo=UTC), ctx=ADMIN)
     await js.publish(SprocketTurned.subject(iso.subject_prefix), envelope.encode(document),
                      headers={"Nats-Msg-Id": document["id"]}, stream=iso.stream_name)
 
