@@ -209,14 +209,21 @@ class ProjectionRunner:
 
     # --- consuming ----------------------------------------------------------------------
     async def subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
-        """Binds (creating if needed) the durable pull consumer over the whole stream."""
+        """Binds the durable pull consumer over the whole stream, creating it or bringing its settings up to date.
+
+        ``max_ack_pending`` is unlimited by default (``SW_CONSUMER_MAX_ACK_PENDING``): after the relay refills a
+        gap in the middle of the stream, the missing events arrive at its end, and every later event of that source
+        waits (NAKed) until they do; a limit would let the waiting ones fill it and stall the consumer for good.
+        """
         config = ConsumerConfig(
             durable_name=self.durable,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=30.0,
-            max_ack_pending=10_000,
+            max_ack_pending=self.settings.consumer_max_ack_pending,
+            filter_subject=f"{self.settings.subject_prefix}.>",
         )
+        await js.add_consumer(self.settings.stream_name, config)  # creates, or updates an existing one's settings
         return await js.pull_subscribe(
             f"{self.settings.subject_prefix}.>", durable=self.durable,
             stream=self.settings.stream_name, config=config,

@@ -195,8 +195,11 @@ class Runtime:
         return None
 
     def loops(self) -> dict[str, dict[str, Any]]:
-        """Each background loop's state."""
-        return self.supervisor.report()
+        """Each background loop's state; the relay's also says what its last stream check found and repaired."""
+        report = self.supervisor.report()
+        if self.relay is not None and "relay" in report:
+            report["relay"] = {**report["relay"], "stream_check": self.relay.heal_status.as_dict()}
+        return report
 
     async def refresh_metrics(self) -> None:
         """Measures, at scrape time, what a gauge must never show stale: relay lag, consumer pending, DLQ depth."""

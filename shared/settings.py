@@ -32,6 +32,7 @@ class Settings(BaseSettings):
         60.0, description="seconds between the relay's checks that the stream still holds every published event")
     consumer_batch: int = 200
     consumer_max_attempts: int = 3
+    consumer_max_ack_pending: int = Field(-1, description="messages a consumer may hold unacknowledged; -1: no limit")
     pool_size: int = Field(2, description="most connections of a process's shared pool (reads, projections)")
     event_store_pool_size: int = Field(2, description="most connections of eventsourcing's pool (commands)")
     db_connect_timeout_seconds: int = Field(2, description="longest wait for a connection before answering 503")

@@ -131,3 +131,14 @@ def _rows_if_complete(admin: httpx.Client, count: int) -> list[dict] | None:
     items = response.json()["items"]
     return items if len(items) == count else None
 
+
+
+def test_readiness_lists_each_loop_and_what_the_relay_last_found_on_the_stream(system: System) -> None:
+    def readiness() -> dict:
+        return httpx.get(f"{system.urls['stations']}/readyz", timeout=5).json()
+
+    body = readiness()
+    assert body["status"] == "ready"
+    assert {"relay", "projection:stations.station_status"} <= set(body["loops"])
+    check = eventually(lambda: readiness()["loops"]["relay"].get("stream_check"))
+    assert check["checks"] >= 1 and check["last_check"] and check["missing_found"] == 0

@@ -150,3 +150,16 @@ async def test_a_projection_whose_schema_changed_is_rebuilt_from_the_stream(
 def _rows(url: str) -> list[dict]:
     with store.connect(url) as conn:
         return conn.execute("SELECT name, made_by FROM widget_totals").fetchall()
+
+
+async def test_a_consumer_holds_any_number_of_events_waiting_behind_a_refilled_gap(iso: Settings, js) -> None:
+    """A consumer made by an older version (limit 10,000) is brought to no limit when its runner binds it."""
+    runner = ProjectionRunner(iso, WidgetTotals(), store.service_url(iso, SERVICE))
+    old = ConsumerConfig(durable_name=runner.durable, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
+                         ack_wait=30.0, max_ack_pending=10_000, filter_subject=f"{iso.subject_prefix}.>")
+    await js.add_consumer(iso.stream_name, old)
+    sub = await runner.subscribe(js)
+    try:
+        assert (await sub.consumer_info()).config.max_ack_pending == -1
+    finally:
+        await sub.unsubscribe()
