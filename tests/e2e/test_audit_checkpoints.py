@@ -231,3 +231,17 @@ def test_an_export_verifies_offline_and_a_rewrite_with_later_hashes_recomputed_i
     run = _cli(signed, "services.audit.offline", "verify-export", str(tmp_path / "rewritten"))
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"entries {intact + 1}..{covering}: one of them was altered and every hash after it recomputed" in run.stdout
+
+    # nothing is signed over the rewritten history: on demand it is refused by name, and the schedule stalls
+    refused = auditor.post("/v1/checkpoints")
+    assert refused.status_code == 409 and "chain hash does not follow" in refused.json()["detail"], refused.text
+    added = signed.client("stations").post("/v1/county-plan/townships", json={
+        "code": "T92", "name": "又设乡", "kind": "township", "population": 8000, "batch": 2})
+    assert added.status_code in (200, 201), added.text
+
+    def schedule_stalled() -> dict | None:
+        loop = httpx.get(f"{signed.urls['audit']}/readyz", timeout=5).json().get("loops", {}).get("checkpoints", {})
+        return loop if loop.get("state") == "stalled" else None
+
+    loop = eventually(schedule_stalled, timeout=30)
+    assert "no checkpoint signed" in loop["reason"] and "chain hash does not follow" in loop["reason"]
