@@ -24,7 +24,7 @@ import psycopg
 from services.audit.domain import GENESIS, canonical_form, chain_hash, event_time, leaf_hash
 from shared.contracts.audit import CheckpointSigned
 from shared.envelope import CloudEvent, source_of
-from shared.projection import Projection
+from shared.projection import Handler, Projection
 
 LEDGER_LOCK = 0x5357_4C47  # serialises appends if several audit replicas consume at once
 
@@ -134,7 +134,7 @@ class CheckpointRegister(Projection):
     ddl = CHECKPOINTS_DDL
     tables = ("checkpoints",)
 
-    def handlers(self):
+    def handlers(self) -> dict[str, Handler]:
         """The one event it keeps."""
         return {CheckpointSigned.event_type(): self._signed}
 
