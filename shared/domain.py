@@ -6,9 +6,11 @@ Pure Python: no framework, no I/O. Aggregates raise these errors; one mapper in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 
 class Role(StrEnum):
@@ -133,3 +135,55 @@ class StaleVersion(DomainError):
 
     status = 412
     title = "Precondition failed"
+
+
+# --- the validation vocabulary every aggregate uses: each check raises Invalid naming its field ---
+
+
+def text(field_name: str, value: Any) -> str:
+    """A non-blank string, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(field_name, f"{field_name} must not be blank")
+    return value.strip()
+
+
+def texts(field_name: str, values: Any, allow_empty: bool = True) -> list[str]:
+    """A list of non-blank strings."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise Invalid(field_name, f"{field_name} must be a list of texts")
+    items = [text(field_name, v) for v in values]
+    if not items and not allow_empty:
+        raise Invalid(field_name, f"{field_name} must list at least one item")
+    return items
+
+
+def whole(field_name: str, value: Any, minimum: int | None = 0, maximum: int | None = None) -> int:
+    """An integer (never a bool or float) within bounds."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field_name, f"{field_name} must be a whole number")
+    if minimum is not None and value < minimum:
+        raise Invalid(field_name, f"{field_name} must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise Invalid(field_name, f"{field_name} must be at most {maximum}, not {value}")
+    return value
+
+
+def day(field_name: str, value: Any) -> date:
+    """A calendar date."""
+    if not isinstance(value, date):
+        raise Invalid(field_name, f"{field_name} must be a date")
+    return value
+
+
+def choice(field_name: str, kind: type[StrEnum], value: Any) -> str:
+    """One of an enum's values, as its string."""
+    try:
+        return kind(value).value
+    except ValueError:
+        allowed = ", ".join(k.value for k in kind)
+        raise Invalid(field_name, f"{field_name} must be one of: {allowed}; not {value!r}") from None
+
+
+def refuse(rule: str, detail: str) -> NoReturn:
+    """Raises RuleViolated: a named rule refuses the command."""
+    raise RuleViolated(rule=rule, detail=detail)

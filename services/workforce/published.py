@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.workforce.domain import ServiceOrganisation, SocialWorker, WorkforceBaseline
+from services.workforce.domain import (
+    ServiceOrganisation,
+    SocialWorker,
+    WorkforceBaseline,
+)
 from shared.contracts import Contract
 from shared.contracts import workforce as c
 

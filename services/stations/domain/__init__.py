@@ -21,13 +21,7 @@ from .common import (
     StationStatus,
     TownshipKind,
     VillageKind,
-    choice,
-    day,
     quarter_end,
-    refuse,
-    text,
-    texts,
-    whole,
 )
 from .county_plan import CountyPlan
 from .ledger import QuarterlyLedger, ledger_figures
@@ -48,6 +42,6 @@ ALL_AGGREGATES: tuple[type[Aggregate], ...] = (
 __all__ = [
     "ALL_AGGREGATES", "NAMESPACE", "PRE_OPENING", "ContractStatus", "CountyPlan", "DisclosureKind",
     "ExternalEvaluation", "LedgerStatus", "MisuseReport", "MisuseStatus", "Policy", "PublicDisclosure",
-    "QuarterlyLedger", "ServiceContract", "Station", "StationStatus", "TownshipKind", "VillageKind", "choice", "day",
-    "ledger_figures", "quarter_end", "refuse", "stage_of", "text", "texts", "whole",
+    "QuarterlyLedger", "ServiceContract", "Station", "StationStatus", "TownshipKind", "VillageKind",
+    "ledger_figures", "quarter_end", "stage_of",
 ]

@@ -12,9 +12,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.domain import Context, Invalid
+from shared.domain import Context, Invalid, choice, day, refuse, text, whole
 
-from .common import NAMESPACE, TownshipKind, VillageKind, choice, day, refuse, text, whole
+from .common import NAMESPACE, TownshipKind, VillageKind
 
 
 class CountyPlan(Aggregate):

@@ -11,9 +11,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.domain import Context
+from shared.domain import Context, day, refuse, texts, whole
 
-from .common import NAMESPACE, LedgerStatus, day, quarter_end, refuse, texts, whole
+from .common import NAMESPACE, LedgerStatus, quarter_end
 
 
 def ledger_figures(

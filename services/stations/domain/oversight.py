@@ -11,9 +11,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.domain import Context, Invalid
+from shared.domain import Context, Invalid, choice, day, refuse, text, texts, whole
 
-from .common import DisclosureKind, MisuseStatus, Policy, choice, day, refuse, text, texts, whole
+from .common import DisclosureKind, MisuseStatus, Policy
 
 
 class PublicDisclosure(Aggregate):

@@ -12,9 +12,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.domain import Context, Invalid
+from shared.domain import Context, Invalid, day, refuse, text, whole
 
-from .common import NAMESPACE, ContractStatus, day, refuse, text, whole
+from .common import NAMESPACE, ContractStatus
 
 
 def _schedule(items: Iterable[Mapping[str, Any]], amount_fen: int) -> list[dict[str, Any]]:

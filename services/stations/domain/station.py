@@ -11,9 +11,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.domain import Context, Invalid
+from shared.domain import Context, Invalid, day, refuse, text, texts, whole
 
-from .common import NAMESPACE, PRE_OPENING, StationStatus, day, refuse, text, texts, whole
+from .common import NAMESPACE, PRE_OPENING, StationStatus
 
 
 def stage_of(site_provided: bool, contracted: bool, staffed: bool) -> StationStatus:

@@ -9,9 +9,11 @@ from pydantic import Field
 
 from services.workforce.application.base import ADMIN, ChangeOptions, WorkforceBase
 from services.workforce.application.views import baseline_view
-from services.workforce.domain import WorkforceBaseline, required_text
+from services.workforce.domain import (
+    WorkforceBaseline,
+)
 from shared.application import Command, Outcome
-from shared.domain import Context, RuleViolated
+from shared.domain import Context, RuleViolated, text
 from shared.fields import Count, RequiredText, Year
 
 
@@ -48,7 +50,7 @@ class BaselineCommands(WorkforceBase):
         ctx.require(ADMIN)
 
         def handler() -> Outcome:
-            county = required_text("county_code", county_code)
+            county = text("county_code", county_code)
             if self.exists(WorkforceBaseline.create_id(county)):
                 raise RuleViolated("workforce.baseline.already_entered",
                                    f"county {county} has a baseline already: correct it instead")

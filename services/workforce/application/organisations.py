@@ -9,7 +9,10 @@ from pydantic import Field
 
 from services.workforce.application.base import ADMIN, PARTY, ChangeOptions, WorkforceBase
 from services.workforce.application.views import organisation_view
-from services.workforce.domain import ServiceOrganisation, validate_credit_code
+from services.workforce.domain import (
+    ServiceOrganisation,
+    validate_credit_code,
+)
 from shared.application import Command, Outcome
 from shared.domain import Context, Role, RuleViolated
 from shared.fields import CreditCode, Day, Name, SequenceNumber, items

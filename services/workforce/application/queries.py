@@ -10,7 +10,13 @@ from uuid import UUID
 
 from services.workforce.application.base import EMPLOYER, HR, WORKER_READERS, WorkforceBase
 from services.workforce.application.views import baseline_view, organisation_view, supervisor_view, worker_view
-from services.workforce.domain import ServiceOrganisation, SocialWorker, WorkforceBaseline, mask_national_id, mask_phone
+from services.workforce.domain import (
+    ServiceOrganisation,
+    SocialWorker,
+    WorkforceBaseline,
+    mask_national_id,
+    mask_phone,
+)
 from shared.domain import Context, Forbidden, NotFound, Role
 
 log = logging.getLogger("sw.workforce.personal_data")

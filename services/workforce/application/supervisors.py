@@ -7,7 +7,9 @@ from uuid import UUID
 
 from services.workforce.application.base import ADMIN, ChangeOptions, WorkforceBase
 from services.workforce.application.views import supervisor_view
-from services.workforce.domain import SocialWorker
+from services.workforce.domain import (
+    SocialWorker,
+)
 from shared.application import Command
 from shared.domain import Context
 from shared.fields import Day

@@ -15,7 +15,12 @@ from pydantic import Field
 from services.workforce.application.base import EMPLOYER, HR, PARTY, ChangeOptions, WorkforceBase
 from services.workforce.application.fields import Choice, Month
 from services.workforce.application.views import masked_worker
-from services.workforce.domain import ServiceOrganisation, SocialWorker, validate_national_id, validate_phone
+from services.workforce.domain import (
+    ServiceOrganisation,
+    SocialWorker,
+    validate_national_id,
+    validate_phone,
+)
 from shared.application import Command, Outcome
 from shared.domain import Context, RuleViolated
 from shared.fields import Day, Name, NationalId, Phone, PositiveFen, RequiredText, ShortText, WholeHours

@@ -8,8 +8,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.workforce.domain.policy import WORKFORCE_NAMESPACE
-from services.workforce.domain.vocabulary import check_count
-from shared.domain import Context, Invalid, RuleViolated
+from shared.domain import Context, Invalid, RuleViolated, whole
 
 
 class WorkforceBaseline(Aggregate):
@@ -35,8 +34,8 @@ class WorkforceBaseline(Aggregate):
         if not ctx.reason.strip():
             raise Invalid("reason", "say why the baseline is corrected")
         self._corrected(
-            certified_social_workers=check_count("certified_social_workers", certified_social_workers),
-            professionals=check_count("professionals", professionals),
+            certified_social_workers=whole("certified_social_workers", certified_social_workers),
+            professionals=whole("professionals", professionals),
             ctx=ctx,
         )
 
@@ -54,8 +53,8 @@ class WorkforceBaseline(Aggregate):
             )
         self._yearly_figures_recorded(
             year=year,
-            certified_social_workers=check_count("certified_social_workers", certified_social_workers),
-            professionals=check_count("professionals", professionals),
+            certified_social_workers=whole("certified_social_workers", certified_social_workers),
+            professionals=whole("professionals", professionals),
             ctx=ctx,
         )
 

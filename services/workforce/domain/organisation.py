@@ -10,7 +10,9 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.workforce.domain.policy import WORKFORCE_NAMESPACE
-from services.workforce.domain.vocabulary import station_ref
+from services.workforce.domain.vocabulary import (
+    station_ref,
+)
 from shared.domain import Context, RuleViolated
 
 

@@ -139,28 +139,3 @@ def station_ref(value: UUID | str, field_name: str = "station_id") -> str:
         return str(UUID(str(value)))
     except ValueError:
         raise Invalid(field_name, f"{field_name} must be a UUID") from None
-
-
-def required_text(field_name: str, value: str) -> str:
-    """Stripped text, or Invalid if empty."""
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} must not be empty")
-    return text
-
-
-def choice(field_name: str, enum: type[StrEnum], value: str) -> str:
-    """The value if it names a member of ``enum``, else Invalid listing the choices."""
-    allowed = [m.value for m in enum]
-    if value not in allowed:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} must be one of: {', '.join(allowed)}")
-    return value
-
-
-
-def check_count(field_name: str, value: int) -> int:
-    """A whole number ≥ 0, or Invalid."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid(field_name, f"{field_name.replace('_', ' ')} is a whole number, zero or more")
-    return value
-

@@ -19,14 +19,12 @@ from services.workforce.domain.vocabulary import (
     EducationLevel,
     InsuranceItem,
     PartyStatus,
-    choice,
     month_of,
     parse_period,
-    required_text,
     station_ref,
     validate_phone,
 )
-from shared.domain import Context, Invalid, NotFound, RuleViolated
+from shared.domain import Context, Invalid, NotFound, RuleViolated, choice, text
 
 
 class SocialWorker(Aggregate):
@@ -93,7 +91,7 @@ class SocialWorker(Aggregate):
         self._education_recorded(
             level=choice("level", EducationLevel, level),
             major=(major or "").strip(),
-            school=required_text("school", school),
+            school=text("school", school),
             ctx=ctx,
         )
 
@@ -104,7 +102,7 @@ class SocialWorker(Aggregate):
     def obtain_certificate(self, level: str, obtained_on: date, number: str, ctx: Context) -> None:
         """社会工作者职业水平证书: records a certificate at one level."""
         level = choice("level", CertificateLevel, level)
-        number = required_text("number", number)
+        number = text("number", number)
         if level in self.certificates:
             raise RuleViolated(
                 "workforce.certificate.already_held", f"{self.name} already holds the {level} certificate"
@@ -117,7 +115,7 @@ class SocialWorker(Aggregate):
 
     def award_title(self, title: str, awarded_on: date, ctx: Context) -> None:
         """职称: records a professional title."""
-        self._title_awarded(title=required_text("title", title), awarded_on=awarded_on, ctx=ctx)
+        self._title_awarded(title=text("title", title), awarded_on=awarded_on, ctx=ctx)
 
     @event("TitleAwarded")
     def _title_awarded(self, title: str, awarded_on: date, ctx: Context) -> None:
@@ -339,7 +337,7 @@ class SocialWorker(Aggregate):
 
     def lodge_personnel_file(self, held_at: str, lodged_on: date, ctx: Context) -> None:
         """人事档案: records where the worker's personnel file is kept."""
-        self._personnel_file_lodged(held_at=required_text("held_at", held_at), lodged_on=lodged_on, ctx=ctx)
+        self._personnel_file_lodged(held_at=text("held_at", held_at), lodged_on=lodged_on, ctx=ctx)
 
     @event("PersonnelFileLodged")
     def _personnel_file_lodged(self, held_at: str, lodged_on: date, ctx: Context) -> None:
@@ -350,7 +348,7 @@ class SocialWorker(Aggregate):
         if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
             raise Invalid("hours", "training hours are a positive whole number")
         self._training_completed(
-            course=required_text("course", course), hours=hours, completed_on=completed_on, ctx=ctx
+            course=text("course", course), hours=hours, completed_on=completed_on, ctx=ctx
         )
 
     @event("TrainingCompleted")
@@ -370,7 +368,7 @@ class SocialWorker(Aggregate):
     def open_dispute(self, dispute_id: str, summary: str, opened_on: date, ctx: Context) -> None:
         """劳动争议: records a labour dispute (allowed after leaving too)."""
         self._labour_dispute_opened(
-            dispute_id=dispute_id, summary=required_text("summary", summary), opened_on=opened_on, ctx=ctx
+            dispute_id=dispute_id, summary=text("summary", summary), opened_on=opened_on, ctx=ctx
         )
 
     @event("LabourDisputeOpened")
@@ -396,7 +394,7 @@ class SocialWorker(Aggregate):
         if resolved_on < dispute["opened_on"]:
             raise Invalid("resolved_on", "a dispute cannot be resolved before it was opened")
         self._labour_dispute_resolved(
-            dispute_id=dispute_id, outcome=required_text("outcome", outcome), resolved_on=resolved_on, ctx=ctx
+            dispute_id=dispute_id, outcome=text("outcome", outcome), resolved_on=resolved_on, ctx=ctx
         )
 
     @event("LabourDisputeResolved")
@@ -475,7 +473,7 @@ class SocialWorker(Aggregate):
                 f"{self.name} already left the workforce on {self.left_on.isoformat()}",
             )
         self.check_not_before_hire(left_on, "workforce.worker.leaves_before_hire")
-        reason = required_text("reason", reason)
+        reason = text("reason", reason)
         if self.station_id is not None:
             self.unassign_from_station(left_on, "left the workforce", ctx)
         for station_id in list(self.supervised_stations):

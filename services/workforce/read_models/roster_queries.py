@@ -9,7 +9,11 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field
 
-from services.workforce.domain import CertificateLevel, InsuranceItem, Policy
+from services.workforce.domain import (
+    CertificateLevel,
+    InsuranceItem,
+    Policy,
+)
 from shared.domain import NotFound
 
 

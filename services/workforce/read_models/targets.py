@@ -12,7 +12,10 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field
 
-from services.workforce.domain import Policy, assess_targets
+from services.workforce.domain import (
+    Policy,
+    assess_targets,
+)
 from services.workforce.read_models.roster_queries import ACTIVE
 from shared.contracts import stations as stations_contracts
 from shared.contracts import workforce as workforce_contracts
