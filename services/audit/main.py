@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI
 
 from services.audit import proofs, signing
@@ -25,6 +27,7 @@ from shared.supervisor import Loop
 from shared.timing import sleep_unless
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_S = 5.0
 SCHEDULER = Context(actor="audit-checkpoint-schedule", role="system", organisation="county")
 
 
@@ -72,14 +75,16 @@ async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event, loop: Loop)
     """Every ``audit_checkpoint_every_s`` seconds, a checkpoint if the ledger grew.
 
     A ledger that does not verify since the last checkpoint shows this loop stalled with the entry and
-    the reason (on ``/readyz``), and nothing is signed over it; a database error restarts the loop.
+    the reason (on ``/readyz``), and nothing is signed over it; an unreachable database too, retried
+    within seconds rather than a whole period, so the loop recovers as soon as the database does.
     """
-    every, broken = runtime.settings.audit_checkpoint_every_s, False
+    every, broken, pause = runtime.settings.audit_checkpoint_every_s, False, runtime.settings.audit_checkpoint_every_s
     loop.starting("waiting for the first period")
     while not stop.is_set():
-        await sleep_unless(stop, every)
+        await sleep_unless(stop, pause)
         if stop.is_set():
             return
+        pause = every
         if not runtime.booted:
             loop.starting("waiting for the service to start")
             continue
@@ -88,6 +93,10 @@ async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event, loop: Loop)
         except LedgerBroken as exc:
             broken = True  # stays stalled until a checkpoint can be signed again, growth or not
             loop.stalled(f"no checkpoint signed: {exc.detail}")
+            continue
+        except (psycopg.Error, PersistenceError) as exc:
+            pause = min(every, DATABASE_RETRY_S)
+            loop.stalled(f"the ledger's database does not answer: {type(exc).__name__}: {exc}".strip())
             continue
         broken = False
         loop.running()
