@@ -4,8 +4,10 @@ Needs nothing but the files, the standard library and ``cryptography``; reads ``
 line at a time (constant memory, whatever the ledger's size).
 
     verify-export DIR [--state FILE] [--full]
-    verify-inclusion PROOF.json --key public_key.pem
-    verify-consistency OLD.json NEW.json PROOF.json --key public_key.pem
+    verify-inclusion PROOF.json [--key public_key.pem]
+    verify-consistency OLD.json NEW.json PROOF.json [--key public_key.pem]
+
+(the key defaults to public_key.pem in the proof's directory, as an export writes it)
 
 Exit status: 0 verified; 1 verification failed (the first bad entry, or the failing check, is
 printed); 2 the files cannot be used (missing, not JSON, wrong fields) — no verdict.
@@ -411,11 +413,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--full", action="store_true", help="re-hash everything, ignoring the state")
     inclusion = commands.add_parser("verify-inclusion", help="check an inclusion proof")
     inclusion.add_argument("proof", type=Path)
-    inclusion.add_argument("--key", type=Path, required=True)
+    inclusion.add_argument("--key", type=Path, help="the public key (PEM); default: public_key.pem beside the proof")
     consistency = commands.add_parser("verify-consistency", help="check that a newer checkpoint extends an older")
     for name in ("old", "new", "proof"):
         consistency.add_argument(name, type=Path)
-    consistency.add_argument("--key", type=Path, required=True)
+    consistency.add_argument("--key", type=Path, help="the public key (PEM); default: public_key.pem beside the proof")
     return parser
 
 
@@ -425,12 +427,13 @@ def run(args: argparse.Namespace) -> Outcome:
         proof = read_json(args.proof)
         if not isinstance(proof, dict):
             raise Unusable(f"{args.proof}: not a JSON object")
-        return check_inclusion(proof, read_key(args.key))
+        return check_inclusion(proof, read_key(args.key or args.proof.parent / "public_key.pem"))
     if args.command == "verify-consistency":
         proof = read_json(args.proof)
         if not isinstance(proof, dict):
             raise Unusable(f"{args.proof}: not a JSON object")
-        return check_consistency(read_checkpoint(args.old), read_checkpoint(args.new), proof, read_key(args.key))
+        key = read_key(args.key or args.proof.parent / "public_key.pem")
+        return check_consistency(read_checkpoint(args.old), read_checkpoint(args.new), proof, key)
     state = None
     if args.state is not None and args.state.exists() and not args.full:
         state = State.from_json(read_json(args.state))

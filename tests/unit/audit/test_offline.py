@@ -205,3 +205,16 @@ def test_a_line_not_in_the_export_format_is_named(tmp_path: Path, capsys) -> Non
     (tmp_path / "entries.jsonl").write_bytes(b"".join(lines))
     assert offline.main(["verify-export", str(tmp_path)]) == 1
     assert "entry 4 (line 4): not an entry line of the export's format" in capsys.readouterr().out
+
+
+def test_the_key_defaults_to_the_public_key_beside_the_proof(tmp_path: Path, capsys) -> None:
+    entries = ledger(9)
+    (tmp_path / "public_key.pem").write_text(signing.public_pem(KEY.public_key()))
+    proof = {"position": 4, "tree_size": 9, "leaf_hash": entries[3].leaf_hash.hex(),
+             "inclusion_path": [h.hex() for h in inclusion_proof(3, 9, _leaves(entries))],
+             "checkpoint": checkpoint_of(entries, 9).to_json()}
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    assert offline.main(["verify-inclusion", str(tmp_path / "proof.json")]) == 0
+    (tmp_path / "public_key.pem").unlink()
+    assert offline.main(["verify-inclusion", str(tmp_path / "proof.json")]) == 2
+    assert "public_key.pem" in capsys.readouterr().err
