@@ -1,0 +1,34 @@
+"""Casework queries answered from the aggregates and the access log: facts for every casework reader, the access
+log for auditors and the bureau. Personal data is read only through ``read_personal_data`` (logged)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from services.casework.application.base import ADMIN, AUDITOR, FACT_READERS, CaseworkBase
+from services.casework.application.views import beneficiary_view
+from services.casework.domain import Beneficiary
+from shared.domain import Context, Forbidden, Role
+
+
+class CaseworkQueries(CaseworkBase):
+    """Reads without personal data."""
+
+    def check_reads_facts(self, ctx: Context, township_code: str | None = None) -> None:
+        """Any casework reader sees the facts of service; a township only its own township's."""
+        ctx.require(*FACT_READERS)
+        if ctx.has_role(Role.TOWNSHIP) and township_code is not None and township_code not in ctx.townships:
+            raise Forbidden("a township reads only its own township's casework")
+
+    def get_beneficiary(self, ctx: Context, beneficiary_id: UUID) -> dict[str, Any]:
+        """A beneficiary's facts of service (never personal data)."""
+        beneficiary = self.load(Beneficiary, beneficiary_id)
+        self.check_reads_facts(ctx, beneficiary.township_code)
+        return beneficiary_view(beneficiary)
+
+    def personal_data_reads(self, ctx: Context, beneficiary_id: UUID | None, offset: int,
+                            limit: int) -> list[dict[str, Any]]:
+        """The access log of personal data, newest first (auditors and the bureau)."""
+        ctx.require(AUDITOR, ADMIN)
+        return self.access_log.entries(beneficiary_id, offset, limit)

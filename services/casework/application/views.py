@@ -1,0 +1,87 @@
+"""What the casework application answers about beneficiaries: the facts (no personal data), the personal data
+(only to readers allowed it, logged), and the access log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from services.casework.domain import Beneficiary
+
+
+class DuplicateFlag(BaseModel):
+    """Another beneficiary this one may be (flagged on registration, not refused)."""
+
+    beneficiary_id: UUID
+    reason: str = Field(description="same_id_number or similar_name_birth_village")
+
+
+class BeneficiaryPublic(BaseModel):
+    """服务对象: the facts of service, which every casework reader sees; never personal data."""
+
+    id: UUID
+    version: int
+    beneficiary_id: UUID
+    station_id: UUID
+    township_code: str
+    village_code: str
+    household_ref: str | None
+    household_size: int | None
+    target_groups: list[str]
+    registered_on: date
+    child: bool = Field(description="under the guardian-consent age when registered")
+    guardian_relation: str | None
+    guardian_consented_on: date | None
+    possible_duplicates: list[DuplicateFlag]
+    erased_on: date | None
+
+
+class GuardianData(BaseModel):
+    """The guardian who consented."""
+
+    name: str
+    relation: str
+    phone: str | None = None
+    consented_on: date
+
+
+class PersonalDataView(BaseModel):
+    """A beneficiary's personal data, as read (the read is in the access log)."""
+
+    beneficiary_id: UUID
+    name: str
+    national_id_number: str | None = None
+    phone: str | None = None
+    address: str = ""
+    birth_date: date
+    health_notes: str = ""
+    guardian: GuardianData | None = None
+
+
+class AccessLogEntry(BaseModel):
+    """One read of personal data: who, when, which record, why."""
+
+    beneficiary_id: UUID
+    actor: str
+    role: str
+    organisation: str
+    purpose: str
+    correlation_id: str
+    read_at: datetime
+
+
+def beneficiary_view(beneficiary: Beneficiary) -> dict[str, Any]:
+    """The facts of a beneficiary (what events publish, plus the version)."""
+    return {
+        "id": beneficiary.id, "version": beneficiary.version, "beneficiary_id": beneficiary.id,
+        "station_id": beneficiary.station_id, "township_code": beneficiary.township_code,
+        "village_code": beneficiary.village_code, "household_ref": beneficiary.household_ref,
+        "household_size": beneficiary.household_size, "target_groups": list(beneficiary.target_groups),
+        "registered_on": beneficiary.registered_on, "child": beneficiary.child,
+        "guardian_relation": beneficiary.guardian_relation,
+        "guardian_consented_on": beneficiary.guardian_consented_on,
+        "possible_duplicates": beneficiary.possible_duplicates, "erased_on": beneficiary.erased_on,
+    }

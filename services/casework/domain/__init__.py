@@ -1,0 +1,50 @@
+"""Casework domain (个案与专业服务): beneficiaries, cases, group and community activities, community social
+organisations, supervision sessions, verification tasks and satisfaction surveys (docs/domain.md §12).
+
+Pure Python, one module per aggregate; the vocabulary of the plan (``vocabulary``) and its figures (``policy``).
+"""
+
+from __future__ import annotations
+
+from services.casework.domain.beneficiary import Beneficiary, age_on, check_guardian_consent
+from services.casework.domain.policy import CASEWORK_NAMESPACE, Policy
+from services.casework.domain.vocabulary import (
+    CHILD_GROUPS,
+    SERVICES,
+    ActivityKind,
+    CaseOutcome,
+    CommunityOrganisationKind,
+    GuardianshipStatus,
+    ServiceDomain,
+    TargetGroup,
+    VerificationKind,
+    VerificationResult,
+    choice,
+    choices,
+    ref,
+    service_type,
+    validate_national_id,
+)
+
+__all__ = [
+    "CASEWORK_NAMESPACE",
+    "CHILD_GROUPS",
+    "SERVICES",
+    "ActivityKind",
+    "Beneficiary",
+    "CaseOutcome",
+    "CommunityOrganisationKind",
+    "GuardianshipStatus",
+    "Policy",
+    "ServiceDomain",
+    "TargetGroup",
+    "VerificationKind",
+    "VerificationResult",
+    "age_on",
+    "check_guardian_consent",
+    "choice",
+    "choices",
+    "ref",
+    "service_type",
+    "validate_national_id",
+]

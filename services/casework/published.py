@@ -1,0 +1,14 @@
+"""Which contract each casework domain event is published as (the relay reads ``PUBLISHED``)."""
+
+from __future__ import annotations
+
+from services.casework.domain import Beneficiary
+from shared.contracts import Contract
+from shared.contracts import casework as c
+
+PUBLISHED: dict[type, type[Contract]] = {
+    Beneficiary.Registered: c.BeneficiaryRegistered,
+    Beneficiary.TargetGroupsChanged: c.BeneficiaryTargetGroupsChanged,
+    Beneficiary.PersonalDataCorrected: c.BeneficiaryPersonalDataCorrected,
+    Beneficiary.Erased: c.BeneficiaryErased,
+}
