@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.casework.domain import Beneficiary
+from services.casework.domain import Beneficiary, Case
 from shared.contracts import Contract
 from shared.contracts import casework as c
 
@@ -11,4 +11,12 @@ PUBLISHED: dict[type, type[Contract]] = {
     Beneficiary.TargetGroupsChanged: c.BeneficiaryTargetGroupsChanged,
     Beneficiary.PersonalDataCorrected: c.BeneficiaryPersonalDataCorrected,
     Beneficiary.Erased: c.BeneficiaryErased,
+    Case.Opened: c.CaseOpened,
+    Case.Assessed: c.CaseAssessed,
+    Case.Planned: c.CasePlanned,
+    Case.ServiceRecorded: c.CaseServiceRecorded,
+    Case.Reviewed: c.CaseReviewed,
+    Case.Closed: c.CaseClosed,
+    Case.Reopened: c.CaseReopened,
+    Case.Transferred: c.CaseTransferred,
 }

@@ -59,3 +59,83 @@ class BeneficiaryErased(Contract):
     """The beneficiary's personal data was erased (their key destroyed); the facts of service remain."""
 
     erased_on: date
+
+
+# --- case 个案 ------------------------------------------------------------------------------------
+
+
+@contract("casework", "case", "opened")
+class CaseOpened(Contract):
+    """受理: a case was opened for a beneficiary (pseudonymous id)."""
+
+    beneficiary_id: UUID
+    station_id: UUID
+    worker_id: str
+    opened_on: date
+    guardianship_required: bool
+
+
+@contract("casework", "case", "assessed")
+class CaseAssessed(Contract):
+    """评估: needs by domain, household economics and guardianship (notes are not published)."""
+
+    on: date
+    needs: list[str]
+    household_income_fen: int | None
+    household_size: int | None
+    guardianship: str | None
+
+
+@contract("casework", "case", "planned")
+class CasePlanned(Contract):
+    """服务计划: the number of goals (their text is not published)."""
+
+    on: date
+    goal_count: int
+    review_by: date | None
+
+
+@contract("casework", "case", "service_recorded")
+class CaseServiceRecorded(Contract):
+    """A service given under the plan."""
+
+    on: date
+    domain: str
+    service_type: str
+    worker_id: str
+    minutes: int
+
+
+@contract("casework", "case", "reviewed")
+class CaseReviewed(Contract):
+    """回顾: goals met."""
+
+    on: date
+    goals_met: int
+
+
+@contract("casework", "case", "closed")
+class CaseClosed(Contract):
+    """结案 with its outcome."""
+
+    on: date
+    outcome: str
+
+
+@contract("casework", "case", "reopened")
+class CaseReopened(Contract):
+    """重新开案."""
+
+    on: date
+    reassess: bool
+
+
+@contract("casework", "case", "transferred")
+class CaseTransferred(Contract):
+    """转介: to another worker or station."""
+
+    on: date
+    from_worker_id: str
+    from_station_id: UUID
+    worker_id: str
+    station_id: UUID

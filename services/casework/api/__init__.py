@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.casework.api import beneficiaries
+from services.casework.api import beneficiaries, cases
 
 router = APIRouter(prefix="/v1")
-for resource in (beneficiaries,):
+for resource in (beneficiaries, cases):
     router.include_router(resource.router)
 
 __all__ = ["router"]

@@ -16,6 +16,9 @@ recorded, a contractor at a station its contracts cover — both known from work
 | read_personal_data (logged)                     | civil_affairs_admin; social_worker, contractor for the    |
 |                                                 | person's station                                          |
 | personal_data_reads                             | auditor, civil_affairs_admin                              |
+| open_case, assess_case, plan_case,              | civil_affairs_admin; social_worker, contractor for the    |
+| record_service, review_case, close_case,        | case's station (a transfer's new worker must be assigned  |
+| reopen_case, transfer_case                      | to the new station)                                       |
 """
 
 from __future__ import annotations
@@ -30,21 +33,40 @@ from services.casework.application.beneficiaries import (
     PersonalData,
     RegisterBeneficiary,
 )
+from services.casework.application.cases import (
+    AssessCase,
+    CaseCommands,
+    CloseCase,
+    OpenCase,
+    PlanCase,
+    RecordService,
+    ReopenCase,
+    ReviewCase,
+    TransferCase,
+)
 from services.casework.application.queries import CaseworkQueries
 
 
-class Casework(BeneficiaryCommands, CaseworkQueries):
-    """The casework service: beneficiaries and their personal data."""
+class Casework(BeneficiaryCommands, CaseCommands, CaseworkQueries):
+    """The casework service: beneficiaries and their personal data, cases."""
 
 
 __all__ = [
+    "AssessCase",
     "Casework",
     "ChangeOptions",
     "ChangeTargetGroups",
+    "CloseCase",
     "CorrectPersonalData",
     "EraseBeneficiary",
     "Guardian",
+    "OpenCase",
     "PersonalData",
+    "PlanCase",
+    "RecordService",
     "RegisterBeneficiary",
+    "ReopenCase",
+    "ReviewCase",
+    "TransferCase",
     "policy_from",
 ]

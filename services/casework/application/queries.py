@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from services.casework.application.base import ADMIN, AUDITOR, FACT_READERS, CaseworkBase
+from services.casework.application.cases import case_view
 from services.casework.application.views import beneficiary_view
-from services.casework.domain import Beneficiary
+from services.casework.domain import Beneficiary, Case
 from shared.domain import Context, Forbidden, Role
 
 
@@ -32,3 +33,9 @@ class CaseworkQueries(CaseworkBase):
         """The access log of personal data, newest first (auditors and the bureau)."""
         ctx.require(AUDITOR, ADMIN)
         return self.access_log.entries(beneficiary_id, offset, limit)
+
+    def get_case(self, ctx: Context, case_id: UUID) -> dict[str, Any]:
+        """A case's facts: stage, steps and services (never its sealed notes)."""
+        case = self.load(Case, case_id)
+        self.check_reads_facts(ctx, self.load(Beneficiary, UUID(case.beneficiary_id)).township_code)
+        return case_view(case)

@@ -85,3 +85,83 @@ def beneficiary_view(beneficiary: Beneficiary) -> dict[str, Any]:
         "guardian_consented_on": beneficiary.guardian_consented_on,
         "possible_duplicates": beneficiary.possible_duplicates, "erased_on": beneficiary.erased_on,
     }
+
+
+class AssessmentRecord(BaseModel):
+    """评估: needs by domain, household economics, guardianship (notes sealed)."""
+
+    on: date
+    needs: list[str]
+    household_income_fen: int | None
+    household_size: int | None
+    guardianship: str | None
+
+
+class PlanRecord(BaseModel):
+    """服务计划: how many goals (their text sealed) and when to review."""
+
+    on: date
+    goal_count: int
+    review_by: date | None
+
+
+class ServiceRecord(BaseModel):
+    """A service given."""
+
+    on: date
+    domain: str
+    service_type: str
+    worker_id: str
+    minutes: int
+
+
+class ReviewRecord(BaseModel):
+    """回顾."""
+
+    on: date
+    goals_met: int
+
+
+class ClosureRecord(BaseModel):
+    """结案."""
+
+    on: date
+    outcome: str
+
+
+class ReopeningRecord(BaseModel):
+    """重新开案."""
+
+    on: date
+    reassess: bool
+
+
+class TransferRecord(BaseModel):
+    """转介."""
+
+    on: date
+    from_worker_id: str
+    from_station_id: str
+    worker_id: str
+    station_id: str
+
+
+class CasePublic(BaseModel):
+    """个案: the facts of a case — stage, steps, services — never its sealed notes or goals."""
+
+    id: UUID
+    version: int
+    case_id: UUID
+    beneficiary_id: UUID
+    station_id: UUID
+    worker_id: str
+    stage: str = Field(description="intake, assessed, planned, in_service, reviewed or closed")
+    opened_on: date
+    guardianship_required: bool
+    assessments: list[AssessmentRecord]
+    plan: PlanRecord | None
+    services: list[ServiceRecord]
+    reviews: list[ReviewRecord]
+    closures: list[ClosureRecord]
+    reopenings: list[ReopeningRecord]
+    transfers: list[TransferRecord]

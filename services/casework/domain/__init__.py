@@ -7,6 +7,7 @@ Pure Python, one module per aggregate; the vocabulary of the plan (``vocabulary`
 from __future__ import annotations
 
 from services.casework.domain.beneficiary import Beneficiary, age_on, check_guardian_consent
+from services.casework.domain.case import STAGES, Case
 from services.casework.domain.policy import CASEWORK_NAMESPACE, Policy
 from services.casework.domain.vocabulary import (
     CHILD_GROUPS,
@@ -30,8 +31,10 @@ __all__ = [
     "CASEWORK_NAMESPACE",
     "CHILD_GROUPS",
     "SERVICES",
+    "STAGES",
     "ActivityKind",
     "Beneficiary",
+    "Case",
     "CaseOutcome",
     "CommunityOrganisationKind",
     "GuardianshipStatus",

@@ -1,0 +1,41 @@
+"""Routes of cases (个案): intake, every step of the lifecycle, and the case's facts."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+
+from services.casework.api.deps import App, command_route
+from services.casework.application import Casework, OpenCase
+from services.casework.application.views import CasePublic
+from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, created, with_etag
+
+router = APIRouter(tags=["cases"])
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CasePublic, responses=COMMAND_PROBLEMS)
+def open_case(body: OpenCase, ctx: CurrentContext, app: App, key: IdempotencyKey,
+              response: Response) -> dict[str, Any]:
+    """受理: opens a case for a registered beneficiary at its station."""
+    result = app.open_case(ctx, body, idempotency_key=key)
+    return created(response, f"/v1/cases/{result['id']}", result)
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic, responses=QUERY_PROBLEMS)
+def get_case(case_id: UUID, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+    """A case's facts: stage, steps, services (no notes)."""
+    return with_etag(response, app.get_case(ctx, case_id))
+
+
+for verb, path, action in (
+    ("post", "/cases/{case_id}/assessments", Casework.assess_case),
+    ("put", "/cases/{case_id}/plan", Casework.plan_case),
+    ("post", "/cases/{case_id}/services", Casework.record_service),
+    ("post", "/cases/{case_id}/reviews", Casework.review_case),
+    ("post", "/cases/{case_id}/closure", Casework.close_case),
+    ("post", "/cases/{case_id}/reopening", Casework.reopen_case),
+    ("post", "/cases/{case_id}/transfer", Casework.transfer_case),
+):
+    command_route(router, verb, path, action, CasePublic)
