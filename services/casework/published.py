@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.casework.domain import Beneficiary, Case
+from services.casework.domain import (
+    Activity,
+    Beneficiary,
+    Case,
+    CommunityOrganisation,
+    SatisfactionSurvey,
+    SupervisionSession,
+    VerificationTask,
+)
 from shared.contracts import Contract
 from shared.contracts import casework as c
 
@@ -19,4 +27,11 @@ PUBLISHED: dict[type, type[Contract]] = {
     Case.Closed: c.CaseClosed,
     Case.Reopened: c.CaseReopened,
     Case.Transferred: c.CaseTransferred,
+    Activity.Recorded: c.ActivityRecorded,
+    Activity.OutcomeRecorded: c.ActivityOutcomeRecorded,
+    CommunityOrganisation.Fostered: c.CommunityOrganisationFostered,
+    SupervisionSession.Held: c.SupervisionSessionHeld,
+    VerificationTask.Assigned: c.VerificationAssigned,
+    VerificationTask.Done: c.VerificationDone,
+    SatisfactionSurvey.Recorded: c.SatisfactionSurveyRecorded,
 }

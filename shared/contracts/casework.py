@@ -139,3 +139,87 @@ class CaseTransferred(Contract):
     from_station_id: UUID
     worker_id: str
     station_id: UUID
+
+
+# --- activities 小组工作/社区活动, community social organisations 社区社会组织 ----------------------
+
+
+@contract("casework", "activity", "recorded")
+class ActivityRecorded(Contract):
+    """A group or community activity with its professional content (goal, method) and participants."""
+
+    kind: str
+    station_id: UUID
+    worker_id: str
+    held_on: date
+    title: str
+    goal: str
+    method: str
+    participants: int
+    beneficiary_ids: list[UUID]
+    volunteers: int
+
+
+@contract("casework", "activity", "outcome_recorded")
+class ActivityOutcomeRecorded(Contract):
+    """What the activity achieved."""
+
+    outcome: str
+
+
+@contract("casework", "community_organisation", "fostered")
+class CommunityOrganisationFostered(Contract):
+    """A community social organisation fostered by a station."""
+
+    name: str
+    kind: str
+    station_id: UUID
+    village_code: str
+    fostered_on: date
+    members: int
+
+
+# --- supervision 督导, verification 核查, surveys 满意度调查 ------------------------------------
+
+
+@contract("casework", "supervision_session", "held")
+class SupervisionSessionHeld(Contract):
+    """A supervision session (its content stays in the service)."""
+
+    supervisor_id: str
+    station_id: UUID
+    held_on: date
+    hours: float
+    minimum_hours: float
+    below_minimum_hours: bool
+
+
+@contract("casework", "verification", "assigned")
+class VerificationAssigned(Contract):
+    """A verification assigned to a station's worker."""
+
+    kind: str
+    station_id: UUID
+    beneficiary_id: UUID | None
+    worker_id: str
+    assigned_on: date
+    due_on: date | None
+
+
+@contract("casework", "verification", "done")
+class VerificationDone(Contract):
+    """A verification done, with its result."""
+
+    done_on: date
+    result: str
+    late: bool
+
+
+@contract("casework", "satisfaction_survey", "recorded")
+class SatisfactionSurveyRecorded(Contract):
+    """A satisfaction survey's scores."""
+
+    station_id: UUID
+    beneficiary_id: UUID | None
+    surveyed_on: date
+    overall: float

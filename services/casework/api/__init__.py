@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.casework.api import beneficiaries, cases
+from services.casework.api import beneficiaries, cases, programme
 
 router = APIRouter(prefix="/v1")
-for resource in (beneficiaries, cases):
+for resource in (beneficiaries, cases, programme):
     router.include_router(resource.router)
 
 __all__ = ["router"]

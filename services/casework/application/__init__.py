@@ -19,10 +19,22 @@ recorded, a contractor at a station its contracts cover — both known from work
 | open_case, assess_case, plan_case,              | civil_affairs_admin; social_worker, contractor for the    |
 | record_service, review_case, close_case,        | case's station (a transfer's new worker must be assigned  |
 | reopen_case, transfer_case                      | to the new station)                                       |
+| record_activity (goal and method required),     | civil_affairs_admin; social_worker, contractor for the    |
+| record_activity_outcome, foster_organisation,   | station (complete_verification: the assigned worker)      |
+| record_survey, complete_verification            |                                                           |
+| hold_supervision                                | supervisor of the station on the day (workforce events);  |
+|                                                 | civil_affairs_admin naming that supervisor                |
+| assign_verification                             | civil_affairs_admin, to a worker of the station           |
 """
 
 from __future__ import annotations
 
+from services.casework.application.activities import (
+    ActivityCommands,
+    FosterOrganisation,
+    RecordActivity,
+    RecordActivityOutcome,
+)
 from services.casework.application.base import ChangeOptions, policy_from
 from services.casework.application.beneficiaries import (
     BeneficiaryCommands,
@@ -44,26 +56,40 @@ from services.casework.application.cases import (
     ReviewCase,
     TransferCase,
 )
+from services.casework.application.oversight import (
+    AssignVerification,
+    CompleteVerification,
+    HoldSupervision,
+    OversightCommands,
+    RecordSurvey,
+)
 from services.casework.application.queries import CaseworkQueries
 
 
-class Casework(BeneficiaryCommands, CaseCommands, CaseworkQueries):
-    """The casework service: beneficiaries and their personal data, cases."""
+class Casework(BeneficiaryCommands, CaseCommands, ActivityCommands, OversightCommands, CaseworkQueries):
+    """The casework service: beneficiaries and their personal data, cases, activities, supervision, verifications."""
 
 
 __all__ = [
     "AssessCase",
+    "AssignVerification",
     "Casework",
     "ChangeOptions",
     "ChangeTargetGroups",
     "CloseCase",
+    "CompleteVerification",
     "CorrectPersonalData",
     "EraseBeneficiary",
+    "FosterOrganisation",
     "Guardian",
+    "HoldSupervision",
     "OpenCase",
     "PersonalData",
     "PlanCase",
+    "RecordActivity",
+    "RecordActivityOutcome",
     "RecordService",
+    "RecordSurvey",
     "RegisterBeneficiary",
     "ReopenCase",
     "ReviewCase",

@@ -6,8 +6,10 @@ Pure Python, one module per aggregate; the vocabulary of the plan (``vocabulary`
 
 from __future__ import annotations
 
+from services.casework.domain.activity import Activity, CommunityOrganisation, check_professional_content
 from services.casework.domain.beneficiary import Beneficiary, age_on, check_guardian_consent
 from services.casework.domain.case import STAGES, Case
+from services.casework.domain.oversight import SatisfactionSurvey, SupervisionSession, VerificationTask
 from services.casework.domain.policy import CASEWORK_NAMESPACE, Policy
 from services.casework.domain.vocabulary import (
     CHILD_GROUPS,
@@ -32,19 +34,25 @@ __all__ = [
     "CHILD_GROUPS",
     "SERVICES",
     "STAGES",
+    "Activity",
     "ActivityKind",
     "Beneficiary",
     "Case",
     "CaseOutcome",
+    "CommunityOrganisation",
     "CommunityOrganisationKind",
     "GuardianshipStatus",
     "Policy",
+    "SatisfactionSurvey",
     "ServiceDomain",
+    "SupervisionSession",
     "TargetGroup",
     "VerificationKind",
     "VerificationResult",
+    "VerificationTask",
     "age_on",
     "check_guardian_consent",
+    "check_professional_content",
     "choice",
     "choices",
     "ref",

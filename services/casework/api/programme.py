@@ -1,0 +1,68 @@
+"""Routes of group and community activities, community social organisations, supervision sessions and coverage,
+verification tasks and satisfaction surveys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from services.casework import read_models
+from services.casework.api.deps import App, command_route
+from services.casework.application import (
+    AssignVerification,
+    Casework,
+    FosterOrganisation,
+    HoldSupervision,
+    RecordActivity,
+    RecordSurvey,
+)
+from services.casework.application.base import FACT_READERS
+from services.casework.application.records import (
+    ActivityPublic,
+    CommunityOrganisationPublic,
+    SupervisionSessionPublic,
+    SurveyPublic,
+    VerificationPublic,
+)
+from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, Page, created
+from shared.service import ReadDb
+
+router = APIRouter(tags=["programme"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def create_route(path: str, body_type: type[BaseModel], action: Callable[..., dict[str, Any]],
+                 answer: type[BaseModel]) -> None:
+    """``POST path`` creating one resource: 201, ``Location`` and ``ETag``."""
+
+    def route(body: BaseModel, ctx: CurrentContext, app: App, key: IdempotencyKey,
+              response: Response) -> dict[str, Any]:
+        result = action(app, ctx, body, idempotency_key=key)
+        return created(response, f"/v1{path}/{result['id']}", result)
+
+    route.__annotations__["body"] = body_type
+    router.add_api_route(path, route, methods=["POST"], status_code=status.HTTP_201_CREATED, name=action.__name__,
+                         summary=action.__name__.replace("_", " ").capitalize(), description=action.__doc__,
+                         response_model=answer, responses=COMMAND_PROBLEMS)
+
+
+create_route("/activities", RecordActivity, Casework.record_activity, ActivityPublic)
+create_route("/community-organisations", FosterOrganisation, Casework.foster_organisation,
+             CommunityOrganisationPublic)
+create_route("/supervision-sessions", HoldSupervision, Casework.hold_supervision, SupervisionSessionPublic)
+create_route("/verifications", AssignVerification, Casework.assign_verification, VerificationPublic)
+create_route("/surveys", RecordSurvey, Casework.record_survey, SurveyPublic)
+command_route(router, "post", "/activities/{activity_id}/outcome", Casework.record_activity_outcome, ActivityPublic)
+command_route(router, "post", "/verifications/{task_id}/completion", Casework.complete_verification,
+              VerificationPublic)
+
+
+@router.get("/supervision-coverage", response_model=Page[read_models.StationCoverage], responses=QUERY_PROBLEMS)
+def supervision_coverage(ctx: CurrentContext, db: ReadDb,
+                         month: Annotated[str, Query(pattern=MONTH, description="a month, YYYY-MM")]) -> dict[str, Any]:
+    """Each supervised station in a month: sessions, hours, short sessions, and whether the plan's rules are met."""
+    ctx.require(*FACT_READERS)
+    return {"items": read_models.coverage(db, month), "next": None}
