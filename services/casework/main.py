@@ -10,7 +10,7 @@ from psycopg_pool import ConnectionPool
 from services.casework.api import router
 from services.casework.application import Casework, policy_from
 from services.casework.published import PUBLISHED
-from services.casework.read_models import PgDirectory, SupervisionSessions, WorkforceDirectory
+from services.casework.read_models import PgDirectory, Registry, SupervisionSessions, WorkforceDirectory
 from services.casework.storage import PgAccessLog, PgKeyStore, create_tables
 from shared.application import ServiceApplication
 from shared.projection import Projection
@@ -32,8 +32,8 @@ def make_application(settings: Settings, env: dict[str, str]) -> Casework:
 
 
 def projections(_settings: Settings, _app: ServiceApplication | None) -> list[Projection]:
-    """Who works where (from workforce events) and supervision coverage (from its own sessions)."""
-    return [WorkforceDirectory(), SupervisionSessions()]
+    """Who works where (from workforce events); supervision coverage and the registry (from its own events)."""
+    return [WorkforceDirectory(), SupervisionSessions(), Registry()]
 
 
 SPEC = ServiceSpec(

@@ -81,6 +81,12 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     eventually(lambda: any(d["subject"] == bid for d in asyncio.run(published(system))))
     assert not any(NAME.encode() in row or ID_NUMBER.encode() in row for row in stored_rows(system))
 
+    def counts() -> dict[str, Any]:
+        return ok(admin.get("/v1/casework-statistics", params={"station_id": STATION}))
+
+    before = eventually(lambda: counts()["beneficiaries"] == 1 and counts())
+    assert (before["erased"], before["by_target_group"]) == (0, {"unsupported_child": 1})
+
     erased = ok(admin.post(f"/v1/beneficiaries/{bid}/erasure", json={"erased_on": "2023-02-01",
                                                                      "reason": "the guardian asked"}))
     assert erased["erased_on"] == "2023-02-01" and erased["target_groups"] == ["unsupported_child"]
@@ -96,6 +102,10 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     messages = eventually(lambda: [d for d in asyncio.run(published(system)) if d["subject"] == bid][1:] or None)
     assert messages[-1]["type"] == "sw.casework.beneficiary.erased.v1"
     every_message = repr(asyncio.run(published(system)))
+    after = eventually(lambda: counts()["erased"] == 1 and counts())
+    assert after | {"erased": 0} == before, "the counts remain"
+    listed = admin.get("/v1/beneficiaries", params={"station_id": STATION})
+    assert [b["beneficiary_id"] for b in listed.json()["items"]] == [bid]
     for secret in (NAME, ID_NUMBER, GUARDIAN):
-        assert secret not in facts.text and secret not in every_message
+        assert secret not in facts.text and secret not in every_message and secret not in listed.text
         assert not any(secret.encode() in row for row in stored_rows(system))

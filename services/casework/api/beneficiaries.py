@@ -7,10 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.casework import read_models
 from services.casework.api.deps import App, command_route
 from services.casework.application import Casework, RegisterBeneficiary
-from services.casework.application.fields import Purpose
+from services.casework.application.fields import Choice, Purpose
 from services.casework.application.views import AccessLogEntry, BeneficiaryPublic, PersonalDataView
+from shared.domain import Context, Forbidden, Invalid, Role
+from shared.fields import Code
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -24,6 +27,7 @@ from shared.http import (
     problems,
     with_etag,
 )
+from shared.service import ReadDb
 
 router = APIRouter(tags=["beneficiaries"])
 
@@ -65,3 +69,33 @@ def personal_data_reads(ctx: CurrentContext, app: App, beneficiary_id: UUID | No
     """The access log: every read of personal data (who, when, which record, why), newest first."""
     items = app.personal_data_reads(ctx, beneficiary_id, offset, limit + 1)
     return page_of(items, offset, limit)
+
+
+@router.get("/beneficiaries", response_model=Page[read_models.RegistryEntry], responses=QUERY_PROBLEMS)
+def list_beneficiaries(ctx: CurrentContext, app: App, db: ReadDb, station_id: UUID | None = None,
+                       township_code: Annotated[Code | None, Query()] = None,
+                       target_group: Annotated[Choice | None, Query()] = None, offset: Offset = 0,
+                       limit: Limit = 100) -> dict[str, Any]:
+    """The registry (服务对象台账): facts of service only, by station, township or target group."""
+    township = own_township(ctx, app, township_code)
+    items = read_models.registry(db, station_id, township, target_group, offset, limit + 1)
+    return page_of(items, offset, limit)
+
+
+@router.get("/casework-statistics", response_model=read_models.Statistics, responses=QUERY_PROBLEMS)
+def casework_statistics(ctx: CurrentContext, app: App, db: ReadDb, station_id: UUID | None = None) -> dict[str, Any]:
+    """Counts of beneficiaries (erased ones still counted), cases by stage and services by domain."""
+    app.check_reads_facts(ctx)
+    if ctx.has_role(Role.TOWNSHIP):
+        raise Forbidden("a township reads its own township's registry")
+    return read_models.statistics(db, station_id)
+
+
+def own_township(ctx: Context, app: Casework, township_code: str | None) -> str | None:
+    """The township a list is limited to: a township user's own (it must name it when it has several)."""
+    app.check_reads_facts(ctx, township_code)
+    if ctx.has_role(Role.TOWNSHIP) and township_code is None:
+        if len(ctx.townships) != 1:
+            raise Invalid("township_code", "name one of your townships")
+        return ctx.townships[0]
+    return township_code
