@@ -45,14 +45,19 @@ class World:
         return list(self.app.recorder.select_notifications(start=1, limit=10_000))
 
 
-@pytest.fixture
-def world() -> World:
-    keys, log = MemoryKeyStore(), MemoryAccessLog()
-    directory = MemoryDirectory(
+def make_directory() -> MemoryDirectory:
+    """The worker at the east station, the other worker at the west, the supervisor of the east station, and the
+    organisation holding both."""
+    return MemoryDirectory(
         assignments=[(WORKER_ID, EAST, date(2021, 1, 1), None), (OTHER_WORKER_ID, WEST, date(2021, 1, 1), None)],
         supervision=[(SUPERVISOR_ID, EAST, date(2021, 1, 1), None)],
         contracts={ORG: {EAST, WEST}},
     )
+
+
+@pytest.fixture
+def world() -> World:
+    keys, log, directory = MemoryKeyStore(), MemoryAccessLog(), make_directory()
     app = Casework(env={}, policy=POLICY, keys=keys, directory=directory, access_log=log)
     return World(app, keys, log, directory)
 
