@@ -29,6 +29,7 @@ DDL = (
     CREATE TABLE IF NOT EXISTS personal_data_reads (
         id bigserial PRIMARY KEY,
         beneficiary_id uuid NOT NULL,
+        record text NOT NULL,
         actor text NOT NULL,
         role text NOT NULL,
         organisation text NOT NULL,
@@ -112,15 +113,16 @@ class PgAccessLog:
     def record(self, entry: dict[str, Any]) -> None:
         with self.pool.connection() as conn:
             conn.execute(
-                "INSERT INTO personal_data_reads (beneficiary_id, actor, role, organisation, purpose, correlation_id) "
-                "VALUES (%(beneficiary_id)s, %(actor)s, %(role)s, %(organisation)s, %(purpose)s, %(correlation_id)s)",
+                "INSERT INTO personal_data_reads (beneficiary_id, record, actor, role, organisation, purpose, "
+                "correlation_id) VALUES (%(beneficiary_id)s, %(record)s, %(actor)s, %(role)s, %(organisation)s, "
+                "%(purpose)s, %(correlation_id)s)",
                 entry,
             )
 
     def entries(self, beneficiary_id: UUID | None, offset: int, limit: int) -> list[dict[str, Any]]:
         with self.pool.connection() as conn:
             return conn.execute(
-                "SELECT beneficiary_id, actor, role, organisation, purpose, correlation_id, read_at "
+                "SELECT beneficiary_id, record, actor, role, organisation, purpose, correlation_id, read_at "
                 "FROM personal_data_reads WHERE %(b)s::uuid IS NULL OR beneficiary_id = %(b)s "
                 "ORDER BY id DESC OFFSET %(o)s LIMIT %(l)s",
                 {"b": beneficiary_id, "o": offset, "l": limit},

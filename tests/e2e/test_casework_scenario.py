@@ -114,6 +114,12 @@ def test_a_childs_case_and_a_stations_year_over_http(system: System) -> None:
     reopened = ok(east.post(f"/v1/cases/{case}/reopening", json={"on": "2022-10-08", "reassess": True}))
     assert reopened["stage"] == "intake" and len(reopened["services"]) == 2
     assert ok(finance.get(f"/v1/cases/{case}"))["closures"] == [{"on": "2022-06-30", "outcome": "goals_met"}]
+    notes = ok(east.get(f"/v1/cases/{case}/notes", params={"purpose": "case conference"}))["notes"]
+    assert [n["step"] for n in notes] == ["intake", "assessment", "plan", "service"]
+    assert notes[2]["goals"] == ["监护落实", "学业支持"] and "父母在外务工" not in finance.get(f"/v1/cases/{case}").text
+    assert finance.get(f"/v1/cases/{case}/notes", params={"purpose": "audit"}).status_code == 403
+    assert ok(auditor.get("/v1/personal-data-reads", params={"beneficiary_id": bid}))["items"][0]["record"] == \
+        f"case:{case}"
 
     # A group activity with professional content; one without a method is refused with the rule named.
     activity = {"kind": "group", "station_id": EAST, "held_on": "2022-05-14", "title": "留守儿童成长小组",

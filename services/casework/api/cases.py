@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.casework.api.deps import App, command_route
 from services.casework.application import Casework, OpenCase
-from services.casework.application.views import CasePublic
-from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, created, with_etag
+from services.casework.application.fields import Purpose
+from services.casework.application.views import CaseNotes, CasePublic
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    created,
+    problems,
+    with_etag,
+)
 
 router = APIRouter(tags=["cases"])
 
@@ -27,6 +36,13 @@ def open_case(body: OpenCase, ctx: CurrentContext, app: App, key: IdempotencyKey
 def get_case(case_id: UUID, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
     """A case's facts: stage, steps, services (no notes)."""
     return with_etag(response, app.get_case(ctx, case_id))
+
+
+@router.get("/cases/{case_id}/notes", response_model=CaseNotes, responses={**QUERY_PROBLEMS, **problems(409)})
+def read_case_notes(case_id: UUID, ctx: CurrentContext, app: App,
+                    purpose: Annotated[Purpose, Query(description="why they are read (logged)")]) -> dict[str, Any]:
+    """A case's notes and goals, for the bureau or the case's station; every read is logged."""
+    return app.read_case_notes(ctx, case_id, purpose)
 
 
 for verb, path, action in (

@@ -94,6 +94,13 @@ class CaseworkBase(ServiceApplication):
             raise Forbidden(f"{ctx.role} {ctx.actor} does not serve this beneficiary's station",
                             rule="casework.scope.personal_data")
 
+    def log_read(self, ctx: Context, beneficiary_id: UUID, record: str, purpose: str) -> None:
+        """Logs a read of personal data before it is answered (if the log fails, nothing is answered)."""
+        self.access_log.record({
+            "beneficiary_id": beneficiary_id, "record": record, "actor": ctx.actor, "role": ctx.role,
+            "organisation": ctx.organisation, "purpose": purpose, "correlation_id": ctx.correlation_id,
+        })
+
     # --- the one command path on an existing aggregate ----------------------------------------
 
     def on_aggregate(self, ctx: Context, cls: type[A], aggregate_id: UUID, command: Command,

@@ -181,10 +181,7 @@ class BeneficiaryCommands(CaseworkBase):
         data = self.vault.open(beneficiary.id, beneficiary.sealed)
         if data is None:
             raise RuleViolated("casework.beneficiary.erased", "this beneficiary's personal data cannot be read")
-        self.access_log.record({
-            "beneficiary_id": beneficiary.id, "actor": ctx.actor, "role": ctx.role,
-            "organisation": ctx.organisation, "purpose": purpose, "correlation_id": ctx.correlation_id,
-        })
+        self.log_read(ctx, beneficiary.id, "personal_data", purpose)
         return {"beneficiary_id": beneficiary.id, **data}
 
     # --- duplicates -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Unpack
 from uuid import UUID
 
-from services.casework.application.base import WORKER, CaseworkBase, ChangeOptions
+from services.casework.application.base import PERSONAL_DATA_READERS, WORKER, CaseworkBase, ChangeOptions
 from services.casework.application.fields import Choice, HouseholdSize
 from services.casework.domain import (
     Beneficiary,
@@ -20,7 +20,7 @@ from services.casework.domain import (
     service_type,
 )
 from shared.application import Command, Outcome
-from shared.domain import Context, Invalid, RuleViolated
+from shared.domain import Context, Forbidden, Invalid, RuleViolated
 from shared.fields import Count, Day, Fen, Minutes, ShortText, Text, items
 
 
@@ -210,6 +210,23 @@ class CaseCommands(CaseworkBase):
             case.transfer(command.on, worker, station, ctx=ctx)
 
         return self.on_aggregate(ctx, Case, case_id, command, act, case_view, **options)
+
+    def read_case_notes(self, ctx: Context, case_id: UUID, purpose: str) -> dict[str, Any]:
+        """A case's sealed notes and goals, for the bureau or the case's station; the read is logged first."""
+        ctx.require(*PERSONAL_DATA_READERS)
+        case = self.load(Case, case_id)
+        beneficiary = self.load(Beneficiary, UUID(case.beneficiary_id))
+        if not self.acts_for_station(ctx, case.station_id, date.today()):
+            raise Forbidden(f"{ctx.role} {ctx.actor} does not serve this case's station",
+                            rule="casework.scope.personal_data")
+        beneficiary.check_not_erased()
+        notes = []
+        for entry in case.sealed:
+            opened = self.vault.open(beneficiary.id, entry["sealed"])
+            if opened is not None:
+                notes.append({"step": entry["step"], "on": entry["on"], **opened})
+        self.log_read(ctx, beneficiary.id, f"case:{case.id}", purpose)
+        return {"case_id": case.id, "beneficiary_id": beneficiary.id, "notes": notes}
 
     # --- helpers ------------------------------------------------------------------------------
 

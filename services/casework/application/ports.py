@@ -51,7 +51,7 @@ class AccessLog(Protocol):
     """Every read of personal data."""
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Appends one read (beneficiary_id, actor, role, organisation, purpose, correlation_id)."""
+        """Appends one read (beneficiary_id, record, actor, role, organisation, purpose, correlation_id)."""
 
     def entries(self, beneficiary_id: UUID | None, offset: int, limit: int) -> list[dict[str, Any]]:
         """Reads logged, newest first, optionally of one beneficiary."""

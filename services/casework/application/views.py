@@ -65,6 +65,7 @@ class AccessLogEntry(BaseModel):
     """One read of personal data: who, when, which record, why."""
 
     beneficiary_id: UUID
+    record: str = Field(description="what was read: personal_data, or case:<case id> for a case's notes")
     actor: str
     role: str
     organisation: str
@@ -165,3 +166,20 @@ class CasePublic(BaseModel):
     closures: list[ClosureRecord]
     reopenings: list[ReopeningRecord]
     transfers: list[TransferRecord]
+
+
+class CaseNote(BaseModel):
+    """A sealed note, goal list or finding of one step of a case, as read."""
+
+    step: str
+    on: date
+    notes: str | None = None
+    goals: list[str] | None = None
+
+
+class CaseNotes(BaseModel):
+    """A case's notes, as read (the read is in the access log)."""
+
+    case_id: UUID
+    beneficiary_id: UUID
+    notes: list[CaseNote]

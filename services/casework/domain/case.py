@@ -37,7 +37,8 @@ class Case(Aggregate):
         self.closures: list[dict[str, Any]] = []
         self.reopenings: list[dict[str, Any]] = []
         self.transfers: list[dict[str, Any]] = []
-        self.sealed: list[str] = [sealed] if sealed else []
+        self.sealed: list[dict[str, Any]] = []
+        self._keep("intake", opened_on, sealed)
 
     @property
     def last_day(self) -> date:
@@ -77,7 +78,7 @@ class Case(Aggregate):
         self.assessments.append({"on": on, "needs": list(needs), "household_income_fen": household_income_fen,
                                  "household_size": household_size, "guardianship": guardianship})
         self.stage = "assessed"
-        self._keep(sealed)
+        self._keep("assessment", on, sealed)
 
     def make_plan(self, on: date, goal_count: int, review_by: date | None, sealed: str, ctx: Context) -> None:
         """服务计划: the plan with its goals (sealed; their number is a fact)."""
@@ -90,7 +91,7 @@ class Case(Aggregate):
     def _planned(self, on: date, goal_count: int, review_by: date | None, sealed: str, ctx: Context) -> None:
         self.plan = {"on": on, "goal_count": goal_count, "review_by": review_by}
         self.stage = "planned"
-        self._keep(sealed)
+        self._keep("plan", on, sealed)
 
     def record_service(self, on: date, domain: str, service_type: str, worker_id: str, minutes: int,
                        sealed: str | None, ctx: Context) -> None:
@@ -106,7 +107,7 @@ class Case(Aggregate):
         self.services.append({"on": on, "domain": domain, "service_type": service_type, "worker_id": worker_id,
                               "minutes": minutes})
         self.stage = "in_service"
-        self._keep(sealed)
+        self._keep("service", on, sealed)
 
     def review(self, on: date, goals_met: int, sealed: str | None, ctx: Context) -> None:
         """回顾评估: how many of the plan's goals are met, after services were given."""
@@ -120,7 +121,7 @@ class Case(Aggregate):
     def _reviewed(self, on: date, goals_met: int, sealed: str | None, ctx: Context) -> None:
         self.reviews.append({"on": on, "goals_met": goals_met})
         self.stage = "reviewed"
-        self._keep(sealed)
+        self._keep("review", on, sealed)
 
     def close(self, on: date, outcome: str, sealed: str | None, ctx: Context) -> None:
         """结案 with its outcome, after a review."""
@@ -133,7 +134,7 @@ class Case(Aggregate):
     def _closed(self, on: date, outcome: str, sealed: str | None, ctx: Context) -> None:
         self.closures.append({"on": on, "outcome": outcome})
         self.stage = "closed"
-        self._keep(sealed)
+        self._keep("closure", on, sealed)
 
     def reopen(self, on: date, reassess: bool, sealed: str | None, ctx: Context) -> None:
         """重新开案: back to services under the plan, or to a new assessment."""
@@ -146,7 +147,7 @@ class Case(Aggregate):
     def _reopened(self, on: date, reassess: bool, sealed: str | None, ctx: Context) -> None:
         self.reopenings.append({"on": on, "reassess": reassess})
         self.stage = "intake" if reassess else "planned"
-        self._keep(sealed)
+        self._keep("reopening", on, sealed)
 
     def transfer(self, on: date, worker_id: str, station_id: str, ctx: Context) -> None:
         """转介/移交: the case to another worker, or another station."""
@@ -163,6 +164,7 @@ class Case(Aggregate):
                                "worker_id": worker_id, "station_id": station_id})
         self.worker_id, self.station_id = worker_id, station_id
 
-    def _keep(self, sealed: str | None) -> None:
+    def _keep(self, step: str, on: date, sealed: str | None) -> None:
+        """Keeps which step each sealed note belongs to (the notes are read back, logged, by those allowed)."""
         if sealed:
-            self.sealed.append(sealed)
+            self.sealed.append({"step": step, "on": on, "sealed": sealed})

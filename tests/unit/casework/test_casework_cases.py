@@ -163,4 +163,17 @@ def test_an_erased_persons_case_keeps_its_facts_and_takes_no_new_notes(world: Wo
     with pytest.raises(DomainError):
         world.app.review_case(WORKER, case_id, ReviewCase(on="2022-04-02", goals_met=1, notes="x"))
     assert world.app.get_case(ADMIN, case_id)["services"][0]["minutes"] == 90
-    assert world.app.vault.open(UUID(str(case["beneficiary_id"])), world.app.repository.get(case_id).sealed[0]) is None
+    first_note = world.app.repository.get(case_id).sealed[0]["sealed"]
+    assert world.app.vault.open(UUID(str(case["beneficiary_id"])), first_note) is None
+
+
+def test_a_cases_notes_are_read_by_its_station_and_logged(world: World) -> None:
+    case_id, _ = opened(world)
+    through_services(world, case_id)
+    notes = world.app.read_case_notes(WORKER, case_id, "case conference")
+    assert [(n["step"], n.get("notes"), n.get("goals")) for n in notes["notes"]] == [
+        ("intake", "祖母反映孩子夜里哭闹", None), ("plan", None, ["按时上学", "监护落实"])]
+    with pytest.raises(Forbidden):
+        world.app.read_case_notes(OTHER_WORKER, case_id, "curious")
+    assert [(e["record"], e["purpose"]) for e in world.app.personal_data_reads(ADMIN, None, 0, 10)] == [
+        (f"case:{case_id}", "case conference")]
