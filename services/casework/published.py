@@ -18,6 +18,8 @@ PUBLISHED: dict[type, type[Contract]] = {
     Beneficiary.Registered: c.BeneficiaryRegistered,
     Beneficiary.TargetGroupsChanged: c.BeneficiaryTargetGroupsChanged,
     Beneficiary.PersonalDataCorrected: c.BeneficiaryPersonalDataCorrected,
+    Beneficiary.MergedInto: c.BeneficiaryMergedInto,
+    Beneficiary.Absorbed: c.BeneficiaryAbsorbed,
     Beneficiary.Erased: c.BeneficiaryErased,
     Case.Opened: c.CaseOpened,
     Case.Assessed: c.CaseAssessed,

@@ -54,6 +54,22 @@ class BeneficiaryPersonalDataCorrected(Contract):
     guardian_consented_on: date | None
 
 
+@contract("casework", "beneficiary", "merged_into")
+class BeneficiaryMergedInto(Contract):
+    """This record was a duplicate and was merged into the person's other record (both histories kept)."""
+
+    into_id: UUID
+    merged_on: date
+
+
+@contract("casework", "beneficiary", "absorbed")
+class BeneficiaryAbsorbed(Contract):
+    """A duplicate record was merged into this one."""
+
+    from_id: UUID
+    merged_on: date
+
+
 @contract("casework", "beneficiary", "erased")
 class BeneficiaryErased(Contract):
     """The beneficiary's personal data was erased (their key destroyed); the facts of service remain."""

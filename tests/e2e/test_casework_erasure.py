@@ -81,11 +81,18 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     eventually(lambda: any(d["subject"] == bid for d in asyncio.run(published(system))))
     assert not any(NAME.encode() in row or ID_NUMBER.encode() in row for row in stored_rows(system))
 
+    # The same child registered again in another village: flagged as a likely duplicate, merged into the first.
+    twin = ok(admin.post("/v1/beneficiaries", json={**child(), "village_code": "V32"}), 201)
+    assert twin["possible_duplicates"] == [{"beneficiary_id": bid, "reason": "same_id_number"}]
+    merged = ok(admin.post(f"/v1/beneficiaries/{twin['id']}/merge", json={
+        "into": bid, "merged_on": "2022-04-02", "reason": "同一人重复登记"}))
+    assert merged["merged_into"] == bid
+
     def counts() -> dict[str, Any]:
         return ok(admin.get("/v1/casework-statistics", params={"station_id": STATION}))
 
-    before = eventually(lambda: counts()["beneficiaries"] == 1 and counts())
-    assert (before["erased"], before["by_target_group"]) == (0, {"unsupported_child": 1})
+    before = eventually(lambda: counts()["merged"] == 1 and counts())
+    assert (before["beneficiaries"], before["erased"], before["by_target_group"]) == (1, 0, {"unsupported_child": 1})
 
     erased = ok(admin.post(f"/v1/beneficiaries/{bid}/erasure", json={"erased_on": "2023-02-01",
                                                                      "reason": "the guardian asked"}))
@@ -95,17 +102,17 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     gone = admin.get(f"/v1/beneficiaries/{bid}/personal-data", params={"purpose": "after erasure"})
     assert gone.status_code == 409 and gone.json()["type"] == "urn:sw:problem:casework.beneficiary.erased"
     with connect(service_url(system.settings, "casework")) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM beneficiary_keys WHERE beneficiary_id = %s",
-                            (bid,)).fetchone()["n"] == 0
+        assert conn.execute("SELECT count(*) AS n FROM beneficiary_keys WHERE beneficiary_id = ANY(%s)",
+                            ([bid, twin["id"]],)).fetchone()["n"] == 0, "the merged record's key went too"
     facts = admin.get(f"/v1/beneficiaries/{bid}")
     assert facts.status_code == 200 and facts.json()["registered_on"] == "2022-04-01"
-    messages = eventually(lambda: [d for d in asyncio.run(published(system)) if d["subject"] == bid][1:] or None)
-    assert messages[-1]["type"] == "sw.casework.beneficiary.erased.v1"
+    messages = eventually(lambda: [d for d in asyncio.run(published(system)) if d["subject"] == bid][2:] or None)
+    assert [m["type"] for m in messages] == ["sw.casework.beneficiary.erased.v1"]
     every_message = repr(asyncio.run(published(system)))
     after = eventually(lambda: counts()["erased"] == 1 and counts())
     assert after | {"erased": 0} == before, "the counts remain"
     listed = admin.get("/v1/beneficiaries", params={"station_id": STATION})
-    assert [b["beneficiary_id"] for b in listed.json()["items"]] == [bid]
+    assert {b["beneficiary_id"] for b in listed.json()["items"]} == {bid, twin["id"]}
     for secret in (NAME, ID_NUMBER, GUARDIAN):
         assert secret not in facts.text and secret not in every_message and secret not in listed.text
         assert not any(secret.encode() in row for row in stored_rows(system))

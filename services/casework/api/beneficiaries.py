@@ -59,6 +59,7 @@ command_route(router, "put", "/beneficiaries/{beneficiary_id}/target-groups", Ca
               BeneficiaryPublic)
 command_route(router, "put", "/beneficiaries/{beneficiary_id}/personal-data", Casework.correct_personal_data,
               BeneficiaryPublic)
+command_route(router, "post", "/beneficiaries/{beneficiary_id}/merge", Casework.merge_beneficiary, BeneficiaryPublic)
 command_route(router, "post", "/beneficiaries/{beneficiary_id}/erasure", Casework.erase_beneficiary,
               BeneficiaryPublic)
 

@@ -12,7 +12,8 @@ recorded, a contractor at a station its contracts cover — both known from work
 |-------------------------------------------------|-----------------------------------------------------------|
 | register_beneficiary, change_target_groups,     | civil_affairs_admin; social_worker, contractor for its    |
 | correct_personal_data                           | stations                                                  |
-| erase_beneficiary                               | civil_affairs_admin                                       |
+| merge_beneficiary (a duplicate into the other)  | as above, for both records' stations                      |
+| erase_beneficiary (and records merged into it)  | civil_affairs_admin                                       |
 | read_personal_data (logged)                     | civil_affairs_admin; social_worker, contractor for the    |
 |                                                 | person's station                                          |
 | personal_data_reads                             | auditor, civil_affairs_admin                              |
@@ -42,6 +43,7 @@ from services.casework.application.beneficiaries import (
     CorrectPersonalData,
     EraseBeneficiary,
     Guardian,
+    MergeBeneficiary,
     PersonalData,
     RegisterBeneficiary,
 )
@@ -83,6 +85,7 @@ __all__ = [
     "FosterOrganisation",
     "Guardian",
     "HoldSupervision",
+    "MergeBeneficiary",
     "OpenCase",
     "PersonalData",
     "PlanCase",

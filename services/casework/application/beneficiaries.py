@@ -66,6 +66,14 @@ class CorrectPersonalData(Command):
     personal: PersonalData
 
 
+class MergeBeneficiary(Command):
+    """This record is a duplicate of the person's record ``into``: merged, with both histories kept."""
+
+    into: UUID
+    merged_on: Day
+    reason: RequiredText
+
+
 class EraseBeneficiary(Command):
     """Erases the person's personal data: their key is destroyed, the facts of service stay."""
 
@@ -159,18 +167,39 @@ class BeneficiaryCommands(CaseworkBase):
         return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view,
                                  about=(self.vault.digest(personal.model_dump_json()),), **options)
 
+    def merge_beneficiary(self, ctx: Context, beneficiary_id: UUID, command: MergeBeneficiary,
+                          **options: Unpack[ChangeOptions]) -> dict[str, Any]:
+        """合并重复: merges a duplicate record into the person's other record; both keep their history."""
+
+        def handler() -> Outcome:
+            duplicate = self.load(Beneficiary, beneficiary_id, options.get("expected_version"))
+            target = self.load(Beneficiary, command.into)
+            for record in (duplicate, target):
+                self.check_station(ctx, record.station_id, command.merged_on)
+            duplicate.merge_into(target, command.merged_on, ctx=ctx)
+            return Outcome(result=beneficiary_view(duplicate), changed=[duplicate, target])
+
+        return self.execute(ctx, command, None, handler, options.get("idempotency_key"), about=(beneficiary_id,))
+
     def erase_beneficiary(self, ctx: Context, beneficiary_id: UUID, command: EraseBeneficiary,
                           **options: Unpack[ChangeOptions]) -> dict[str, Any]:
-        """删除个人信息: destroys the person's key, then records the erasure; facts of service remain."""
+        """删除个人信息: destroys the person's keys (of every record merged into this one too), then records the
+        erasure; facts of service remain."""
         ctx.require(ADMIN)
 
-        def act(beneficiary: Beneficiary) -> None:
-            beneficiary.erase(command.erased_on, ctx=ctx)  # checks the rules before the key goes
-            # The key goes first: if recording the erasure then fails, the data is already unreadable and a retry
+        def handler() -> Outcome:
+            person = self.load(Beneficiary, beneficiary_id, options.get("expected_version"))
+            records = [person, *(self.load(Beneficiary, UUID(m)) for m in person.merged_from)]
+            for record in records:
+                if record is person or record.erased_on is None:
+                    record.erase(command.erased_on, ctx=ctx)  # checks the rules before any key goes
+            # The keys go first: if recording the erasure then fails, the data is already unreadable and a retry
             # records it (an erasure never waits on a save).
-            self.vault.destroy(beneficiary.id)
+            for record in records:
+                self.vault.destroy(record.id)
+            return Outcome(result=beneficiary_view(person), changed=records)
 
-        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view, **options)
+        return self.execute(ctx, command, None, handler, options.get("idempotency_key"), about=(beneficiary_id,))
 
     def read_personal_data(self, ctx: Context, beneficiary_id: UUID, purpose: str) -> dict[str, Any]:
         """A beneficiary's personal data for a reader allowed it; the read (who, when, which, why) is logged first."""

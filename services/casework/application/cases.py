@@ -115,7 +115,7 @@ class CaseCommands(CaseworkBase):
         def handler() -> Outcome:
             beneficiary = self.load(Beneficiary, command.beneficiary_id)
             self.check_station(ctx, beneficiary.station_id, command.opened_on)
-            beneficiary.check_not_erased()
+            beneficiary.check_active()
             if command.opened_on < beneficiary.registered_on:
                 raise RuleViolated("casework.case.before_registration", "a case opens after the registration")
             worker = self._worker(ctx, command.worker_id, beneficiary.station_id, command.opened_on)

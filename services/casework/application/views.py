@@ -37,6 +37,8 @@ class BeneficiaryPublic(BaseModel):
     guardian_consented_on: date | None
     possible_duplicates: list[DuplicateFlag]
     erased_on: date | None
+    merged_into: UUID | None = Field(description="the record this duplicate was merged into")
+    merged_from: list[UUID] = Field(description="duplicate records merged into this one")
 
 
 class GuardianData(BaseModel):
@@ -85,6 +87,7 @@ def beneficiary_view(beneficiary: Beneficiary) -> dict[str, Any]:
         "guardian_relation": beneficiary.guardian_relation,
         "guardian_consented_on": beneficiary.guardian_consented_on,
         "possible_duplicates": beneficiary.possible_duplicates, "erased_on": beneficiary.erased_on,
+        "merged_into": beneficiary.merged_into, "merged_from": list(beneficiary.merged_from),
     }
 
 

@@ -65,6 +65,8 @@ class Beneficiary(Aggregate):
         self.sealed: str | None = sealed
         self.possible_duplicates = [dict(d) for d in possible_duplicates]
         self.erased_on: date | None = None
+        self.merged_into: str | None = None
+        self.merged_from: list[str] = []
 
     @property
     def needs_guardianship_assessment(self) -> bool:
@@ -77,9 +79,34 @@ class Beneficiary(Aggregate):
             raise RuleViolated("casework.beneficiary.erased",
                                f"this beneficiary's personal data was erased on {self.erased_on.isoformat()}")
 
+    def check_active(self) -> None:
+        """Refuses changes to an erased person, or to a duplicate record merged into another."""
+        self.check_not_erased()
+        if self.merged_into is not None:
+            raise RuleViolated("casework.beneficiary.merged",
+                               f"this record was merged into beneficiary {self.merged_into}: use that one",
+                               merged_into=self.merged_into)
+
+    def merge_into(self, target: Beneficiary, merged_on: date, ctx: Context) -> None:
+        """A duplicate record merged into the person's other record: both keep their history, the target goes on."""
+        if target.id == self.id:
+            raise RuleViolated("casework.beneficiary.merge_into_self", "a record is not merged into itself")
+        self.check_active()
+        target.check_active()
+        self._merged_into(into_id=str(target.id), merged_on=merged_on, ctx=ctx)
+        target._absorbed(from_id=str(self.id), merged_on=merged_on, ctx=ctx)
+
+    @event("MergedInto")
+    def _merged_into(self, into_id: str, merged_on: date, ctx: Context) -> None:
+        self.merged_into = into_id
+
+    @event("Absorbed")
+    def _absorbed(self, from_id: str, merged_on: date, ctx: Context) -> None:
+        self.merged_from.append(from_id)
+
     def change_target_groups(self, target_groups: tuple[str, ...], changed_on: date, ctx: Context) -> None:
         """The person's target groups from a date (e.g. newly a 低保 recipient)."""
-        self.check_not_erased()
+        self.check_active()
         if tuple(target_groups) == tuple(self.target_groups):
             raise RuleViolated("casework.beneficiary.groups_unchanged", "the target groups are already these")
         self._target_groups_changed(target_groups=tuple(target_groups), changed_on=changed_on, ctx=ctx)
@@ -91,7 +118,7 @@ class Beneficiary(Aggregate):
     def correct_personal_data(self, sealed: str, child: bool, guardian_relation: str | None,
                               guardian_consented_on: date | None, ctx: Context) -> None:
         """Replaces the sealed personal data (a correction; the old one stays sealed in history)."""
-        self.check_not_erased()
+        self.check_active()
         self._personal_data_corrected(sealed=sealed, child=child, guardian_relation=guardian_relation,
                                       guardian_consented_on=guardian_consented_on, ctx=ctx)
 

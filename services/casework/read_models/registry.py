@@ -26,7 +26,8 @@ DDL = (
         registered_on date NOT NULL,
         child boolean NOT NULL,
         possible_duplicates int NOT NULL,
-        erased_on date
+        erased_on date,
+        merged_into uuid
     )
     """,
     """
@@ -72,6 +73,7 @@ class Registry(Projection):
             c.BeneficiaryRegistered.event_type(): self._registered,
             c.BeneficiaryTargetGroupsChanged.event_type(): self._groups,
             c.BeneficiaryErased.event_type(): self._erased,
+            c.BeneficiaryMergedInto.event_type(): self._merged,
             c.CaseOpened.event_type(): self._opened,
             c.CaseServiceRecorded.event_type(): self._service,
             c.CaseReopened.event_type(): self._reopened,
@@ -81,7 +83,7 @@ class Registry(Projection):
     @staticmethod
     def _registered(cur: psycopg.Cursor, e: CloudEvent) -> None:
         d = e.data
-        cur.execute("INSERT INTO registry_beneficiaries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL) "
+        cur.execute("INSERT INTO registry_beneficiaries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL) "
                     "ON CONFLICT DO NOTHING",
                     (e.aggregateid, d["station_id"], d["township_code"], d["village_code"], d["target_groups"],
                      d["registered_on"], d["child"], len(d["possible_duplicates"])))
@@ -95,6 +97,11 @@ class Registry(Projection):
     def _erased(cur: psycopg.Cursor, e: CloudEvent) -> None:
         cur.execute("UPDATE registry_beneficiaries SET erased_on = %s WHERE beneficiary_id = %s",
                     (e.data["erased_on"], e.aggregateid))
+
+    @staticmethod
+    def _merged(cur: psycopg.Cursor, e: CloudEvent) -> None:
+        cur.execute("UPDATE registry_beneficiaries SET merged_into = %s WHERE beneficiary_id = %s",
+                    (e.data["into_id"], e.aggregateid))
 
     @staticmethod
     def _opened(cur: psycopg.Cursor, e: CloudEvent) -> None:
@@ -136,13 +143,15 @@ class RegistryEntry(BaseModel):
     child: bool
     possible_duplicates: int
     erased_on: date | None
+    merged_into: UUID | None
 
 
 class Statistics(BaseModel):
     """The programme's casework counts (of one station, or all)."""
 
-    beneficiaries: int
+    beneficiaries: int = Field(description="people registered (duplicates merged into another record not counted)")
     erased: int = Field(description="of which personal data was erased (still counted)")
+    merged: int = Field(description="duplicate records merged into another")
     by_target_group: dict[str, int]
     cases: int
     cases_by_stage: dict[str, int]
@@ -166,17 +175,19 @@ def registry(db: psycopg.Connection, station_id: UUID | None, township_code: str
 def statistics(db: psycopg.Connection, station_id: UUID | None) -> dict[str, Any]:
     """Counts of beneficiaries, cases and services."""
     s = {"s": str(station_id) if station_id else None}
-    where = "WHERE %(s)s::text IS NULL OR station_id = %(s)s"
-    people = db.execute(f"SELECT count(*)::int AS n, count(erased_on)::int AS erased FROM registry_beneficiaries "
-                        f"{where}", s).fetchone()
-    groups = db.execute(f"SELECT g, count(*)::int AS n FROM registry_beneficiaries, unnest(target_groups) g {where} "
-                        "GROUP BY g", s).fetchall()
-    stages = db.execute(f"SELECT stage, count(*)::int AS n FROM registry_cases {where} GROUP BY stage", s).fetchall()
-    domains = db.execute(f"SELECT domain, count(*)::int AS n, sum(minutes)::int AS m FROM registry_services {where} "
-                         "GROUP BY domain", s).fetchall()
+    station = "(%(s)s::text IS NULL OR station_id = %(s)s)"
+    people = db.execute("SELECT count(*) FILTER (WHERE merged_into IS NULL)::int AS n, count(merged_into)::int AS "
+                        "merged, count(erased_on) FILTER (WHERE merged_into IS NULL)::int AS erased "
+                        f"FROM registry_beneficiaries WHERE {station}", s).fetchone()
+    groups = db.execute("SELECT g, count(*)::int AS n FROM registry_beneficiaries, unnest(target_groups) g "
+                        f"WHERE {station} AND merged_into IS NULL GROUP BY g", s).fetchall()
+    stages = db.execute(f"SELECT stage, count(*)::int AS n FROM registry_cases WHERE {station} GROUP BY stage",
+                        s).fetchall()
+    domains = db.execute("SELECT domain, count(*)::int AS n, sum(minutes)::int AS m FROM registry_services "
+                         f"WHERE {station} GROUP BY domain", s).fetchall()
     assert people is not None
     return {
-        "beneficiaries": people["n"], "erased": people["erased"],
+        "beneficiaries": people["n"], "erased": people["erased"], "merged": people["merged"],
         "by_target_group": {r["g"]: r["n"] for r in groups},
         "cases": sum(r["n"] for r in stages), "cases_by_stage": {r["stage"]: r["n"] for r in stages},
         "services": sum(r["n"] for r in domains), "services_by_domain": {r["domain"]: r["n"] for r in domains},

@@ -46,7 +46,7 @@ def run(app: Casework) -> None:
     child = app.register_beneficiary(WORKER, a.RegisterBeneficiary.model_validate(child_body(
         target_groups=["orphan", "minor"])))["id"]
     elder = app.register_beneficiary(WORKER, a.RegisterBeneficiary.model_validate(adult_body()))["id"]
-    app.register_beneficiary(WORKER, a.RegisterBeneficiary.model_validate(adult_body(village_code="V09")))
+    twin = app.register_beneficiary(WORKER, a.RegisterBeneficiary.model_validate(adult_body(village_code="V09")))["id"]
     app.change_target_groups(WORKER, elder, a.ChangeTargetGroups(target_groups=["disabled", "elderly_in_difficulty"],
                                                                  changed_on="2022-04-01"))
     app.correct_personal_data(WORKER, elder, a.CorrectPersonalData(personal=a.PersonalData(
@@ -76,6 +76,7 @@ def run(app: Casework) -> None:
     app.record_survey(WORKER, a.RecordSurvey.model_validate({
         "station_id": EAST, "beneficiary_id": elder, "surveyed_on": "2022-08-01",
         "scores": [{"aspect": "attitude", "score": 90}, {"aspect": "effect", "score": 80}]}))
+    app.merge_beneficiary(WORKER, twin, a.MergeBeneficiary(into=elder, merged_on="2022-08-02", reason="重复登记"))
     app.erase_beneficiary(ADMIN, elder, a.EraseBeneficiary(erased_on="2023-01-05", reason="本人申请"))
 
 

@@ -12,6 +12,7 @@ from services.casework.application import (
     ChangeTargetGroups,
     CorrectPersonalData,
     EraseBeneficiary,
+    MergeBeneficiary,
     PersonalData,
     RegisterBeneficiary,
 )
@@ -186,3 +187,35 @@ def test_target_groups_change_from_a_date(world: World) -> None:
             WORKER, bid, ChangeTargetGroups(target_groups=["elderly_in_difficulty", "disabled"],
                                             changed_on="2022-05-02"))
     assert same.value.rule == "casework.beneficiary.groups_unchanged"
+
+
+def test_a_duplicate_is_merged_with_history_kept_and_erased_with_the_person(world: World) -> None:
+    first = UUID(str(register(world, adult_body())["id"]))
+    second = register(world, adult_body(village_code="V09"))
+    duplicate = UUID(str(second["id"]))
+    assert second["possible_duplicates"][0]["reason"] == "same_id_number"
+    merged = world.app.merge_beneficiary(WORKER, duplicate, MergeBeneficiary(into=first, merged_on="2022-04-01",
+                                                                             reason="同一人重复登记"))
+    assert merged["merged_into"] == str(first) and merged["registered_on"].isoformat() == "2022-03-02"
+    assert world.app.get_beneficiary(ADMIN, first)["merged_from"] == [str(duplicate)]
+    with pytest.raises(RuleViolated) as merged_again:
+        world.app.change_target_groups(WORKER, duplicate, ChangeTargetGroups(target_groups=["disabled"],
+                                                                             changed_on="2022-05-01"))
+    assert merged_again.value.rule == "casework.beneficiary.merged"
+    with pytest.raises(RuleViolated) as into_self:
+        world.app.merge_beneficiary(WORKER, first, MergeBeneficiary(into=first, merged_on="2022-04-01", reason="x"))
+    assert into_self.value.rule == "casework.beneficiary.merge_into_self"
+    assert world.app.read_personal_data(WORKER, duplicate, "history")["name"] == "赵大爷", "the history stays"
+    world.app.erase_beneficiary(ADMIN, first, EraseBeneficiary(erased_on="2023-01-05", reason="request"))
+    assert world.keys.get(first) is None and world.keys.get(duplicate) is None, "the merged record is erased too"
+    assert world.app.get_beneficiary(ADMIN, duplicate)["erased_on"].isoformat() == "2023-01-05"
+
+
+def test_merging_is_refused_for_an_erased_record(world: World) -> None:
+    first = UUID(str(register(world, adult_body())["id"]))
+    other = UUID(str(register(world, adult_body(village_code="V09"))["id"]))
+    world.app.erase_beneficiary(ADMIN, first, EraseBeneficiary(erased_on="2023-01-05", reason="request"))
+    before = len(world.stored())
+    with pytest.raises(RuleViolated) as refused:
+        world.app.merge_beneficiary(WORKER, other, MergeBeneficiary(into=first, merged_on="2023-02-01", reason="x"))
+    assert refused.value.rule == "casework.beneficiary.erased" and len(world.stored()) == before
