@@ -219,3 +219,26 @@ def test_merging_is_refused_for_an_erased_record(world: World) -> None:
     with pytest.raises(RuleViolated) as refused:
         world.app.merge_beneficiary(WORKER, other, MergeBeneficiary(into=first, merged_on="2023-02-01", reason="x"))
     assert refused.value.rule == "casework.beneficiary.erased" and len(world.stored()) == before
+
+
+def test_a_retried_registration_records_once_and_a_reused_key_for_another_person_is_refused(world: World) -> None:
+    body = RegisterBeneficiary.model_validate(adult_body())
+    first = world.app.register_beneficiary(WORKER, body, idempotency_key="k-1")
+    again = world.app.register_beneficiary(WORKER, body, idempotency_key="k-1")
+    assert again["id"] == first["id"] and len(world.keys.rows) == 1
+    other = adult_body()
+    other["personal"] = {**other["personal"], "name": "钱大娘"}
+    with pytest.raises(Invalid) as reused:
+        world.app.register_beneficiary(WORKER, RegisterBeneficiary.model_validate(other), idempotency_key="k-1")
+    assert reused.value.field == "Idempotency-Key"
+    assert "赵大爷" not in stored_text(world) and "钱大娘" not in stored_text(world), "the record keeps a digest only"
+
+
+def test_a_contractor_acts_only_for_the_stations_its_contracts_cover(world: World) -> None:
+    stranger = CONTRACTOR.__class__(actor="other-org", role="contractor", organisation="another-org")
+    with pytest.raises(Forbidden):
+        register(world, adult_body(), ctx=stranger)
+    bid = UUID(str(register(world, adult_body())["id"]))
+    with pytest.raises(Forbidden):
+        world.app.read_personal_data(stranger, bid, "curious")
+    assert world.app.read_personal_data(CONTRACTOR, bid, "case review")["name"] == "赵大爷"
