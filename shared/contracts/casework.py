@@ -3,7 +3,8 @@
 A beneficiary is named only by its pseudonymous id (a random UUID, in the envelope's subject and in the payloads
 of other aggregates). Personal data — name, id number, phone, address, birth date, health notes, a guardian's
 name — and every free-text note about a person are sealed with the person's own key and are deliberately NOT
-declared here, so they never leave the service. What is published is what the programme counts.
+declared here, so they never leave the service; nor are the reasons given for a merge or an erasure. What is
+published is what the programme counts.
 """
 
 from __future__ import annotations

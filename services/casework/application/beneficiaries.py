@@ -176,7 +176,7 @@ class BeneficiaryCommands(CaseworkBase):
             target = self.load(Beneficiary, command.into)
             for record in (duplicate, target):
                 self.check_station(ctx, record.station_id, command.merged_on)
-            duplicate.merge_into(target, command.merged_on, ctx=ctx)
+            duplicate.merge_into(target, command.merged_on, command.reason, ctx=ctx)
             return Outcome(result=beneficiary_view(duplicate), changed=[duplicate, target])
 
         return self.execute(ctx, command, None, handler, options.get("idempotency_key"), about=(beneficiary_id,))
@@ -192,7 +192,7 @@ class BeneficiaryCommands(CaseworkBase):
             records = [person, *(self.load(Beneficiary, UUID(m)) for m in person.merged_from)]
             for record in records:
                 if record is person or record.erased_on is None:
-                    record.erase(command.erased_on, ctx=ctx)  # checks the rules before any key goes
+                    record.erase(command.erased_on, command.reason, ctx=ctx)  # checks the rules before any key goes
             # The keys go first: if recording the erasure then fails, the data is already unreadable and a retry
             # records it (an erasure never waits on a save).
             for record in records:

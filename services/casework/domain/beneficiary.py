@@ -87,17 +87,17 @@ class Beneficiary(Aggregate):
                                f"this record was merged into beneficiary {self.merged_into}: use that one",
                                merged_into=self.merged_into)
 
-    def merge_into(self, target: Beneficiary, merged_on: date, ctx: Context) -> None:
+    def merge_into(self, target: Beneficiary, merged_on: date, reason: str, ctx: Context) -> None:
         """A duplicate record merged into the person's other record: both keep their history, the target goes on."""
         if target.id == self.id:
             raise RuleViolated("casework.beneficiary.merge_into_self", "a record is not merged into itself")
         self.check_active()
         target.check_active()
-        self._merged_into(into_id=str(target.id), merged_on=merged_on, ctx=ctx)
+        self._merged_into(into_id=str(target.id), merged_on=merged_on, reason=reason, ctx=ctx)
         target._absorbed(from_id=str(self.id), merged_on=merged_on, ctx=ctx)
 
     @event("MergedInto")
-    def _merged_into(self, into_id: str, merged_on: date, ctx: Context) -> None:
+    def _merged_into(self, into_id: str, merged_on: date, reason: str, ctx: Context) -> None:
         self.merged_into = into_id
 
     @event("Absorbed")
@@ -130,15 +130,15 @@ class Beneficiary(Aggregate):
         self.guardian_relation = guardian_relation
         self.guardian_consented_on = guardian_consented_on
 
-    def erase(self, erased_on: date, ctx: Context) -> None:
+    def erase(self, erased_on: date, reason: str, ctx: Context) -> None:
         """Records that the person's key was destroyed: every sealed record of them is unreadable from now on."""
         self.check_not_erased()
         if erased_on < self.registered_on:
             raise RuleViolated("casework.beneficiary.erased_before_registration",
                                "an erasure cannot precede the registration")
-        self._erased(erased_on=erased_on, ctx=ctx)
+        self._erased(erased_on=erased_on, reason=reason, ctx=ctx)
 
     @event("Erased")
-    def _erased(self, erased_on: date, ctx: Context) -> None:
+    def _erased(self, erased_on: date, reason: str, ctx: Context) -> None:
         self.erased_on = erased_on
         self.sealed = None
