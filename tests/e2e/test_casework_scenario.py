@@ -125,13 +125,15 @@ def test_a_childs_case_and_a_stations_year_over_http(system: System) -> None:
     activity = {"kind": "group", "station_id": EAST, "held_on": "2022-05-14", "title": "留守儿童成长小组",
                 "goal": "增强自我保护意识", "method": "小组工作: 情景模拟", "participants": 10,
                 "beneficiary_ids": [bid], "volunteers": 3}
-    ok(east.post("/v1/activities", json=activity), 201)
+    recorded = east.post("/v1/activities", json=activity)
+    assert ok(system.client("casework", role="evaluator").get(recorded.headers["Location"])) == ok(recorded, 201)
     empty = east.post("/v1/activities", json={**activity, "method": ""})
     assert empty.status_code == 409 and empty.json()["rule"] == "casework.activity.no_professional_content"
 
     # The east station's supervisor records May's session; the west station is not his.
     session = {"station_id": EAST, "held_on": "2022-05-20", "hours": 16, "content": "个案记录与伦理督导"}
-    ok(supervisor.post("/v1/supervision-sessions", json=session), 201)
+    held = supervisor.post("/v1/supervision-sessions", json=session)
+    assert ok(admin.get(held.headers["Location"]))["hours"] == ok(held, 201)["hours"] == 16
     not_his = supervisor.post("/v1/supervision-sessions", json={**session, "station_id": WEST})
     assert not_his.json()["rule"] == "casework.supervision.not_stations_supervisor"
     may = eventually(lambda: [s for s in ok(admin.get("/v1/supervision-coverage", params={"month": "2022-05"}))
@@ -154,6 +156,7 @@ def test_a_childs_case_and_a_stations_year_over_http(system: System) -> None:
     done = ok(east.post(f"/v1/verifications/{task['id']}/completion", json={"done_on": "2022-07-20",
                                                                            "result": "confirmed"}))
     assert (done["done_on"], done["result"]) == ("2022-07-20", "confirmed")
+    assert ok(admin.get(f"/v1/verifications/{task['id']}")) == done
 
     # The counts of the east station.
     stats = eventually(lambda: (s := ok(admin.get("/v1/casework-statistics", params={"station_id": EAST})))

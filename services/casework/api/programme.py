@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
 from services.casework import read_models
@@ -27,7 +28,7 @@ from services.casework.application.records import (
     SurveyPublic,
     VerificationPublic,
 )
-from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, Page, created
+from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, Page, created, with_etag
 from shared.service import ReadDb
 
 router = APIRouter(tags=["programme"])
@@ -35,8 +36,8 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def create_route(path: str, body_type: type[BaseModel], action: Callable[..., dict[str, Any]],
-                 answer: type[BaseModel]) -> None:
-    """``POST path`` creating one resource: 201, ``Location`` and ``ETag``."""
+                 answer: type[BaseModel], kind: str, id_name: str) -> None:
+    """``POST path`` creating one resource (201, ``Location``, ``ETag``) and ``GET path/{id}`` answering it."""
 
     def route(body: BaseModel, ctx: CurrentContext, app: App, key: IdempotencyKey,
               response: Response) -> dict[str, Any]:
@@ -48,13 +49,24 @@ def create_route(path: str, body_type: type[BaseModel], action: Callable[..., di
                          summary=action.__name__.replace("_", " ").capitalize(), description=action.__doc__,
                          response_model=answer, responses=COMMAND_PROBLEMS)
 
+    def read(record_id: UUID, ctx: CurrentContext, app: App, response: Response) -> dict[str, Any]:
+        return with_etag(response, app.get_record(ctx, kind, record_id))
 
-create_route("/activities", RecordActivity, Casework.record_activity, ActivityPublic)
+    read.__annotations__["record_id"] = Annotated[UUID, Path(alias=id_name)]  # the path names the id as lists do
+
+    words = kind.replace("_", " ")
+    router.add_api_route(f"{path}/{{{id_name}}}", read, methods=["GET"], name=f"get_{kind}", summary=f"Get {words}",
+                         description=f"One {words} as recorded.", response_model=answer, responses=QUERY_PROBLEMS)
+
+
+create_route("/activities", RecordActivity, Casework.record_activity, ActivityPublic, "activity", "activity_id")
 create_route("/community-organisations", FosterOrganisation, Casework.foster_organisation,
-             CommunityOrganisationPublic)
-create_route("/supervision-sessions", HoldSupervision, Casework.hold_supervision, SupervisionSessionPublic)
-create_route("/verifications", AssignVerification, Casework.assign_verification, VerificationPublic)
-create_route("/surveys", RecordSurvey, Casework.record_survey, SurveyPublic)
+             CommunityOrganisationPublic, "community_organisation", "organisation_id")
+create_route("/supervision-sessions", HoldSupervision, Casework.hold_supervision, SupervisionSessionPublic,
+             "supervision_session", "session_id")
+create_route("/verifications", AssignVerification, Casework.assign_verification, VerificationPublic, "verification",
+             "task_id")
+create_route("/surveys", RecordSurvey, Casework.record_survey, SurveyPublic, "survey", "survey_id")
 command_route(router, "post", "/activities/{activity_id}/outcome", Casework.record_activity_outcome, ActivityPublic)
 command_route(router, "post", "/verifications/{task_id}/completion", Casework.complete_verification,
               VerificationPublic)

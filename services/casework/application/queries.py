@@ -6,10 +6,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from services.casework.application.activities import activity_view, organisation_view
 from services.casework.application.base import ADMIN, AUDITOR, FACT_READERS, CaseworkBase
 from services.casework.application.cases import case_view
+from services.casework.application.oversight import session_view, survey_view, verification_view
 from services.casework.application.views import beneficiary_view
-from services.casework.domain import Beneficiary, Case
+from services.casework.domain import (
+    Activity,
+    Beneficiary,
+    Case,
+    CommunityOrganisation,
+    SatisfactionSurvey,
+    SupervisionSession,
+    VerificationTask,
+)
 from shared.domain import Context, Forbidden, Role
 
 
@@ -39,3 +49,18 @@ class CaseworkQueries(CaseworkBase):
         case = self.load(Case, case_id)
         self.check_reads_facts(ctx, self.load(Beneficiary, UUID(case.beneficiary_id)).township_code)
         return case_view(case)
+
+    def get_record(self, ctx: Context, kind: str, record_id: UUID) -> dict[str, Any]:
+        """An activity, community organisation, supervision session, verification or survey (no personal data)."""
+        self.check_reads_facts(ctx)
+        cls, view = RECORDS[kind]
+        return view(self.load(cls, record_id))
+
+
+RECORDS: dict[str, tuple[type, Any]] = {
+    "activity": (Activity, activity_view),
+    "community_organisation": (CommunityOrganisation, organisation_view),
+    "supervision_session": (SupervisionSession, session_view),
+    "verification": (VerificationTask, verification_view),
+    "survey": (SatisfactionSurvey, survey_view),
+}
