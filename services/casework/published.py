@@ -10,6 +10,7 @@ from services.casework.domain import (
     SatisfactionSurvey,
     SupervisionSession,
     VerificationTask,
+    VillagePoints,
 )
 from shared.contracts import Contract
 from shared.contracts import casework as c
@@ -32,6 +33,9 @@ PUBLISHED: dict[type, type[Contract]] = {
     Activity.Recorded: c.ActivityRecorded,
     Activity.OutcomeRecorded: c.ActivityOutcomeRecorded,
     CommunityOrganisation.Fostered: c.CommunityOrganisationFostered,
+    VillagePoints.Opened: c.VillagePointsOpened,
+    VillagePoints.Awarded: c.VillagePointsAwarded,
+    VillagePoints.Redeemed: c.VillagePointsRedeemed,
     SupervisionSession.Held: c.SupervisionSessionHeld,
     VerificationTask.Assigned: c.VerificationAssigned,
     VerificationTask.Done: c.VerificationDone,

@@ -196,6 +196,33 @@ class CommunityOrganisationFostered(Contract):
     members: int
 
 
+@contract("casework", "village_points", "opened")
+class VillagePointsOpened(Contract):
+    """A village's points ledger (积分管理) was opened."""
+
+    station_id: UUID
+    village_code: str
+    opened_on: date
+
+
+@contract("casework", "village_points", "awarded")
+class VillagePointsAwarded(Contract):
+    """Points earned in the village (the household is not published)."""
+
+    points: int
+    category: str
+    on: date
+
+
+@contract("casework", "village_points", "redeemed")
+class VillagePointsRedeemed(Contract):
+    """Points spent in the village (the household is not published)."""
+
+    points: int
+    item: str
+    on: date
+
+
 # --- supervision 督导, verification 核查, surveys 满意度调查 ------------------------------------
 
 

@@ -130,6 +130,16 @@ def test_a_childs_case_and_a_stations_year_over_http(system: System) -> None:
     empty = east.post("/v1/activities", json={**activity, "method": ""})
     assert empty.status_code == 409 and empty.json()["rule"] == "casework.activity.no_professional_content"
 
+    # The village's points ledger: a household earns points for the clean-up and spends some; never more than held.
+    award = {"station_id": EAST, "village_code": "V51", "household_ref": "H-51", "points": 30,
+             "category": "环境整治", "on": "2022-05-15"}
+    assert ok(east.post("/v1/village-points/awards", json=award))["awarded"] == 30
+    refused = east.post("/v1/village-points/redemptions", json={
+        "station_id": EAST, "village_code": "V51", "household_ref": "H-51", "points": 31, "item": "米",
+        "on": "2022-05-16"})
+    assert refused.json()["rule"] == "casework.points.insufficient"
+    assert ok(admin.get(f"/v1/village-points/{EAST}/V51"))["households"] == [{"household_ref": "H-51", "balance": 30}]
+
     # The east station's supervisor records May's session; the west station is not his.
     session = {"station_id": EAST, "held_on": "2022-05-20", "hours": 16, "content": "个案记录与伦理督导"}
     held = supervisor.post("/v1/supervision-sessions", json=session)

@@ -4,7 +4,7 @@ verification tasks and satisfaction surveys."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -21,6 +21,7 @@ from services.casework.application import (
     RecordSurvey,
 )
 from services.casework.application.base import FACT_READERS
+from services.casework.application.points import VillagePointsPublic
 from services.casework.application.records import (
     ActivityPublic,
     CommunityOrganisationPublic,
@@ -28,6 +29,7 @@ from services.casework.application.records import (
     SurveyPublic,
     VerificationPublic,
 )
+from shared.fields import Code
 from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, Page, created, with_etag
 from shared.service import ReadDb
 
@@ -70,6 +72,31 @@ create_route("/surveys", RecordSurvey, Casework.record_survey, SurveyPublic, "su
 command_route(router, "post", "/activities/{activity_id}/outcome", Casework.record_activity_outcome, ActivityPublic)
 command_route(router, "post", "/verifications/{task_id}/completion", Casework.complete_verification,
               VerificationPublic)
+
+
+def points_route(path: str, action: Callable[..., dict[str, Any]]) -> None:
+    """``POST path`` changing a village's points ledger (opened by its first award); answers the ledger."""
+
+    def route(body: BaseModel, ctx: CurrentContext, app: App, key: IdempotencyKey,
+              response: Response) -> dict[str, Any]:
+        return with_etag(response, action(app, ctx, body, idempotency_key=key))
+
+    route.__annotations__["body"] = get_type_hints(action)["command"]
+    router.add_api_route(path, route, methods=["POST"], name=action.__name__, description=action.__doc__,
+                         summary=action.__name__.replace("_", " ").capitalize(), response_model=VillagePointsPublic,
+                         responses=COMMAND_PROBLEMS)
+
+
+points_route("/village-points/awards", Casework.award_points)
+points_route("/village-points/redemptions", Casework.redeem_points)
+
+
+@router.get("/village-points/{station_id}/{village_code}", response_model=VillagePointsPublic,
+            responses=QUERY_PROBLEMS)
+def get_village_points(station_id: UUID, village_code: Code, ctx: CurrentContext, app: App,
+                       response: Response) -> dict[str, Any]:
+    """A village's points ledger: totals and each household's balance."""
+    return with_etag(response, app.get_points(ctx, station_id, village_code))
 
 
 @router.get("/supervision-coverage", response_model=Page[read_models.StationCoverage], responses=QUERY_PROBLEMS)

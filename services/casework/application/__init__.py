@@ -23,6 +23,8 @@ recorded, a contractor at a station its contracts cover — both known from work
 | record_activity (goal and method required),     | civil_affairs_admin; social_worker, contractor for the    |
 | record_activity_outcome, foster_organisation,   | station (complete_verification: the assigned worker)      |
 | record_survey, complete_verification            |                                                           |
+| award_points, redeem_points (never more than   | civil_affairs_admin; social_worker, contractor for the    |
+| the household holds)                            | station                                                   |
 | hold_supervision                                | supervisor of the station on the day (workforce events);  |
 |                                                 | civil_affairs_admin naming that supervisor                |
 | assign_verification                             | civil_affairs_admin, to a worker of the station           |
@@ -65,16 +67,20 @@ from services.casework.application.oversight import (
     OversightCommands,
     RecordSurvey,
 )
+from services.casework.application.points import AwardPoints, PointsCommands, RedeemPoints
 from services.casework.application.queries import CaseworkQueries
 
 
-class Casework(BeneficiaryCommands, CaseCommands, ActivityCommands, OversightCommands, CaseworkQueries):
-    """The casework service: beneficiaries and their personal data, cases, activities, supervision, verifications."""
+class Casework(BeneficiaryCommands, CaseCommands, ActivityCommands, PointsCommands, OversightCommands,
+               CaseworkQueries):
+    """The casework service: beneficiaries and their personal data, cases, activities, village points,
+    supervision, verifications, surveys."""
 
 
 __all__ = [
     "AssessCase",
     "AssignVerification",
+    "AwardPoints",
     "Casework",
     "ChangeOptions",
     "ChangeTargetGroups",
@@ -93,6 +99,7 @@ __all__ = [
     "RecordActivityOutcome",
     "RecordService",
     "RecordSurvey",
+    "RedeemPoints",
     "RegisterBeneficiary",
     "ReopenCase",
     "ReviewCase",

@@ -101,6 +101,12 @@ class CaseworkBase(ServiceApplication):
             "organisation": ctx.organisation, "purpose": purpose, "correlation_id": ctx.correlation_id,
         })
 
+    def check_reads_facts(self, ctx: Context, township_code: str | None = None) -> None:
+        """Any casework reader sees the facts of service; a township only its own township's."""
+        ctx.require(*FACT_READERS)
+        if ctx.has_role(Role.TOWNSHIP) and township_code is not None and township_code not in ctx.townships:
+            raise Forbidden("a township reads only its own township's casework")
+
     # --- the one command path on an existing aggregate ----------------------------------------
 
     def on_aggregate(self, ctx: Context, cls: type[A], aggregate_id: UUID, command: Command,

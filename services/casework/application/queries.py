@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from services.casework.application.activities import activity_view, organisation_view
-from services.casework.application.base import ADMIN, AUDITOR, FACT_READERS, CaseworkBase
+from services.casework.application.base import ADMIN, AUDITOR, CaseworkBase
 from services.casework.application.cases import case_view
 from services.casework.application.oversight import session_view, survey_view, verification_view
 from services.casework.application.views import beneficiary_view
@@ -20,17 +20,11 @@ from services.casework.domain import (
     SupervisionSession,
     VerificationTask,
 )
-from shared.domain import Context, Forbidden, Role
+from shared.domain import Context
 
 
 class CaseworkQueries(CaseworkBase):
     """Reads without personal data."""
-
-    def check_reads_facts(self, ctx: Context, township_code: str | None = None) -> None:
-        """Any casework reader sees the facts of service; a township only its own township's."""
-        ctx.require(*FACT_READERS)
-        if ctx.has_role(Role.TOWNSHIP) and township_code is not None and township_code not in ctx.townships:
-            raise Forbidden("a township reads only its own township's casework")
 
     def get_beneficiary(self, ctx: Context, beneficiary_id: UUID) -> dict[str, Any]:
         """A beneficiary's facts of service (never personal data)."""

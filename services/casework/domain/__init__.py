@@ -1,5 +1,5 @@
 """Casework domain (个案与专业服务): beneficiaries, cases, group and community activities, community social
-organisations, supervision sessions, verification tasks and satisfaction surveys (docs/domain.md §12).
+organisations, village points, supervision sessions, verification tasks and satisfaction surveys (docs/domain.md §12).
 
 Pure Python, one module per aggregate; the vocabulary of the plan (``vocabulary``) and its figures (``policy``).
 """
@@ -10,6 +10,7 @@ from services.casework.domain.activity import Activity, CommunityOrganisation, c
 from services.casework.domain.beneficiary import Beneficiary, age_on, check_guardian_consent
 from services.casework.domain.case import STAGES, Case
 from services.casework.domain.oversight import SatisfactionSurvey, SupervisionSession, VerificationTask
+from services.casework.domain.points import VillagePoints
 from services.casework.domain.policy import CASEWORK_NAMESPACE, Policy
 from services.casework.domain.vocabulary import (
     CHILD_GROUPS,
@@ -50,6 +51,7 @@ __all__ = [
     "VerificationKind",
     "VerificationResult",
     "VerificationTask",
+    "VillagePoints",
     "age_on",
     "check_guardian_consent",
     "check_professional_content",

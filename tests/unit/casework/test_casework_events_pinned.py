@@ -67,6 +67,10 @@ def run(app: Casework) -> None:
     app.record_activity_outcome(WORKER, activity, a.RecordActivityOutcome(outcome="成立互助小组"))
     app.foster_organisation(WORKER, a.FosterOrganisation(name="邻里互助会", kind="mutual_aid", station_id=EAST,
                                                          village_code="V01", fostered_on="2022-05-10", members=15))
+    app.award_points(WORKER, a.AwardPoints(station_id=EAST, village_code="V01", household_ref="H-17", points=20,
+                                           category="环境整治", on="2022-05-11"))
+    app.redeem_points(WORKER, a.RedeemPoints(station_id=EAST, village_code="V01", household_ref="H-17", points=5,
+                                             item="洗衣粉", on="2022-05-12"))
     app.hold_supervision(SUPERVISOR, a.HoldSupervision(station_id=EAST, held_on="2022-05-20", hours=8,
                                                        content="个案督导"))
     task = app.assign_verification(ADMIN, a.AssignVerification(

@@ -9,12 +9,14 @@ import pytest
 
 from services.casework.application import (
     AssignVerification,
+    AwardPoints,
     CompleteVerification,
     FosterOrganisation,
     HoldSupervision,
     RecordActivity,
     RecordActivityOutcome,
     RecordSurvey,
+    RedeemPoints,
     RegisterBeneficiary,
 )
 from shared.domain import Forbidden, Invalid, RuleViolated
@@ -119,3 +121,20 @@ def test_a_survey_scores_each_aspect_once(world: World) -> None:
     with pytest.raises(Invalid):
         world.app.record_survey(WORKER, RecordSurvey.model_validate(
             {**body, "scores": [{"aspect": "attitude", "score": 95}] * 2}))
+
+
+def test_village_points_are_earned_and_never_overspent(world: World) -> None:
+    award = {"station_id": EAST, "village_code": "V01", "household_ref": "H-17", "points": 20,
+             "category": "环境整治", "on": "2022-05-01"}
+    ledger = world.app.award_points(WORKER, AwardPoints.model_validate(award))
+    assert (ledger["awarded"], ledger["households"]) == (20, [{"household_ref": "H-17", "balance": 20}])
+    spent = world.app.redeem_points(WORKER, RedeemPoints(station_id=EAST, village_code="V01", household_ref="H-17",
+                                                         points=15, item="洗衣粉", on="2022-05-02"))
+    assert spent["households"][0]["balance"] == 5 and spent["redeemed"] == 15
+    refused(world, "casework.points.insufficient", lambda: world.app.redeem_points(WORKER, RedeemPoints(
+        station_id=EAST, village_code="V01", household_ref="H-17", points=6, item="米", on="2022-05-03")))
+    refused(world, "casework.points.before_ledger", lambda: world.app.award_points(
+        WORKER, AwardPoints.model_validate({**award, "on": "2022-04-30"})))
+    with pytest.raises(Forbidden):
+        world.app.award_points(WORKER, AwardPoints.model_validate({**award, "station_id": WEST}))
+    assert world.app.get_points(SUPERVISOR, UUID(EAST), "V01")["households"][0]["balance"] == 5
