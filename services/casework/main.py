@@ -27,8 +27,10 @@ def make_application(settings: Settings, env: dict[str, str]) -> Casework:
     master = settings.cipher_key or dev_cipher_key(settings)
     identity = settings.identity_key or hashlib.sha256(f"identity:{settings.jwt_secret}".encode()).hexdigest()
     app_env = {**env, "CASEWORK_MASTER_KEY": master, "CASEWORK_IDENTITY_KEY": identity}
-    return Casework(env=app_env, policy=policy_from(settings), keys=PgKeyStore(pool), directory=PgDirectory(pool),
-                    access_log=PgAccessLog(pool))
+    app = Casework(env=app_env, policy=policy_from(settings), keys=PgKeyStore(pool), directory=PgDirectory(pool),
+                   access_log=PgAccessLog(pool))
+    app.on_close.append(pool.close)
+    return app
 
 
 def projections(_settings: Settings, _app: ServiceApplication | None) -> list[Projection]:

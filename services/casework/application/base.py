@@ -67,6 +67,13 @@ class CaseworkBase(ServiceApplication):
         self.vault = Vault(keys if keys is not None else MemoryKeyStore(), master, identity)
         self.directory: Directory = directory if directory is not None else MemoryDirectory()
         self.access_log: AccessLog = access_log if access_log is not None else MemoryAccessLog()
+        self.on_close: list[Callable[[], None]] = []
+
+    def close(self) -> None:
+        """Closes the store, then what was opened for the key table, access log and directory."""
+        super().close()
+        for close in self.on_close:
+            close()
 
     # --- who may write where ------------------------------------------------------------------
 
