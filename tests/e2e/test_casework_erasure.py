@@ -113,6 +113,19 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     assert after | {"erased": 0} == before, "the counts remain"
     listed = admin.get("/v1/beneficiaries", params={"station_id": STATION})
     assert {b["beneficiary_id"] for b in listed.json()["items"]} == {bid, twin["id"]}
+    # The audit ledger holds the person's events — the erasure among them — and still verifies.
+    ledger = system.client("audit", role="auditor")
+
+    def entries() -> list[dict[str, Any]]:
+        page = ledger.get("/v1/ledger", params={"type_prefix": "sw.casework.beneficiary.", "limit": 1000})
+        return [e for e in page.json()["items"] if e["subject"] == bid]
+
+    in_ledger = eventually(lambda: len(entries()) == 3 and entries())
+    assert [e["type"] for e in in_ledger][-1] == "sw.casework.beneficiary.erased.v1"
+    verdict = eventually(lambda: (v := ledger.get("/v1/ledger/verify").json())["complete"] and v)
+    assert verdict["ok"] is True
+    whole_ledger = ledger.get("/v1/ledger", params={"type_prefix": "sw.casework.", "limit": 1000}).text
     for secret in (NAME, ID_NUMBER, GUARDIAN):
         assert secret not in facts.text and secret not in every_message and secret not in listed.text
+        assert secret not in whole_ledger
         assert not any(secret.encode() in row for row in stored_rows(system))
