@@ -21,6 +21,7 @@ from services.casework.application import (
     RecordSurvey,
 )
 from services.casework.application.base import FACT_READERS
+from services.casework.application.fields import Month
 from services.casework.application.points import VillagePointsPublic
 from services.casework.application.records import (
     ActivityPublic,
@@ -34,7 +35,6 @@ from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, Idempo
 from shared.service import ReadDb
 
 router = APIRouter(tags=["programme"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def create_route(path: str, body_type: type[BaseModel], action: Callable[..., dict[str, Any]],
@@ -101,7 +101,7 @@ def get_village_points(station_id: UUID, village_code: Code, ctx: CurrentContext
 
 @router.get("/supervision-coverage", response_model=Page[read_models.StationCoverage], responses=QUERY_PROBLEMS)
 def supervision_coverage(ctx: CurrentContext, db: ReadDb,
-                         month: Annotated[str, Query(pattern=MONTH, description="a month, YYYY-MM")]) -> dict[str, Any]:
+                         month: Annotated[Month, Query(description="a month, YYYY-MM")]) -> dict[str, Any]:
     """Each supervised station in a month: sessions, hours, short sessions, and whether the plan's rules are met."""
     ctx.require(*FACT_READERS)
     return {"items": read_models.coverage(db, month), "next": None}

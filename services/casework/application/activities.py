@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from services.casework.application.base import WORKER, CaseworkBase, ChangeOptions
-from services.casework.application.fields import Choice
+from services.casework.application.fields import Choice, Participants
 from services.casework.domain import (
     Activity,
     ActivityKind,
@@ -32,7 +32,7 @@ class RecordActivity(Command):
     title: Name
     goal: Text = ""
     method: Text = ""
-    participants: Count
+    participants: Participants
     beneficiary_ids: list[UUID] = Field(default_factory=list, max_length=200)
     volunteers: Count = 0
     outcome: Text = ""

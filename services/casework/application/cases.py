@@ -8,7 +8,7 @@ from typing import Annotated, Any, Unpack
 from uuid import UUID
 
 from services.casework.application.base import PERSONAL_DATA_READERS, WORKER, CaseworkBase, ChangeOptions
-from services.casework.application.fields import Choice, HouseholdSize
+from services.casework.application.fields import Choice, HouseholdSize, Label
 from services.casework.domain import (
     Beneficiary,
     Case,
@@ -21,7 +21,7 @@ from services.casework.domain import (
 )
 from shared.application import Command, Outcome
 from shared.domain import Context, Forbidden, Invalid, RuleViolated
-from shared.fields import Count, Day, Fen, Minutes, ShortText, Text, items
+from shared.fields import Count, Day, Fen, Minutes, Text, items
 
 
 class OpenCase(Command):
@@ -48,7 +48,7 @@ class PlanCase(Command):
     """服务计划 with its goals."""
 
     on: Day
-    goals: Annotated[list[ShortText], items(1, 20)]
+    goals: Annotated[list[Label], items(1, 20)]
     review_by: Day | None = None
 
 

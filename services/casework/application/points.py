@@ -6,16 +6,16 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictInt
 
 from services.casework.application.base import CaseworkBase
+from services.casework.application.fields import Label
 from services.casework.domain import VillagePoints
 from shared.application import Command, Outcome
 from shared.domain import Context
 from shared.fields import Code, Day
 
 Points = Annotated[StrictInt, Field(gt=0, le=100_000, description="points, a whole number above zero")]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class AwardPoints(Command):
