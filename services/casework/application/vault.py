@@ -79,4 +79,7 @@ class Vault:
         if row is None:
             return None
         wrapped = row.wrapped_key
-        return self._master.decrypt(wrapped[:NONCE], wrapped[NONCE:], beneficiary_id.bytes)
+        try:
+            return self._master.decrypt(wrapped[:NONCE], wrapped[NONCE:], beneficiary_id.bytes)
+        except InvalidTag:
+            return None  # wrapped for another person, or with another service key: it opens nothing
