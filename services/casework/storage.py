@@ -119,11 +119,12 @@ class PgAccessLog:
                 entry,
             )
 
-    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int) -> list[dict[str, Any]]:
+    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int,
+                actor: str | None = None) -> list[dict[str, Any]]:
         with self.pool.connection() as conn:
             return conn.execute(
                 "SELECT beneficiary_id, record, actor, role, organisation, purpose, correlation_id, read_at "
-                "FROM personal_data_reads WHERE %(b)s::uuid IS NULL OR beneficiary_id = %(b)s "
-                "ORDER BY id DESC OFFSET %(o)s LIMIT %(l)s",
-                {"b": beneficiary_id, "o": offset, "l": limit},
+                "FROM personal_data_reads WHERE (%(b)s::uuid IS NULL OR beneficiary_id = %(b)s) "
+                "AND (%(a)s::text IS NULL OR actor = %(a)s) ORDER BY id DESC OFFSET %(o)s LIMIT %(l)s",
+                {"b": beneficiary_id, "a": actor, "o": offset, "l": limit},
             ).fetchall()

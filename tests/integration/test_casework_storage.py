@@ -49,3 +49,4 @@ def test_the_access_log_is_append_only(pool: ConnectionPool, statement: str) -> 
     with pytest.raises(psycopg.errors.RaiseException), pool.connection() as conn:
         conn.execute(statement)
     assert [(e["actor"], e["purpose"]) for e in log.entries(person, 0, 10)] == [("w-1", "home visit")]
+    assert log.entries(None, 0, 10, actor="w-2") == [] and len(log.entries(None, 0, 10, actor="w-1")) == 1

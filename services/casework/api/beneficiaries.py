@@ -13,7 +13,7 @@ from services.casework.application import Casework, RegisterBeneficiary
 from services.casework.application.fields import Choice, Purpose
 from services.casework.application.views import AccessLogEntry, BeneficiaryPublic, PersonalDataView
 from shared.domain import Context, Forbidden, Invalid, Role
-from shared.fields import Code
+from shared.fields import Code, ShortText
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -65,10 +65,11 @@ command_route(router, "post", "/beneficiaries/{beneficiary_id}/erasure", Casewor
 
 
 @router.get("/personal-data-reads", response_model=Page[AccessLogEntry], responses=QUERY_PROBLEMS)
-def personal_data_reads(ctx: CurrentContext, app: App, beneficiary_id: UUID | None = None, offset: Offset = 0,
-                        limit: Limit = 100) -> dict[str, Any]:
+def personal_data_reads(ctx: CurrentContext, app: App, beneficiary_id: UUID | None = None,
+                        actor: Annotated[ShortText | None, Query(description="reads by this user")] = None,
+                        offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
     """The access log: every read of personal data (who, when, which record, why), newest first."""
-    items = app.personal_data_reads(ctx, beneficiary_id, offset, limit + 1)
+    items = app.personal_data_reads(ctx, beneficiary_id, offset, limit + 1, actor)
     return page_of(items, offset, limit)
 
 

@@ -53,8 +53,9 @@ class AccessLog(Protocol):
     def record(self, entry: dict[str, Any]) -> None:
         """Appends one read (beneficiary_id, record, actor, role, organisation, purpose, correlation_id)."""
 
-    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Reads logged, newest first, optionally of one beneficiary."""
+    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int,
+                actor: str | None = None) -> list[dict[str, Any]]:
+        """Reads logged, newest first, optionally of one beneficiary or by one actor."""
 
 
 class Directory(Protocol):
@@ -101,8 +102,10 @@ class MemoryAccessLog:
     def record(self, entry: dict[str, Any]) -> None:
         self.rows.append({**entry, "read_at": datetime.now(UTC)})
 
-    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int) -> list[dict[str, Any]]:
-        found = [r for r in reversed(self.rows) if beneficiary_id is None or r["beneficiary_id"] == beneficiary_id]
+    def entries(self, beneficiary_id: UUID | None, offset: int, limit: int,
+                actor: str | None = None) -> list[dict[str, Any]]:
+        found = [r for r in reversed(self.rows) if (beneficiary_id is None or r["beneficiary_id"] == beneficiary_id)
+                 and (actor is None or r["actor"] == actor)]
         return found[offset:offset + limit]
 
 

@@ -32,11 +32,11 @@ class CaseworkQueries(CaseworkBase):
         self.check_reads_facts(ctx, beneficiary.township_code)
         return beneficiary_view(beneficiary)
 
-    def personal_data_reads(self, ctx: Context, beneficiary_id: UUID | None, offset: int,
-                            limit: int) -> list[dict[str, Any]]:
-        """The access log of personal data, newest first (auditors and the bureau)."""
+    def personal_data_reads(self, ctx: Context, beneficiary_id: UUID | None, offset: int, limit: int,
+                            actor: str | None = None) -> list[dict[str, Any]]:
+        """The access log of personal data, newest first, of one person or by one reader (auditors and the bureau)."""
         ctx.require(AUDITOR, ADMIN)
-        return self.access_log.entries(beneficiary_id, offset, limit)
+        return self.access_log.entries(beneficiary_id, offset, limit, actor)
 
     def get_case(self, ctx: Context, case_id: UUID) -> dict[str, Any]:
         """A case's facts: stage, steps and services (never its sealed notes)."""

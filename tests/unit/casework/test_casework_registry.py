@@ -128,6 +128,8 @@ def test_personal_data_is_read_by_those_who_need_it_and_every_read_is_logged(wor
     log = world.app.personal_data_reads(AUDITOR, bid, 0, 10)
     assert [(e["actor"], e["purpose"]) for e in log] == [(ADMIN.actor, "allowance check"),
                                                          (WORKER.actor, "home visit planning")]
+    by_worker = world.app.personal_data_reads(AUDITOR, None, 0, 10, actor=WORKER.actor)
+    assert [e["purpose"] for e in by_worker] == ["home visit planning"]
     with pytest.raises(Forbidden):
         world.app.personal_data_reads(FINANCE, bid, 0, 10)
 
