@@ -174,3 +174,5 @@ def test_a_childs_case_and_a_stations_year_over_http(system: System) -> None:
     assert stats["beneficiaries"] == 1 and stats["cases_by_stage"] == {"intake": 1}
     assert stats["services_by_domain"] == {"child_welfare": 1, "social_assistance": 1}
     assert stats["service_minutes"] == 150
+    listed = ok(admin.get("/v1/cases", params={"station_id": EAST}))["items"]
+    assert [(c["case_id"], c["stage"]) for c in listed] == [(case, "intake")]

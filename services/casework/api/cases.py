@@ -7,19 +7,27 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.casework import read_models
 from services.casework.api.deps import App, command_route
 from services.casework.application import Casework, OpenCase
-from services.casework.application.fields import Purpose
+from services.casework.application.fields import Choice, Purpose
 from services.casework.application.views import CaseNotes, CasePublic
+from services.casework.domain import STAGES
+from shared.domain import Forbidden, Role
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
     CurrentContext,
     IdempotencyKey,
+    Limit,
+    Offset,
+    Page,
     created,
+    page_of,
     problems,
     with_etag,
 )
+from shared.service import ReadDb
 
 router = APIRouter(tags=["cases"])
 
@@ -30,6 +38,17 @@ def open_case(body: OpenCase, ctx: CurrentContext, app: App, key: IdempotencyKey
     """受理: opens a case for a registered beneficiary at its station."""
     result = app.open_case(ctx, body, idempotency_key=key)
     return created(response, f"/v1/cases/{result['id']}", result)
+
+
+@router.get("/cases", response_model=Page[read_models.CaseEntry], responses=QUERY_PROBLEMS)
+def list_cases(ctx: CurrentContext, app: App, db: ReadDb, station_id: UUID | None = None,
+               stage: Annotated[Choice | None, Query(description=f"one of {', '.join(STAGES)}")] = None,
+               offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+    """Cases by station and stage (no notes)."""
+    app.check_reads_facts(ctx)
+    if ctx.has_role(Role.TOWNSHIP):
+        raise Forbidden("a township reads its own beneficiaries' cases one by one")
+    return page_of(read_models.cases(db, station_id, stage, offset, limit + 1), offset, limit)
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic, responses=QUERY_PROBLEMS)

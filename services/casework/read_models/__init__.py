@@ -4,10 +4,19 @@ and supervision coverage (from the service's own events)."""
 from __future__ import annotations
 
 from services.casework.read_models.directory import PgDirectory, WorkforceDirectory
-from services.casework.read_models.registry import Registry, RegistryEntry, Statistics, registry, statistics
+from services.casework.read_models.registry import (
+    CaseEntry,
+    Registry,
+    RegistryEntry,
+    Statistics,
+    cases,
+    registry,
+    statistics,
+)
 from services.casework.read_models.supervision import StationCoverage, SupervisionSessions, coverage
 
 __all__ = [
+    "CaseEntry",
     "PgDirectory",
     "Registry",
     "RegistryEntry",
@@ -15,6 +24,7 @@ __all__ = [
     "Statistics",
     "SupervisionSessions",
     "WorkforceDirectory",
+    "cases",
     "coverage",
     "registry",
     "statistics",

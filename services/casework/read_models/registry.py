@@ -146,6 +146,16 @@ class RegistryEntry(BaseModel):
     merged_into: UUID | None
 
 
+class CaseEntry(BaseModel):
+    """A case in the registry: where it is and at which stage."""
+
+    case_id: UUID
+    beneficiary_id: UUID
+    station_id: UUID
+    stage: str
+    opened_on: date
+
+
 class Statistics(BaseModel):
     """The programme's casework counts (of one station, or all)."""
 
@@ -169,6 +179,16 @@ def registry(db: psycopg.Connection, station_id: UUID | None, township_code: str
         "ORDER BY registered_on, beneficiary_id OFFSET %(o)s LIMIT %(l)s",
         {"s": str(station_id) if station_id else None, "t": township_code, "g": target_group, "o": offset,
          "l": limit},
+    ).fetchall()
+
+
+def cases(db: psycopg.Connection, station_id: UUID | None, stage: str | None, offset: int,
+          limit: int) -> list[dict[str, Any]]:
+    """Cases, oldest first, by station or stage."""
+    return db.execute(
+        "SELECT * FROM registry_cases WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
+        "AND (%(g)s::text IS NULL OR stage = %(g)s) ORDER BY opened_on, case_id OFFSET %(o)s LIMIT %(l)s",
+        {"s": str(station_id) if station_id else None, "g": stage, "o": offset, "l": limit},
     ).fetchall()
 
 
