@@ -125,7 +125,8 @@ def test_erasure_leaves_no_name_or_id_number_anywhere_and_keeps_the_facts(system
     verdict = eventually(lambda: (v := ledger.get("/v1/ledger/verify").json())["complete"] and v)
     assert verdict["ok"] is True
     whole_ledger = ledger.get("/v1/ledger", params={"type_prefix": "sw.casework.", "limit": 1000}).text
+    service_log = (system.logs / "casework.log").read_text(errors="replace")
     for secret in (NAME, ID_NUMBER, GUARDIAN):
         assert secret not in facts.text and secret not in every_message and secret not in listed.text
-        assert secret not in whole_ledger
+        assert secret not in whole_ledger and secret not in service_log
         assert not any(secret.encode() in row for row in stored_rows(system))
