@@ -126,4 +126,11 @@ class CaseworkBase(ServiceApplication):
             act(aggregate)
 
         return self.change(ctx, command, None, cls, aggregate_id, acted, view, expected_version=expected_version,
-                           idempotency_key=idempotency_key, about=about)
+                           idempotency_key=idempotency_key, about=(*about, *self.personal_about(command)))
+
+    def personal_about(self, command: Command) -> tuple[str, ...]:
+        """A keyed digest of the command's personal fields (personal data, notes), which its fingerprint leaves out:
+        an idempotency record keeps this, never the text."""
+        if not command.unfingerprinted:
+            return ()
+        return (self.vault.digest(command.model_dump_json(include=set(command.unfingerprinted))),)

@@ -132,8 +132,7 @@ class BeneficiaryCommands(CaseworkBase):
             return Outcome(result=beneficiary_view(beneficiary), changed=[beneficiary])
 
         # The idempotency record keeps a keyed digest of the personal data, never the data itself.
-        about = (self.vault.digest(personal.model_dump_json()),)
-        return self.execute(ctx, command, None, handler, idempotency_key, about=about)
+        return self.execute(ctx, command, None, handler, idempotency_key, about=self.personal_about(command))
 
     def change_target_groups(self, ctx: Context, beneficiary_id: UUID, command: ChangeTargetGroups,
                              **options: Unpack[ChangeOptions]) -> dict[str, Any]:
@@ -164,8 +163,7 @@ class BeneficiaryCommands(CaseworkBase):
                 guardian_relation=personal.guardian.relation if personal.guardian else None,
                 guardian_consented_on=consent, ctx=ctx)
 
-        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view,
-                                 about=(self.vault.digest(personal.model_dump_json()),), **options)
+        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view, **options)
 
     def merge_beneficiary(self, ctx: Context, beneficiary_id: UUID, command: MergeBeneficiary,
                           **options: Unpack[ChangeOptions]) -> dict[str, Any]:

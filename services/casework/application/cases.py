@@ -27,6 +27,7 @@ from shared.fields import Count, Day, Fen, Minutes, Text, items
 class OpenCase(Command):
     """受理: a case for a registered beneficiary, with its responsible worker (a social worker: itself)."""
 
+    unfingerprinted = frozenset({"notes"})
     beneficiary_id: UUID
     worker_id: UUID | None = None
     opened_on: Day
@@ -36,6 +37,7 @@ class OpenCase(Command):
 class AssessCase(Command):
     """评估: needs by service domain, the household's economics, a child's guardianship."""
 
+    unfingerprinted = frozenset({"notes"})
     on: Day
     needs: Annotated[list[Choice], items(1, len(ServiceDomain))]
     household_income_fen: Fen | None = None
@@ -47,6 +49,7 @@ class AssessCase(Command):
 class PlanCase(Command):
     """服务计划 with its goals."""
 
+    unfingerprinted = frozenset({"goals"})
     on: Day
     goals: Annotated[list[Label], items(1, 20)]
     review_by: Day | None = None
@@ -55,6 +58,7 @@ class PlanCase(Command):
 class RecordService(Command):
     """A service given: domain and type from the plan's lists, date, worker, minutes, notes."""
 
+    unfingerprinted = frozenset({"notes"})
     on: Day
     domain: Choice
     service_type: Choice
@@ -66,6 +70,7 @@ class RecordService(Command):
 class ReviewCase(Command):
     """回顾: how many goals are met."""
 
+    unfingerprinted = frozenset({"notes"})
     on: Day
     goals_met: Count
     notes: Text = ""
@@ -74,6 +79,7 @@ class ReviewCase(Command):
 class CloseCase(Command):
     """结案 with its outcome."""
 
+    unfingerprinted = frozenset({"notes"})
     on: Day
     outcome: Choice
     notes: Text = ""
@@ -82,6 +88,7 @@ class CloseCase(Command):
 class ReopenCase(Command):
     """重新开案: back to services under the plan, or (``reassess``) to a new assessment."""
 
+    unfingerprinted = frozenset({"notes"})
     on: Day
     reassess: bool = False
     notes: Text = ""
@@ -125,7 +132,7 @@ class CaseCommands(CaseworkBase):
                         sealed=self._seal(beneficiary.id, command.notes), ctx=ctx)
             return Outcome(result=case_view(case), changed=[case])
 
-        return self.execute(ctx, command, None, handler, idempotency_key)
+        return self.execute(ctx, command, None, handler, idempotency_key, about=self.personal_about(command))
 
     def assess_case(self, ctx: Context, case_id: UUID, command: AssessCase,
                     **options: Unpack[ChangeOptions]) -> dict[str, Any]:

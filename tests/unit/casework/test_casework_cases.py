@@ -177,3 +177,19 @@ def test_a_cases_notes_are_read_by_its_station_and_logged(world: World) -> None:
         world.app.read_case_notes(OTHER_WORKER, case_id, "curious")
     assert [(e["record"], e["purpose"]) for e in world.app.personal_data_reads(ADMIN, None, 0, 10)] == [
         (f"case:{case_id}", "case conference")]
+
+
+def test_a_retried_service_is_recorded_once_and_its_record_keeps_no_note(world: World) -> None:
+    case_id, _ = opened(world)
+    assess(world, case_id)
+    world.app.plan_case(WORKER, case_id, PlanCase(on="2022-03-12", goals=["x"]))
+    service = RecordService(on="2022-03-15", domain="child_welfare", service_type="safety_education", minutes=30,
+                            notes="孩子说起继父的事")
+    first = world.app.record_service(WORKER, case_id, service, idempotency_key="s-1")
+    again = world.app.record_service(WORKER, case_id, service, idempotency_key="s-1")
+    assert first == again and len(again["services"]) == 1
+    other = service.model_copy(update={"notes": "另一件事"})
+    with pytest.raises(Invalid):
+        world.app.record_service(WORKER, case_id, other, idempotency_key="s-1")
+    text = "\n".join(n.state.decode("utf-8", "replace") for n in world.stored())
+    assert "继父" not in text, "neither the event nor the idempotency record holds the note"
