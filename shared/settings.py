@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     professionals_population_share: float = 0.01
     registered_organisations_min: int = 1
     supervision_min_hours: float = 16.0
+    guardian_consent_age: int = Field(14, description="below this age a guardian consents to a beneficiary's record")
     ledger_due_days: int = 15
 
     # The audit ledger's signed checkpoints (services/audit/README.md).

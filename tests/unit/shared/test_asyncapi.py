@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from services.audit.published import PUBLISHED as AUDIT
+from services.casework.published import PUBLISHED as CASEWORK
 from services.stations.published import PUBLISHED as STATIONS
 from services.workforce.published import PUBLISHED as WORKFORCE
 from shared.asyncapi import SPEC, json_schemas
 
 
 def test_every_published_event_has_a_channel_and_a_schema() -> None:
-    published = {*STATIONS.values(), *WORKFORCE.values(), *AUDIT.values()}
+    published = {*STATIONS.values(), *WORKFORCE.values(), *AUDIT.values(), *CASEWORK.values()}
     document = json.loads(SPEC.to_specification().to_json())
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert addresses == {contract.subject() for contract in published}

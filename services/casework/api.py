@@ -1,1 +1,0 @@
-"""Casework HTTP API. Not built yet: only the operations endpoints are served."""

@@ -1,0 +1,14 @@
+"""Casework HTTP API (``/v1``): one router per resource. Every command route answers the changed resource with its
+ETag (creates: 201 + ``Location``); every list is a ``Page``. Personal data is answered only by the logged read."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.casework.api import beneficiaries, cases, programme
+
+router = APIRouter(prefix="/v1")
+for resource in (beneficiaries, cases, programme):
+    router.include_router(resource.router)
+
+__all__ = ["router"]

@@ -1,1 +1,0 @@
-"""Casework service layer. Not built yet: the service takes no commands."""

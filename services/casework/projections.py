@@ -1,1 +1,0 @@
-"""Casework projections. Not built yet: the service consumes no events."""
