@@ -98,8 +98,9 @@ def county_status(conn: psycopg.Connection, county_code: str, as_of: date) -> di
         "SELECT s.station_id, s.batch, s.township_code, "
         "(SELECT h.status FROM station_status_history h WHERE h.station_id = s.station_id AND h.since <= %s "
         " ORDER BY h.since DESC, h.position DESC LIMIT 1) AS status, "
-        "(SELECT min(h.since) FROM station_status_history h WHERE h.station_id = s.station_id "
-        " AND h.status = 'opened') AS first_opened_on "
+        # The opening day is the station record's, so the record and the county status cannot disagree.
+        "coalesce(s.opened_on, (SELECT min(h.since) FROM station_status_history h "
+        " WHERE h.station_id = s.station_id AND h.status = 'opened')) AS first_opened_on "
         "FROM station_status s WHERE s.county_code = %s ORDER BY s.township_code", (as_of, county_code)).fetchall()
     out = []
     for b in batches:
