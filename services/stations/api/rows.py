@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import Field
+
 from .representations import LedgerFiguresPublic, Representation
 
 
@@ -13,9 +15,11 @@ class BatchProgress(Representation):
     target: int
     planned: int
     opened: int
-    operating: int
+    operating: int = Field(description="open on the date with at least the minimum staff")
+    below_minimum_townships: list[str] = Field(description="open on the date with fewer than the minimum staff")
     by_status: dict[str, int]
     opened_townships: list[str]
+    late_townships: list[str] = Field(description="deadline passed on the date and not opened by then")
     deadline_passed: bool
     behind_schedule: bool
 
@@ -28,6 +32,9 @@ class CountyStatusPublic(Representation):
     batches: list[BatchProgress]
     target: int
     opened: int
+    operating: int
+    below_minimum: int
+    late_townships: list[str]
 
 
 class WorkerAtStation(Representation):
@@ -83,6 +90,7 @@ class StationStatusRow(Representation):
     latest_ledger: LatestLedger | None
     villages_covered: list[str]
     understaffed: bool
+    late: bool = Field(description="its batch's deadline has passed and it has not opened")
 
 
 class RectificationItemRow(Representation):

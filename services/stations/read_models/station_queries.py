@@ -86,39 +86,59 @@ def _enrich(conn: psycopg.Connection, items: list[dict[str, Any]]) -> None:
         item["latest_ledger"] = None if latest is None else {k: v for k, v in latest.items() if k != "station_id"}
         item["villages_covered"] = next((list(r["codes"]) for r in covered if str(r["station_id"]) == sid), [])
         item["understaffed"] = item["status"] == "opened" and item["headcount"] < item["minimum_staffing"]
+        item["late"] = item["opened_on"] is None and date.today() > date.fromisoformat(str(item["deadline"]))
 
 
 def county_status(conn: psycopg.Connection, county_code: str, as_of: date) -> dict[str, Any]:
-    """Per batch on ``as_of``: target count, deadline, stations opened by then, behind schedule or not."""
+    """Per batch on ``as_of``: target, deadline, stations opened by then, operating at minimum staff, late ones."""
     batches = conn.execute(
         "SELECT b.batch, b.deadline, (SELECT count(*) FROM station_county_township t WHERE t.county_code = "
         "b.county_code AND t.batch = b.batch) AS target FROM station_county_batch b WHERE b.county_code = %s "
         "ORDER BY b.batch", (county_code,)).fetchall()
-    states = conn.execute(
-        "SELECT s.station_id, s.batch, s.township_code, "
-        "(SELECT h.status FROM station_status_history h WHERE h.station_id = s.station_id AND h.since <= %s "
+    states = _station_states(conn, county_code, as_of)
+    out = [_batch_progress(b, [s for s in states if s["batch"] == b["batch"] and s["status"] is not None], as_of)
+           for b in batches]
+    return {"county_code": county_code, "as_of": as_of.isoformat(), "batches": out,
+            "target": sum(b["target"] for b in out), "opened": sum(b["opened"] for b in out),
+            "operating": sum(b["operating"] for b in out),
+            "below_minimum": sum(len(b["below_minimum_townships"]) for b in out),
+            "late_townships": [t for b in out for t in b["late_townships"]]}
+
+
+def _station_states(conn: psycopg.Connection, county_code: str, as_of: date) -> list[dict[str, Any]]:
+    """Each station of the county on ``as_of``: status, opening day, headcount and minimum then."""
+    return conn.execute(
+        "SELECT s.station_id, s.batch, s.township_code, s.deadline, "
+        "(SELECT h.status FROM station_status_history h WHERE h.station_id = s.station_id AND h.since <= %(d)s "
         " ORDER BY h.since DESC, h.position DESC LIMIT 1) AS status, "
         # The opening day is the station record's, so the record and the county status cannot disagree.
         "coalesce(s.opened_on, (SELECT min(h.since) FROM station_status_history h "
-        " WHERE h.station_id = s.station_id AND h.status = 'opened')) AS first_opened_on "
-        "FROM station_status s WHERE s.county_code = %s ORDER BY s.township_code", (as_of, county_code)).fetchall()
-    out = []
-    for b in batches:
-        mine = [s for s in states if s["batch"] == b["batch"] and s["status"] is not None]
-        opened = [s for s in mine if s["first_opened_on"] is not None and s["first_opened_on"] <= as_of]
-        operating = [s for s in mine if s["status"] == "opened"]
-        by_status: dict[str, int] = {}
-        for s in mine:
-            by_status[s["status"]] = by_status.get(s["status"], 0) + 1
-        out.append({
-            "batch": b["batch"], "deadline": b["deadline"].isoformat(), "target": b["target"],
-            "planned": len(mine), "opened": len(opened), "operating": len(operating), "by_status": by_status,
-            "opened_townships": [s["township_code"] for s in opened],
-            "deadline_passed": as_of > b["deadline"],
-            "behind_schedule": as_of > b["deadline"] and len(opened) < b["target"],
-        })
-    return {"county_code": county_code, "as_of": as_of.isoformat(), "batches": out,
-            "target": sum(b["target"] for b in out), "opened": sum(b["opened"] for b in out)}
+        " WHERE h.station_id = s.station_id AND h.status = 'opened')) AS first_opened_on, "
+        "(SELECT array[f.headcount, f.minimum_staffing] FROM station_staffing_history f "
+        " WHERE f.station_id = s.station_id AND f.since <= %(d)s ORDER BY f.since DESC, f.position DESC LIMIT 1) "
+        " AS staffing "
+        "FROM station_status s WHERE s.county_code = %(c)s ORDER BY s.township_code",
+        {"d": as_of, "c": county_code}).fetchall()
+
+
+def _batch_progress(b: dict[str, Any], mine: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    """One batch on ``as_of``; a station is late when its deadline has passed and it had not opened by then."""
+    opened = [s for s in mine if s["first_opened_on"] is not None and s["first_opened_on"] <= as_of]
+    running = [s for s in mine if s["status"] == "opened"]
+    below = [s for s in running if s["staffing"] is None or s["staffing"][0] < s["staffing"][1]]
+    late = [s for s in mine if as_of > s["deadline"] and s not in opened]
+    by_status: dict[str, int] = {}
+    for s in mine:
+        by_status[s["status"]] = by_status.get(s["status"], 0) + 1
+    return {
+        "batch": b["batch"], "deadline": b["deadline"].isoformat(), "target": b["target"],
+        "planned": len(mine), "opened": len(opened), "operating": len(running) - len(below),
+        "below_minimum_townships": [s["township_code"] for s in below], "by_status": by_status,
+        "opened_townships": [s["township_code"] for s in opened],
+        "late_townships": [s["township_code"] for s in late],
+        "deadline_passed": as_of > b["deadline"],
+        "behind_schedule": as_of > b["deadline"] and len(opened) < b["target"],
+    }
 
 
 def list_ledgers(conn: psycopg.Connection, *, station_id: str | None = None, organisation_id: str | None = None,

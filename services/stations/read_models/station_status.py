@@ -59,9 +59,7 @@ class StationStatusView(Projection):
             c.StationContractorReleased.event_type(): _station_change(
                 lambda d: {"contract_id": None, "organisation_id": None, "organisation_name": None,
                            "contractor_assigned_on": None}, "released_on"),
-            c.StationStaffingRecorded.event_type(): _station_change(
-                lambda d: {"headcount": d["headcount"], "staffing_as_of": d["as_of"],
-                           "minimum_staffing": d["minimum_staffing"]}, "as_of"),
+            c.StationStaffingRecorded.event_type(): _staffing_recorded,
             c.StationOpened.event_type(): _station_change(
                 lambda d: {"status": "opened", "opened_on": d["opened_on"]}, "opened_on"),
             c.StationSuspended.event_type(): _station_change(
@@ -156,6 +154,22 @@ def _station_change(columns: Any, date_field: str) -> Handler:
                      values["status"])
 
     return handle
+
+
+_staffing_change = _station_change(
+    lambda d: {"headcount": d["headcount"], "staffing_as_of": d["as_of"], "minimum_staffing": d["minimum_staffing"]},
+    "as_of")
+
+
+def _staffing_recorded(cur: psycopg.Cursor, event: CloudEvent) -> None:
+    """The headcount now, and dated, so the county status knows who was at or above the minimum on a day."""
+    _staffing_change(cur, event)
+    d = event.data
+    cur.execute(
+        "INSERT INTO station_staffing_history (station_id, since, position, headcount, minimum_staffing) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (event.aggregateid, d["as_of"], event.sequence, d["headcount"], d["minimum_staffing"]),
+    )
 
 
 def _stage(row: dict[str, Any]) -> str:

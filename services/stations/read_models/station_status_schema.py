@@ -42,6 +42,16 @@ STATUS_DDL = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS station_staffing_history (
+        station_id uuid NOT NULL,
+        since date NOT NULL,
+        position bigint NOT NULL,
+        headcount int NOT NULL,
+        minimum_staffing int NOT NULL,
+        PRIMARY KEY (station_id, position)
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS station_county_batch (
         county_code text NOT NULL,
         batch int NOT NULL,
@@ -154,7 +164,8 @@ STATUS_DDL = (
     """,
 )
 STATUS_TABLES = (
-    "station_status", "station_status_history", "station_county_batch", "station_county_township",
+    "station_status", "station_status_history", "station_staffing_history", "station_county_batch",
+    "station_county_township",
     "station_coverage", "station_worker", "station_assignment", "station_supervision", "station_evaluation",
     "station_rectification", "station_ledger", "station_misuse",
 )
