@@ -708,7 +708,7 @@ WRONG_ROLES = {
     "assign": [HR, TOWNSHIP],
     "insurance": [PARTY],
     "leave": [HR, TOWNSHIP],
-    "training": [ADMIN, "contractor", PARTY],
+    "training": [ADMIN, PARTY],
     "title": ["contractor", PARTY],
     "dispute": ["contractor", ADMIN],
     "party": [HR, ADMIN, "contractor"],
@@ -739,7 +739,14 @@ def test_a_role_without_the_right_is_refused(name: str, role: str) -> None:
     refused_command(w.app, Forbidden, lambda: command(w, ctx))
 
 
-@pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave"])
+def test_a_contractor_records_the_in_house_training_of_its_own_workers() -> None:
+    w = make_world()
+    record = w.app.record_training(w.contractor, worker_id=UUID(w.worker_id), course="机构内训：个案记录", hours=8,
+                                   completed_on=date(2021, 4, 1))
+    assert record["training_hours"] == 8 and record["training"][0]["course"] == "机构内训：个案记录"
+
+
+@pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave", "training"])
 def test_a_contractor_cannot_manage_another_organisations_worker(name: str) -> None:
     w = make_world()
     ctx = other_contractor(w.app)
