@@ -64,7 +64,11 @@ class Settings(BaseSettings):
     minimum_wage_fen: int = 190_000
     certified_growth_per_year: float = 0.35
     certified_multiple_by_2023: float = 2.0
-    professionals_population_share: float = 0.01
+    professionals_population_share: float = Field(
+        0.01,
+        description="social work professionals (certified workers) per household-registered resident: the plan "
+        "prints 1% (0.01, 3,713 for 371,270 people); 1‰ (0.001) is the likely intent (docs/domain.md §11)",
+    )
     registered_organisations_min: int = 1
     supervision_min_hours: float = 16.0
     guardian_consent_age: int = Field(14, description="below this age a guardian consents to a beneficiary's record")
