@@ -1,4 +1,5 @@
-"""The plan played through the APIs: what a county sees when stations open, fall below their staff or run late.
+"""The plan played through the APIs: what a county sees when stations open, fall below their staff, run late or are
+supervised.
 
 On a system of its own, so the shared county's figures in other tests hold.
 """
@@ -12,6 +13,7 @@ import pytest
 
 from services.stations.application import Stations
 from shared.settings import Settings
+from tests.kit.ids import credit_code, national_id
 from tests.kit.infra import isolated
 from tests.kit.plan import PLAN, ok
 from tests.kit.problems import refused
@@ -29,7 +31,8 @@ CONTRACT = {
 
 @pytest.fixture(scope="module")
 def own(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    running = start_system(isolated(settings), tmp_path_factory.mktemp("plan"), services=("stations",))
+    running = start_system(isolated(settings), tmp_path_factory.mktemp("plan"),
+                           services=("stations", "workforce", "casework"))
     yield running
     stop_system(running)
 
@@ -81,3 +84,37 @@ def test_a_station_below_minimum_staff_is_not_operating_and_late_stations_are_na
     assert county(admin, "2022-01-01")["late_townships"] == ["T02"]
     rows = {r["township_code"]: r for r in ok(admin.get("/v1/station-status"))["items"]}
     assert (rows["T01"]["late"], rows["T02"]["late"], rows["T01"]["understaffed"]) == (False, True, True)
+
+
+def test_supervision_sessions_show_in_the_station_status_view_by_month(own: System, admin: httpx.Client) -> None:
+    workforce, hr = own.client("workforce"), own.client("workforce", role="hr_social_security")
+    org = ok(workforce.post("/v1/organisations", json={
+        "name": "督导社工", "unified_social_credit_code": credit_code(7, tag="MJP"), "registered_in_county": True,
+        "registration_place": "本县民政局", "registered_on": "2021-01-05"}), 201)["organisation_id"]
+    supervisor = ok(workforce.post("/v1/workers", json={
+        "employer_id": org, "name": "周督导", "national_id_number": national_id(71, born="19800101"),
+        "phone": "13900000071", "hired_on": "2021-01-10"}), 201)["worker_id"]
+    ok(hr.post(f"/v1/workers/{supervisor}/certificates",
+               json={"level": "social_worker", "obtained_on": "2021-01-12", "number": "ZJ-PLAN-1"}))
+    ok(workforce.post(f"/v1/workers/{supervisor}/supervisor", json={"designated_on": "2021-01-13"}), 201)
+    ok(workforce.post(f"/v1/supervisors/{supervisor}/stations", json={"station_id": T01, "assigned_on": "2021-01-13"}))
+
+    casework = own.client("casework", role="supervisor", subject=supervisor)
+    for held_on, hours in (("2021-12-04", 16), ("2022-01-08", 10)):
+        body = {"station_id": T01, "held_on": held_on, "hours": hours, "content": "个案督导"}
+        eventually(lambda b=body: casework.post("/v1/supervision-sessions", json=b).status_code == 201)
+
+    def month(m: str) -> dict:
+        return ok(admin.get(f"/v1/station-status/{T01}", params={"month": m}))["supervision"]
+
+    january = eventually(lambda: (m := month("2022-01"))["sessions"] == 1 and m)
+    assert (january["hours"], january["minimum_hours"], january["supervised"], january["meets_minimum_hours"]) \
+        == (10, 16, True, False)
+    assert january["last_session"] == {"supervisor_id": supervisor, "name": "周督导", "held_on": "2022-01-08",
+                                       "hours": 10, "below_minimum_hours": True}
+    december = month("2021-12")
+    assert (december["hours"], december["supervised"], december["meets_minimum_hours"]) == (16, True, True)
+    assert month("2022-02")["supervised"] is False, "a month without a session shows"
+    listed = ok(admin.get("/v1/station-status", params={"township_code": "T01", "month": "2022-01"}))["items"][0]
+    assert listed["supervision"] == january
+    refused(admin.get("/v1/station-status", params={"month": "2022-13"}), 422, field="month")

@@ -59,6 +59,27 @@ class LatestLedger(Representation):
     reviewed_on: date | None
 
 
+class SupervisionSessionAtStation(Representation):
+    supervisor_id: str
+    name: str
+    held_on: date
+    hours: float
+    below_minimum_hours: bool
+
+
+class StationSupervision(Representation):
+    """A station's supervision (督导) in a month, from the casework service's sessions."""
+
+    month: str = Field(description="YYYY-MM")
+    sessions: int
+    hours: float = Field(description="hours of supervision held at the station that month")
+    short_sessions: int = Field(description="sessions shorter than minimum_hours")
+    minimum_hours: float = Field(description="each session's minimum length (SW_SUPERVISION_MIN_HOURS)")
+    supervised: bool = Field(description="at least one session that month (the plan: every station monthly)")
+    meets_minimum_hours: bool = Field(description="supervised that month, and no session below minimum_hours")
+    last_session: SupervisionSessionAtStation | None = Field(description="the latest session ever held there")
+
+
 class StationStatusRow(Representation):
     """One station in the station-status view."""
 
@@ -91,6 +112,7 @@ class StationStatusRow(Representation):
     villages_covered: list[str]
     understaffed: bool
     late: bool = Field(description="its batch's deadline has passed and it has not opened")
+    supervision: StationSupervision
 
 
 class RectificationItemRow(Representation):

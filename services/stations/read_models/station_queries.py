@@ -5,7 +5,7 @@ misuse reports.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -17,9 +17,10 @@ from .station_status_schema import IN_THE_PLAN
 def list_station_status(
     conn: psycopg.Connection, *, township_code: str | None = None, batch: int | None = None,
     status: str | None = None, townships: Sequence[str] | None = None, organisation_id: str | None = None,
-    limit: int = 100, offset: int = 0,
+    limit: int = 100, offset: int = 0, month: str | None = None, minimum_hours: float = 16.0,
 ) -> dict[str, Any]:
-    """A page of the station-status view, filtered (``townships``/``organisation_id``: the caller's scope)."""
+    """A page of the station-status view, filtered (``townships``/``organisation_id``: the caller's scope);
+    ``month`` (YYYY-MM, default this month) is the month whose supervision is shown against ``minimum_hours``."""
     clauses, params = filters(s__township_code=township_code, s__batch=batch, s__status=status,
                                s__organisation_id=organisation_id)
     if townships is not None:
@@ -28,16 +29,19 @@ def list_station_status(
     page = fetch_page(conn, "SELECT s.* FROM station_status s", where(clauses), params, "s.batch, s.township_code",
                       limit, offset)
     _enrich(conn, page["items"])
+    _supervision(conn, page["items"], month, minimum_hours)
     return page
 
 
-def get_station_status(conn: psycopg.Connection, station_id: str) -> dict[str, Any] | None:
-    """One station's row of the view, with its workers, supervisors, rectification items and ledgers."""
+def get_station_status(conn: psycopg.Connection, station_id: str, month: str | None = None,
+                       minimum_hours: float = 16.0) -> dict[str, Any] | None:
+    """One station's row of the view, with its workers, supervisors, supervision, rectification items and ledgers."""
     row = conn.execute("SELECT * FROM station_status WHERE station_id = %s", (station_id,)).fetchone()
     if row is None:
         return None
     item = plain_row(row)
     _enrich(conn, [item])
+    _supervision(conn, [item], month, minimum_hours)
     item["rectification_items"] = [plain_row(r) for r in conn.execute(
         "SELECT evaluation_id, item_id, description, due_on, closed_on FROM station_rectification "
         "WHERE station_id = %s ORDER BY due_on, evaluation_id, item_id", (station_id,)).fetchall()]
@@ -87,6 +91,39 @@ def _enrich(conn: psycopg.Connection, items: list[dict[str, Any]]) -> None:
         item["villages_covered"] = next((list(r["codes"]) for r in covered if str(r["station_id"]) == sid), [])
         item["understaffed"] = item["status"] == "opened" and item["headcount"] < item["minimum_staffing"]
         item["late"] = item["opened_on"] is None and date.today() > date.fromisoformat(str(item["deadline"]))
+
+
+def _supervision(conn: psycopg.Connection, items: list[dict[str, Any]], month: str | None,
+                 minimum_hours: float) -> None:
+    """Adds each station's last supervision session and the month's sessions: supervised at least once, and
+    every session at least ``minimum_hours`` long (the plan's 每月每站不少于1次, 每次不少于16小时)."""
+    ids = [i["station_id"] for i in items]
+    if not ids:
+        return
+    first = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
+    after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    months = conn.execute(
+        "SELECT station_id, count(*)::int AS sessions, sum(hours)::float AS hours, "
+        "(count(*) FILTER (WHERE below_minimum_hours))::int AS short_sessions FROM station_supervision_session "
+        "WHERE station_id = ANY(%s::uuid[]) AND held_on >= %s AND held_on < %s GROUP BY station_id",
+        (ids, first, after)).fetchall()
+    lasts = conn.execute(
+        "SELECT DISTINCT ON (x.station_id) x.station_id, x.supervisor_id, coalesce(p.name, '') AS name, x.held_on, "
+        "x.hours, x.below_minimum_hours FROM station_supervision_session x "
+        "LEFT JOIN station_worker p ON p.worker_id::text = x.supervisor_id WHERE x.station_id = ANY(%s::uuid[]) "
+        "ORDER BY x.station_id, x.held_on DESC, x.session_id", (ids,)).fetchall()
+    for item in items:
+        sid = item["station_id"]
+        held = next((plain_row(r) for r in months if str(r["station_id"]) == sid),
+                    {"sessions": 0, "hours": 0.0, "short_sessions": 0})
+        last = next((plain_row(r) for r in lasts if str(r["station_id"]) == sid), None)
+        item["supervision"] = {
+            "month": first.strftime("%Y-%m"), "sessions": held["sessions"], "hours": held["hours"],
+            "short_sessions": held["short_sessions"], "minimum_hours": minimum_hours,
+            "supervised": held["sessions"] > 0,
+            "meets_minimum_hours": held["sessions"] > 0 and held["short_sessions"] == 0,
+            "last_session": None if last is None else {k: v for k, v in last.items() if k != "station_id"},
+        }
 
 
 def county_status(conn: psycopg.Connection, county_code: str, as_of: date) -> dict[str, Any]:
