@@ -51,6 +51,9 @@ def test_the_demonstration_fills_every_view_and_a_second_run_records_nothing(own
                         and len(w) == 12 and w)
     assert sum(1 for w in roster if w["station_id"] is not None) == 11
     assert sum(1 for w in roster if w["certified"]) == 9
+    trained = ok(workforce.get(f"/v1/workers/{first['workers']['李娜']}"))
+    assert (trained["training_hours"], trained["training"][0]["course"]) == (8, "机构内训：个案工作记录规范"), \
+        "recorded by her employer, the contractor"
 
     rows = eventually(lambda: (r := station_rows(stations))["T05"]["supervision"]["sessions"] == 1 and r)
     assert [c for c, r in rows.items() if r["status"] == "opened"] == ["T01", "T02", "T03", "T04", "T05"]
