@@ -10,12 +10,14 @@ supervision sessions. Every command carries an ``Idempotency-Key`` (``demo-…``
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from services.stations.domain import Station
 from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
@@ -64,35 +66,65 @@ WORKERS = [
 SUPERVISOR = (12, "孙慧", "social_worker")
 
 
+@dataclass
+class Reply:
+    """A service's answer."""
+
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        """The body, decoded."""
+        return json.loads(self.text)
+
+
+@dataclass
+class Api:
+    """One service with one caller's token (the standard library's HTTP client: the demo needs nothing else)."""
+
+    base_url: str
+    token: str
+
+    def request(self, method: str, path: str, json_body: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None) -> Reply:
+        """Sends a request and answers the reply, whatever its status."""
+        data = None if json_body is None else json.dumps(json_body).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def get(self, path: str) -> Reply:
+        """A query."""
+        return self.request("GET", path)
+
+
 class Demo:
     """The calls of the demonstration, each with its Idempotency-Key, on the services at ``urls``."""
 
     def __init__(self, settings: Settings, urls: dict[str, str]) -> None:
         self.settings = settings
         self.urls = urls
-        self.clients: dict[tuple[str, str, str, str, tuple[str, ...]], httpx.Client] = {}
-
-    def close(self) -> None:
-        """Closes every client."""
-        for client in self.clients.values():
-            client.close()
+        self.clients: dict[tuple[str, str, str, str, tuple[str, ...]], Api] = {}
 
     def client(self, service: str, role: str = "civil_affairs_admin", subject: str = "demo-admin",
-               organisation: str = "county-civil-affairs", townships: tuple[str, ...] = ()) -> httpx.Client:
+               organisation: str = "county-civil-affairs", townships: tuple[str, ...] = ()) -> Api:
         """A client of ``service`` with a development token for ``role``."""
         key = (service, role, subject, organisation, townships)
         if key not in self.clients:
             token = mint(self.settings, subject=subject, role=role, organisation=organisation, townships=townships)
-            self.clients[key] = httpx.Client(base_url=self.urls[service], timeout=30,
-                                             headers={"Authorization": f"Bearer {token}"})
+            self.clients[key] = Api(self.urls[service], token)
         return self.clients[key]
 
-    def send(self, client: httpx.Client, method: str, path: str, body: dict[str, Any], key: str,
+    def send(self, client: Api, method: str, path: str, body: dict[str, Any], key: str,
              wait: bool = False) -> dict[str, Any]:
         """Sends one command; ``wait``: retries while the other services' events have not arrived yet."""
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            response = client.request(method, path, json=body, headers={"Idempotency-Key": f"demo-{key}"})
+            response = client.request(method, path, body, headers={"Idempotency-Key": f"demo-{key}"})
             if response.status_code in (200, 201):
                 return response.json()
             if not wait or time.monotonic() > deadline or response.status_code not in (403, 404, 409):
@@ -112,14 +144,11 @@ class Demo:
 def load_demo(settings: Settings, urls: dict[str, str]) -> dict[str, Any]:
     """Loads the demonstration year; a second call records nothing. Answers what it touched."""
     demo = Demo(settings, urls)
-    try:
-        stations = _stations(demo)
-        workforce = _workforce(demo, stations)
-        _open_stations(demo, stations)
-        casework = _casework(demo, stations, workforce)
-        _ledgers(demo, stations, workforce)
-    finally:
-        demo.close()
+    stations = _stations(demo)
+    workforce = _workforce(demo, stations)
+    _open_stations(demo, stations)
+    casework = _casework(demo, stations, workforce)
+    _ledgers(demo, stations)
     return {"stations": stations, "organisations": workforce["organisations"], "workers": workforce["workers"],
             "supervisor": workforce["supervisor"], **casework}
 
@@ -165,7 +194,7 @@ def _open_stations(demo: Demo, ids: dict[str, str]) -> None:
                lambda: admin.get(f"/v1/stations/{ids[UNDERSTAFFED]}").json()["headcount"] == 1)
 
 
-def _ledgers(demo: Demo, ids: dict[str, str], workforce: dict[str, Any]) -> None:
+def _ledgers(demo: Demo, ids: dict[str, str]) -> None:
     """The second quarter's ledger of T01, submitted by its contractor and accepted by the bureau."""
     org = ORGANISATIONS[0]
     contractor = demo.client("stations", role="contractor", subject="demo-contractor-a",
@@ -212,7 +241,7 @@ def _workforce(demo: Demo, stations: dict[str, str]) -> dict[str, Any]:
 
 
 def _worker(demo: Demo, org_id: str, org: dict[str, Any], seq: int, name: str, level: str | None,
-            hr: httpx.Client) -> str:
+            hr: Api) -> str:
     """One worker hired by ``org``: certificate, labour contract, insurance, in-house training and four months' pay."""
     admin = demo.client("workforce")
     contractor = demo.client("workforce", role="contractor", subject=f"demo-contractor-{org['key'].lower()}",
@@ -288,7 +317,7 @@ def _casework(demo: Demo, stations: dict[str, str], workforce: dict[str, Any]) -
     return {"beneficiaries": [child, elder, disabled], "cases": cases}
 
 
-def _child_case(demo: Demo, worker: httpx.Client, child: str) -> str:
+def _child_case(demo: Demo, worker: Api, child: str) -> str:
     """The child's case from intake to review, with services in two domains."""
     case = demo.send(worker, "POST", "/v1/cases", {"beneficiary_id": child, "opened_on": "2021-06-03",
                                                     "notes": "学校转介"}, "case-child")
@@ -306,7 +335,7 @@ def _child_case(demo: Demo, worker: httpx.Client, child: str) -> str:
     return _steps(demo, worker, case, "child", steps)
 
 
-def _elder_case(demo: Demo, worker: httpx.Client, elder: str) -> str:
+def _elder_case(demo: Demo, worker: Api, elder: str) -> str:
     """The elderly man's case, assessed, planned and served."""
     case = demo.send(worker, "POST", "/v1/cases", {"beneficiary_id": elder, "opened_on": "2021-06-05"}, "case-elder")
     steps: list[tuple[str, str, dict[str, Any]]] = [
@@ -321,7 +350,7 @@ def _elder_case(demo: Demo, worker: httpx.Client, elder: str) -> str:
     return _steps(demo, worker, case, "elder", steps)
 
 
-def _steps(demo: Demo, worker: httpx.Client, case: dict[str, Any], name: str,
+def _steps(demo: Demo, worker: Api, case: dict[str, Any], name: str,
            steps: list[tuple[str, str, dict[str, Any]]]) -> str:
     for n, (method, path, body) in enumerate(steps, start=1):
         demo.send(worker, method, f"/v1/cases/{case['id']}/{path}", body, f"case-{name}-{n}")
