@@ -55,10 +55,20 @@ class Settings(BaseSettings):
     min_workers_per_station: int = 2
     supervisor_min_stations: int = 5
     supervisor_max_stations: int = 8
+    supervisor_certificate_level: Literal["assistant", "social_worker", "senior"] = Field(
+        "social_worker",
+        description="lowest 社会工作者职业水平证书 level a supervisor must hold (it or a higher one): the plan asks "
+        "for 资深 (experienced) social workers, read as 社会工作师 (social_worker); 'senior' (高级社会工作师) is "
+        "stricter, 'assistant' (助理社会工作师) looser",
+    )
     minimum_wage_fen: int = 190_000
     certified_growth_per_year: float = 0.35
     certified_multiple_by_2023: float = 2.0
-    professionals_population_share: float = 0.01
+    professionals_population_share: float = Field(
+        0.01,
+        description="social work professionals (certified workers) per household-registered resident: the plan "
+        "prints 1% (0.01, 3,713 for 371,270 people); 1‰ (0.001) is the likely intent (docs/domain.md §11)",
+    )
     registered_organisations_min: int = 1
     supervision_min_hours: float = 16.0
     guardian_consent_age: int = Field(14, description="below this age a guardian consents to a beneficiary's record")
