@@ -75,9 +75,9 @@ def publish(app: ServiceApplication, conn: psycopg.Connection, found: list[Findi
     current = {f.id: f for f in found}
     raised = resolved = 0
     for f in found:
-        if f.id not in known:
-            raised += _save(app, lambda f=f: [_raise(f, as_of, ctx)])
-        elif not known[f.id] and f.resolved_on is not None:
+        made = _save(app, lambda f=f: [_raise(f, as_of, ctx)]) if f.id not in known else 0
+        raised += made
+        if not made and not known.get(f.id) and f.resolved_on is not None:  # also when the register lags behind
             resolved += _save(app, lambda f=f: _resolved(app, f.id, f.resolved_on, f.positions[-1:], "resolved",
                                                           as_of, ctx))
     for finding_id, was_resolved in known.items():
