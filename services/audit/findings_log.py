@@ -26,6 +26,8 @@ from shared.domain import Context
 from shared.envelope import CloudEvent, source_of
 from shared.projection import Handler, Projection
 
+SAVE_BATCH = 200  # findings raised per transaction: the first evaluation of a long history raises many
+
 
 class FindingRecord(Aggregate):
     """A published finding: raised once, resolved at most once."""
@@ -73,18 +75,31 @@ def publish(app: ServiceApplication, conn: psycopg.Connection, found: list[Findi
     known = {row["finding_id"]: row["resolved"] for row in
              conn.execute("SELECT finding_id, resolved_on IS NOT NULL AS resolved FROM findings_published")}
     current = {f.id: f for f in found}
-    raised = resolved = 0
+    made = _raise_all(app, [f for f in found if f.id not in known], as_of, ctx)
+    resolved = 0
     for f in found:
-        made = _save(app, lambda f=f: [_raise(f, as_of, ctx)]) if f.id not in known else 0
-        raised += made
-        if not made and not known.get(f.id) and f.resolved_on is not None:  # also when the register lags behind
+        if f.id not in made and not known.get(f.id) and f.resolved_on is not None:  # also when the register lags
             resolved += _save(app, lambda f=f: _resolved(app, f.id, f.resolved_on, f.positions[-1:], "resolved",
                                                           as_of, ctx))
     for finding_id, was_resolved in known.items():
         if not was_resolved and finding_id not in current:
             resolved += _save(app, lambda i=finding_id: _resolved(app, i, as_of, (), "no longer found: the facts it "
                                                                   "rested on changed", as_of, ctx))
-    return Published(as_of, raised, resolved)
+    return Published(as_of, len(made), resolved)
+
+
+def _raise_all(app: ServiceApplication, new: list[Finding], as_of: date, ctx: Context) -> set[UUID]:
+    """Raises new findings a batch per transaction; one by one when a batch holds one stored meanwhile."""
+    made: set[UUID] = set()
+    for start in range(0, len(new), SAVE_BATCH):
+        batch = new[start:start + SAVE_BATCH]
+        try:
+            app.save(*(_raise(f, as_of, ctx) for f in batch))
+        except IntegrityError:
+            made |= {f.id for f in batch if _save(app, lambda f=f: [_raise(f, as_of, ctx)])}
+        else:
+            made |= {f.id for f in batch}
+    return made
 
 
 def _resolved(app: ServiceApplication, finding_id: UUID, on: date, positions: tuple[int, ...], reason: str,
