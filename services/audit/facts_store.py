@@ -2,15 +2,17 @@
 
 The ledger is the only input: findings and finance figures are what the recorded events say, and the
 position of each entry they rest on is the ledger's own. The fold lives in memory per database and is
-advanced under a lock before each answer, so an answer always reflects the whole ledger as read then.
+advanced under a lock before each answer, so an answer always reflects the whole ledger as read then; answers
+are computed under that lock, one at a time per process.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from copy import deepcopy
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
 
 import psycopg
 
@@ -20,6 +22,7 @@ COUNTY_TIME = timezone(timedelta(hours=8), "CST")
 BATCH = 2000
 _FOLDS: dict[str, Facts] = {}
 _LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def today() -> date:
@@ -41,8 +44,12 @@ def fold_rows(facts: Facts, rows: list[dict]) -> None:
         facts.head = row["position"]
 
 
-def facts_of(conn: psycopg.Connection) -> Facts:
-    """The facts of the whole ledger as it is now (a copy the caller may keep)."""
+def with_facts(conn: psycopg.Connection, use: Callable[[Facts], T]) -> T:
+    """``use(facts)`` on the facts of the whole ledger as it is now, folding what was appended since last time.
+
+    ``use`` runs under the fold's lock and must only read: the fold is shared, and copying it would cost more
+    than the evaluation itself (about 0.7 s per 66,000 entries against 0.2 s).
+    """
     key = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
     with _LOCK:
         facts = _FOLDS.setdefault(key, Facts())
@@ -55,4 +62,4 @@ def facts_of(conn: psycopg.Connection) -> Facts:
             if not rows:
                 break
             fold_rows(facts, rows)
-        return deepcopy(facts)
+        return use(facts)

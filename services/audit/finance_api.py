@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from services.audit import finance
 from services.audit.api import known_params
-from services.audit.facts_store import facts_of, today
+from services.audit.facts_store import today, with_facts
 from services.audit.findings_api import as_out, findings_as_of, visible
 from services.audit.tables import TABLES, WRITERS, cell, within
 from shared.domain import Context, Invalid, Role
@@ -124,7 +124,7 @@ def finance_contracts(ctx: CurrentContext, db: ReadDb,
                       budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
     """Per contract: amount, supervision funds, disbursed, remaining; optionally of one budget year."""
     _reader(ctx)
-    rows = finance.contracts(facts_of(db))
+    rows = with_facts(db, finance.contracts)
     return {"items": [r for r in rows if budget_year is None or r["budget_year"] == budget_year]}
 
 
@@ -133,7 +133,7 @@ def finance_contracts(ctx: CurrentContext, db: ReadDb,
 def finance_disbursements(ctx: CurrentContext, db: ReadDb, start: From = None, end: To = None) -> dict[str, Any]:
     """Every disbursement, by date."""
     _reader(ctx)
-    return {"items": within(TABLES["disbursements"], finance.disbursements(facts_of(db)), start, end)}
+    return {"items": within(TABLES["disbursements"], with_facts(db, finance.disbursements), start, end)}
 
 
 @router.get("/finance/payroll", response_model=PayrollRows, responses=QUERY_PROBLEMS,
@@ -142,7 +142,8 @@ def finance_payroll(request: Request, ctx: CurrentContext, db: ReadDb, start: Fr
                     end: To = None) -> dict[str, Any]:
     """Payroll totals per organisation per month."""
     _reader(ctx)
-    rows = finance.payroll(facts_of(db), runtime_of(request).settings.minimum_wage_fen)
+    minimum = runtime_of(request).settings.minimum_wage_fen
+    rows = with_facts(db, lambda facts: finance.payroll(facts, minimum))
     return {"items": within(TABLES["payroll"], rows, start, end)}
 
 
@@ -150,23 +151,21 @@ def finance_payroll(request: Request, ctx: CurrentContext, db: ReadDb, start: Fr
 def finance_budget(ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
     """Budget vs spent per budget year, supervision funds included."""
     _reader(ctx)
-    return {"items": finance.budget(facts_of(db))}
+    return {"items": with_facts(db, finance.budget)}
 
 
 def export_rows(name: str, request: Request, ctx: Context, db: Any, start: date | None,
                 end: date | None) -> list[dict[str, Any]]:
     """The rows of one export, in its date range."""
-    facts = facts_of(db)
     settings = runtime_of(request).settings
     if name == "findings":
         rows = [as_out(f) for f in visible(ctx, findings_as_of(db, settings, end))]
     else:
         _reader(ctx)
-        rows = {"contracts": lambda: finance.contracts(facts),
-                "disbursements": lambda: finance.disbursements(facts),
-                "payroll": lambda: finance.payroll(facts, settings.minimum_wage_fen),
-                "social-insurance": lambda: finance.insurance(facts),
-                "roster": lambda: finance.roster(facts, end or today())}[name]()
+        views = {"contracts": finance.contracts, "disbursements": finance.disbursements,
+                 "payroll": lambda facts: finance.payroll(facts, settings.minimum_wage_fen),
+                 "social-insurance": finance.insurance, "roster": lambda facts: finance.roster(facts, end or today())}
+        rows = with_facts(db, views[name])
     return within(TABLES[name], rows, start, end)
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from services.audit.api import known_params
 from services.audit.checkpoints import CHECKPOINT_MAKERS, AuditLog
-from services.audit.facts_store import facts_of, today
+from services.audit.facts_store import today, with_facts
 from services.audit.findings_log import publish
 from services.audit.findings_rules import RULES, Finding, evaluate
 from shared.domain import Context, Invalid, NotFound, Role
@@ -77,7 +77,7 @@ def visible(ctx: Context, found: list[Finding]) -> list[Finding]:
 
 def findings_as_of(db: Any, settings: Settings, as_of: date | None) -> list[Finding]:
     """Every finding as of a business date, from the whole ledger."""
-    return evaluate(facts_of(db), as_of or today(), settings)
+    return with_facts(db, lambda facts: evaluate(facts, as_of or today(), settings))
 
 
 router = APIRouter(prefix="/v1", tags=["findings"])
@@ -122,7 +122,7 @@ def evaluate_and_publish(runtime: Any, app: AuditLog, ctx: Context):
     """One evaluation as of today, published through the audit service's store and relay."""
     as_of = today()
     with runtime.pool.connection() as conn:
-        found = evaluate(facts_of(conn), as_of, runtime.settings)
+        found = with_facts(conn, lambda facts: evaluate(facts, as_of, runtime.settings))
         return publish(app, conn, found, as_of, ctx)
 
 
