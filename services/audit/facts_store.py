@@ -53,6 +53,9 @@ def with_facts(conn: psycopg.Connection, use: Callable[[Facts], T]) -> T:
     key = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
     with _LOCK:
         facts = _FOLDS.setdefault(key, Facts())
+        head = conn.execute("SELECT coalesce(max(position), 0) AS head FROM ledger").fetchone()["head"]
+        if head < facts.head:  # a ledger is never rebuilt; a database made anew under the same name is another one
+            facts = _FOLDS[key] = Facts()
         prefixes = [f"sw.{service}." for service in FOLDED_SOURCES]
         while True:
             rows = conn.execute(
