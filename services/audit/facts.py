@@ -97,7 +97,7 @@ class Worker:
     hired_at: int
     left_on: date | None = None
     left_at: int = 0
-    contracts: list[list[Any]] = field(default_factory=list)  # [starts_on, ends_on | None, position]
+    contracts: list[list[Any]] = field(default_factory=list)  # [starts_on, ends_on | None, position, ...]
     postings: list[list[Any]] = field(default_factory=list)  # [station, from, to | None, position]
     pay: dict[str, Pay] = field(default_factory=dict)
     insurance: dict[str, tuple[date, int]] = field(default_factory=dict)
@@ -117,7 +117,6 @@ class Facts:
     """Everything folded so far, and the last ledger position folded."""
 
     head: int = 0
-    latest_on: date | None = None
     stations: dict[str, Station] = field(default_factory=dict)
     contracts: dict[str, Contract] = field(default_factory=dict)
     disbursements: list[Disbursement] = field(default_factory=list)
@@ -250,6 +249,7 @@ def _contract_renewed(x: Worker, pos: int, d: dict[str, Any]) -> None:
 def _contract_ended(x: Worker, pos: int, d: dict[str, Any]) -> None:
     if x.contracts:
         x.contracts[-1][1] = day(d["ended_on"])
+        x.contracts[-1].append(pos)
 
 
 def _assigned(x: Worker, pos: int, d: dict[str, Any]) -> None:

@@ -180,23 +180,38 @@ def _in_force(x: Worker, on: date) -> list[int] | None:
 def _workers(facts: Facts, as_of: date, settings: Settings) -> list[Finding]:
     out = []
     for x in facts.workers.values():
-        out += _labour_contract(facts, x)
+        out += _labour_contract(facts, x, as_of)
         out += _pay(facts, x, as_of, settings)
         out += _insurance(facts, x, settings)
     return out
 
 
-def _labour_contract(facts: Facts, x: Worker) -> list[Finding]:
+def _labour_contract(facts: Facts, x: Worker, as_of: date) -> list[Finding]:
+    """Each stretch of a posting without a labour contract in force: from the posting, or from a contract's end."""
     out = []
     for station, start, end, pos in x.postings:
-        if _in_force(x, start) is not None:
-            continue
-        later = next(((s, p) for s, e, p, *_ in x.contracts if s > start and (end is None or s < end)), None)
-        out.append(Finding("labour_contract_missing", x.id, str(start), start,
-                           (pos, *((later[1],) if later else ())),
-                           f"posted to a station on {start} without a labour contract in force",
-                           _township(facts, station), resolved_on=later[0] if later else None))
+        on, cited = start, pos
+        while on <= min(end or as_of, as_of) and (end is None or on < end):
+            current = _in_force(x, on)
+            if current is not None:
+                if _ends(x, on) is None:
+                    break
+                on, cited = _ends(x, on) + timedelta(days=1), current[-1]  # type: ignore[operator]
+                continue  # the expiry (its signing or renewal) or the ending is cited
+            later = next(((s, p) for s, _e, p, *_ in sorted(x.contracts, key=lambda r: r[0])
+                          if s > on and (end is None or s < end)), None)
+            out.append(Finding("labour_contract_missing", x.id, str(on), on,
+                               tuple(dict.fromkeys((pos, cited, *((later[1],) if later else ())))),
+                               f"posted to a station on {on} without a labour contract in force",
+                               _township(facts, station), resolved_on=later[0] if later else None))
+            if later is None:
+                break
+            on, cited = later[0], later[1]
     return out
+
+
+def _ends(x: Worker, on: date) -> date | None:
+    return next((e for s, e, *_ in x.contracts if s <= on and (e is None or on <= e)), None)
 
 
 def _pay(facts: Facts, x: Worker, as_of: date, settings: Settings) -> list[Finding]:

@@ -209,3 +209,19 @@ def test_the_same_breach_has_the_same_id_in_every_evaluation() -> None:
     first = ledger.found("2021-12-20")[("ledger_overdue", "S1", "2021-Q3")]
     again = ledger.found("2022-03-01")[("ledger_overdue", "S1", "2021-Q3")]
     assert first.id == again.id
+
+
+def test_a_labour_contract_ending_during_a_posting_leaves_the_worker_without_one_from_the_next_day() -> None:
+    ledger = Ledger()
+    worker(ledger, "W1", contract=False)
+    ledger.add(w.LabourContractSigned, "W1", starts_on="2021-07-01", ends_on=None)
+    posted = ledger.add(w.WorkerAssignedToStation, "W1", station_id="S1", assigned_on="2021-07-02")
+    ended = ledger.add(w.LabourContractEnded, "W1", ended_on="2021-09-30", reason="到期")
+    assert not [k for k in ledger.found("2021-09-30") if k[0] == "labour_contract_missing"]
+    gap = ledger.found("2021-10-05")[("labour_contract_missing", "W1", "2021-10-01")]
+    assert (gap.since, gap.positions, gap.open) == (date(2021, 10, 1), (posted, ended), True)
+    signed = ledger.add(w.LabourContractSigned, "W1", starts_on="2021-10-08", ends_on=None)
+    closed = ledger.found("2021-12-31")[("labour_contract_missing", "W1", "2021-10-01")]
+    assert (closed.resolved_on, closed.positions) == (date(2021, 10, 8), (posted, ended, signed))
+    assert [k for k in ledger.found("2021-12-31") if k[0] == "labour_contract_missing"] == [
+        ("labour_contract_missing", "W1", "2021-10-01")]
