@@ -2,6 +2,7 @@
 positions it sums, so an auditor can fetch exactly those entries (``GET /v1/ledger?after=<position - 1>&limit=1``).
 
 - contracts (合同台账): per contract its amount, supervision funds, disbursed and remaining, by budget year;
+- supervision funds (督导经费): per contract, beside the supervision sessions held at its stations in its period;
 - disbursements (拨付明细): each payment under a contract;
 - payroll (工资表): per organisation and month, the gross total, the workers paid and those below minimum wage;
 - budget: per budget year, contracted (budget), supervision funds, disbursed (spent), remaining, and the
@@ -29,6 +30,19 @@ def contracts(facts: Facts) -> list[dict[str, Any]]:
         "supervision_fen": x.supervision_fen, "disbursed_fen": x.disbursed_fen,
         "remaining_fen": x.amount_fen - x.disbursed_fen, "positions": [*x.positions, *x.disbursed_at],
     } for x in facts.contracts.values()]
+    return sorted(rows, key=lambda r: (r["budget_year"], r["contract_number"]))
+
+
+def supervision(facts: Facts) -> list[dict[str, Any]]:
+    """督导经费: per contract its supervision funds beside the sessions held at its stations in its period."""
+    rows = []
+    for x in facts.contracts.values():
+        ends = min(x.period_end, x.terminated_on or x.period_end)
+        held = [s for s in facts.sessions if s[0] in x.station_ids and x.period_start <= s[1] <= ends]
+        rows.append({"contract_id": x.id, "contract_number": x.number, "organisation_name": x.organisation_name,
+                     "budget_year": x.budget_year, "supervision_fen": x.supervision_fen, "stations": len(x.station_ids),
+                     "sessions": len(held), "hours": sum(s[2] for s in held),
+                     "positions": [*x.positions, *(s[4] for s in held)]})
     return sorted(rows, key=lambda r: (r["budget_year"], r["contract_number"]))
 
 

@@ -62,6 +62,20 @@ class DisbursementRow(BaseModel):
     positions: list[int]
 
 
+class SupervisionRow(BaseModel):
+    """督导经费: a contract's supervision funds beside the supervision sessions held at its stations in its period."""
+
+    contract_id: str
+    contract_number: str
+    organisation_name: str
+    budget_year: int
+    supervision_fen: int
+    stations: int
+    sessions: int
+    hours: float
+    positions: list[int]
+
+
 class PayrollRow(BaseModel):
     """工资表: an organisation's pay for one month."""
 
@@ -99,6 +113,12 @@ class DisbursementRows(BaseModel):
     items: list[DisbursementRow]
 
 
+class SupervisionRows(BaseModel):
+    """督导经费."""
+
+    items: list[SupervisionRow]
+
+
 class PayrollRows(BaseModel):
     """工资表."""
 
@@ -125,6 +145,16 @@ def finance_contracts(ctx: CurrentContext, db: ReadDb,
     """Per contract: amount, supervision funds, disbursed, remaining; optionally of one budget year."""
     _reader(ctx)
     rows = with_facts(db, finance.contracts)
+    return {"items": [r for r in rows if budget_year is None or r["budget_year"] == budget_year]}
+
+
+@router.get("/finance/supervision", response_model=SupervisionRows, responses=QUERY_PROBLEMS,
+            dependencies=[known_params("budget_year")])
+def finance_supervision(ctx: CurrentContext, db: ReadDb,
+                        budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
+    """Per contract: its supervision funds, and the sessions and hours held at its stations in its period."""
+    _reader(ctx)
+    rows = with_facts(db, finance.supervision)
     return {"items": [r for r in rows if budget_year is None or r["budget_year"] == budget_year]}
 
 

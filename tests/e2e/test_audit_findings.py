@@ -167,6 +167,11 @@ def test_a_stations_half_year_gives_exactly_the_expected_findings_and_they_resol
     done = {later[key]["id"] for key in resolved}
     eventually(lambda: done <= published(auditor, "sw.audit.finding.resolved"), timeout=30)
 
+    supervision = next(r for r in ok(auditor.get("/v1/finance/supervision", params={"budget_year": 2021}))["items"]
+                       if r["contract_id"] == contract)
+    assert (supervision["supervision_fen"], supervision["sessions"], supervision["hours"]) == (6_000_000, 4, 64)
+    assert [entry(auditor, p)["type"] for p in supervision["positions"][1:]] == \
+        ["sw.casework.supervision_session.held.v1"] * 4
     exports_carry_the_story(system, people)
 
 

@@ -12,6 +12,7 @@ from services.audit import finance
 from services.audit.facts import Facts
 from services.audit.tables import TABLES, to_csv, to_xlsx, within
 from shared.contracts import Contract
+from shared.contracts import casework as k
 from shared.contracts import stations as c
 from shared.contracts import workforce as w
 
@@ -128,3 +129,14 @@ def test_a_date_range_keeps_the_rows_dated_within_it_and_months_overlapping_it()
     payroll = finance.payroll(ledger.facts, 190_000)
     assert within(TABLES["payroll"], payroll, date(2021, 1, 20), date(2021, 1, 20)) == payroll
     assert within(TABLES["payroll"], payroll, date(2021, 2, 1), None) == []
+
+
+def test_supervision_funds_beside_the_sessions_held_at_the_contracts_stations_in_its_period() -> None:
+    ledger, at = story()
+    held = [ledger.add(k.SupervisionSessionHeld, f"X{n}", supervisor_id="SUP", station_id=station, held_on=on,
+                       hours=16.0, minimum_hours=16.0, below_minimum_hours=False)
+            for n, (station, on) in enumerate((("S1", "2021-03-01"), ("S2", "2021-03-01"), ("S1", "2022-03-01")))]
+    rows = {r["contract_number"]: r for r in finance.supervision(ledger.facts)}
+    assert (rows["HT-1"]["supervision_fen"], rows["HT-1"]["sessions"], rows["HT-1"]["hours"]) == (4_000_000, 1, 16.0)
+    assert rows["HT-1"]["positions"] == [at["c1"], at["amend"], held[0]]
+    assert (rows["HT-2"]["sessions"], rows["HT-2"]["positions"]) == (1, [at["c2"], held[2]])
