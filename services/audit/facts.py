@@ -39,6 +39,7 @@ class Station:
     headcount: int | None = None
     staffing_on: date | None = None
     staffing_at: int = 0
+    timeline: list[tuple[date, int, str, int]] = field(default_factory=list)  # on, position, what, headcount/-1
 
 
 @dataclass
@@ -153,17 +154,21 @@ def _station(sid: str, f: Facts) -> Station:
 def _opened(f: Facts, pos: int, sid: str, d: dict[str, Any]) -> None:
     s = _station(sid, f)
     s.opened_on, s.opened_at, s.status = day(d["opened_on"]), pos, "opened"
+    s.timeline.append((s.opened_on, pos, "opened", -1))  # type: ignore[arg-type]
 
 
-def _status(status: str):
+def _status(status: str, on: str):
     def apply(f: Facts, pos: int, sid: str, d: dict[str, Any]) -> None:
-        _station(sid, f).status = status
+        s = _station(sid, f)
+        s.status = status
+        s.timeline.append((day(d[on]), pos, status, -1))  # type: ignore[arg-type]
     return apply
 
 
 def _staffing(f: Facts, pos: int, sid: str, d: dict[str, Any]) -> None:
     s = _station(sid, f)
     s.headcount, s.staffing_on, s.staffing_at = int(d["headcount"]), day(d["as_of"]), pos
+    s.timeline.append((s.staffing_on, pos, "staffing", s.headcount))  # type: ignore[arg-type]
     s.minimum = int(d["minimum_staffing"])
 
 
@@ -329,9 +334,9 @@ def _population(f: Facts, pos: int, _cid: str, d: dict[str, Any]) -> None:
 HANDLERS = {
     c.StationPlanned.event_type(): _planned,
     c.StationOpened.event_type(): _opened,
-    c.StationSuspended.event_type(): _status("suspended"),
-    c.StationReopened.event_type(): _status("opened"),
-    c.StationClosed.event_type(): _status("closed"),
+    c.StationSuspended.event_type(): _status("suspended", "suspended_on"),
+    c.StationReopened.event_type(): _status("opened", "reopened_on"),
+    c.StationClosed.event_type(): _status("closed", "closed_on"),
     c.StationStaffingRecorded.event_type(): _staffing,
     c.ServiceContractSigned.event_type(): _signed,
     c.ServiceContractDisbursed.event_type(): _disbursed,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from services.audit.facts import Facts, Worker
+from services.audit.facts import Facts, Station, Worker
 from shared.settings import Settings
 
 FINDING_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:audit:finding")
@@ -108,12 +108,36 @@ def _stations(facts: Facts, as_of: date) -> list[Finding]:
                                    (s.planned_at, *((s.opened_at,) if resolved else ())),
                                    f"batch deadline {s.deadline} passed with the station not opened", s.township,
                                    resolved_on=resolved))
-        if s.status == "opened" and s.headcount is not None and s.headcount < s.minimum:
-            since = max(s.opened_on or s.staffing_on or as_of, s.staffing_on or as_of)
-            out.append(Finding("station_understaffed", s.id, str(since), since, (s.opened_at, s.staffing_at),
-                               f"operating with {s.headcount} worker(s), fewer than the minimum {s.minimum}",
-                               s.township))
+        out += _understaffed(s)
     return out
+
+
+def _understaffed(s: Station) -> list[Finding]:
+    """Each stretch the station operated with fewer workers than its minimum, in business-date order."""
+    out: list[Finding] = []
+    operating, headcount, status_at, staffing_at = False, None, 0, 0
+    begun: tuple | None = None
+    for on, position, what, count in sorted(s.timeline, key=lambda t: (t[0], t[1])):
+        if what == "staffing":
+            headcount, staffing_at = count, position
+        else:
+            operating, status_at = what == "opened", position
+        short = operating and headcount is not None and headcount < s.minimum
+        if short and begun is None:
+            begun = (on, (status_at, staffing_at), headcount)
+        elif not short and begun is not None:
+            out.append(_short_staffed(s, begun, on, position))
+            begun = None
+    if begun is not None:
+        out.append(_short_staffed(s, begun, None, 0))
+    return out
+
+
+def _short_staffed(s: Station, begun: tuple, until: date | None, position: int) -> Finding:
+    (since, cited, headcount) = begun
+    return Finding("station_understaffed", s.id, str(since), since, (*cited, *((position,) if until else ())),
+                   f"operating with {headcount} worker(s), fewer than the minimum {s.minimum}", s.township,
+                   resolved_on=until)
 
 
 def _township(facts: Facts, station: str | None) -> str:

@@ -225,3 +225,26 @@ def test_a_labour_contract_ending_during_a_posting_leaves_the_worker_without_one
     assert (closed.resolved_on, closed.positions) == (date(2021, 10, 8), (posted, ended, signed))
     assert [k for k in ledger.found("2021-12-31") if k[0] == "labour_contract_missing"] == [
         ("labour_contract_missing", "W1", "2021-10-01")]
+
+
+def test_understaffed_from_the_staffing_record_until_staffed_again_or_suspended() -> None:
+    ledger = Ledger()
+    ledger.add(c.StationPlanned, "S1", county_code="XX", township_code="T01", township_name="城关镇",
+               batch=1, deadline="2021-12-31", minimum_staffing=2)
+    ledger.add(c.StationStaffingRecorded, "S1", headcount=2, as_of="2021-03-01", source_seq=1, minimum_staffing=2,
+               below_minimum=False)
+    opened = ledger.add(c.StationOpened, "S1", opened_on="2021-03-05")
+    dropped = ledger.add(c.StationStaffingRecorded, "S1", headcount=1, as_of="2021-05-10", source_seq=2,
+                         minimum_staffing=2, below_minimum=True)
+    assert ledger.found("2021-05-09") == {}
+    short = ledger.found("2021-06-01")[("station_understaffed", "S1", "2021-05-10")]
+    assert (short.since, short.positions, short.open) == (date(2021, 5, 10), (opened, dropped), True)
+    back = ledger.add(c.StationStaffingRecorded, "S1", headcount=2, as_of="2021-06-15", source_seq=3,
+                      minimum_staffing=2, below_minimum=False)
+    closed = ledger.found("2021-07-01")[("station_understaffed", "S1", "2021-05-10")]
+    assert (closed.resolved_on, closed.positions) == (date(2021, 6, 15), (opened, dropped, back))
+    ledger.add(c.StationStaffingRecorded, "S1", headcount=1, as_of="2021-08-01", source_seq=4, minimum_staffing=2,
+               below_minimum=True)
+    suspended = ledger.add(c.StationSuspended, "S1", reason="装修", suspended_on="2021-08-10")
+    again = ledger.found("2021-09-01")[("station_understaffed", "S1", "2021-08-01")]
+    assert (again.resolved_on, again.positions[-1]) == (date(2021, 8, 10), suspended)
