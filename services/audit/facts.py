@@ -104,6 +104,7 @@ class Worker:
     insurance: dict[str, tuple[date, int]] = field(default_factory=dict)
     supervisor_at: int = 0
     supervised: list[list[Any]] = field(default_factory=list)  # [station, from, to | None, position]
+    load: list[tuple[date, int, int]] = field(default_factory=list)  # on, +1 / -1 station (0: designated), position
 
     def station_on(self, on: date) -> str | None:
         """The station the worker is posted to on a date."""
@@ -280,14 +281,17 @@ def _insured(x: Worker, pos: int, d: dict[str, Any]) -> None:
 
 def _designated(x: Worker, pos: int, d: dict[str, Any]) -> None:
     x.supervisor_at = pos
+    x.load.append((day(d["designated_on"]), 0, pos))  # type: ignore[arg-type]
 
 
 def _supervising(x: Worker, pos: int, d: dict[str, Any]) -> None:
     x.supervised.append([str(d["station_id"]), day(d["assigned_on"]), None, pos])
+    x.load.append((day(d["assigned_on"]), 1, pos))  # type: ignore[arg-type]
 
 
 def _supervision_released(x: Worker, pos: int, d: dict[str, Any]) -> None:
     _close_last(x.supervised, day(d["released_on"]), str(d["station_id"]))
+    x.load.append((day(d["released_on"]), -1, pos))  # type: ignore[arg-type]
 
 
 def _left(x: Worker, pos: int, d: dict[str, Any]) -> None:

@@ -165,26 +165,43 @@ def _supervision(facts: Facts, as_of: date, settings: Settings) -> list[Finding]
                     continue
                 out.append(Finding("supervision_missing", station, month, last + timedelta(days=1), (pos,),
                                    f"no supervision session in {month}", _township(facts, station)))
-    out += _supervisor_loads(facts, as_of, settings)
+    out += _supervisor_loads(facts, settings)
     return _unique(out)
 
 
-def _supervisor_loads(facts: Facts, as_of: date, settings: Settings) -> list[Finding]:
+def _supervisor_loads(facts: Facts, settings: Settings) -> list[Finding]:
+    """Each stretch a supervisor supervised more than the maximum, or fewer than the minimum (a warning), of stations,
+    judged at the end of each day its load changed, from its designation until it left."""
     out = []
     for sup in facts.workers.values():
-        if not sup.supervisor_at or (sup.left_on is not None and sup.left_on <= as_of):
+        if not sup.supervisor_at:
             continue
-        now = [row for row in sup.supervised if row[1] <= as_of and (row[2] is None or row[2] > as_of)]
-        positions = (sup.supervisor_at, *(row[3] for row in now))
-        if len(now) > settings.supervisor_max_stations:
-            out.append(Finding("supervisor_over_maximum", sup.id, "", max(r[1] for r in now), positions,
-                               f"supervises {len(now)} stations, above the maximum {settings.supervisor_max_stations}"))
-        elif len(now) < settings.supervisor_min_stations:
-            since = max((r[1] for r in now), default=as_of)
-            out.append(Finding("supervisor_below_minimum", sup.id, "", since, positions,
-                               f"supervises {len(now)} station(s), fewer than {settings.supervisor_min_stations}",
-                               severity="warning"))
+        days: dict[date, list[tuple[int, int]]] = {}
+        for on, delta, position in sup.load:
+            if sup.left_on is None or on < sup.left_on:
+                days.setdefault(on, []).append((delta, position))
+        count, begun = 0, None
+        for on in sorted(days):
+            count += sum(delta for delta, _ in days[on])
+            rule = ("supervisor_over_maximum" if count > settings.supervisor_max_stations else
+                    "supervisor_below_minimum" if count < settings.supervisor_min_stations else None)
+            if begun is not None and begun[0] != rule:
+                out.append(_load_finding(sup.id, begun, settings, on, days[on][-1][1]))
+                begun = None
+            if rule is not None and begun is None:
+                begun = (rule, on, tuple(dict.fromkeys((sup.supervisor_at, days[on][-1][1]))), count)
+        if begun is not None:
+            out.append(_load_finding(sup.id, begun, settings, sup.left_on, sup.left_at))
     return out
+
+
+def _load_finding(supervisor: str, begun: tuple, settings: Settings, until: date | None, position: int) -> Finding:
+    rule, since, cited, count = begun
+    bound = (f"above the maximum {settings.supervisor_max_stations}" if rule == "supervisor_over_maximum"
+             else f"fewer than the minimum {settings.supervisor_min_stations}")
+    return Finding(rule, supervisor, str(since), since, (*cited, *((position,) if until else ())),
+                   f"supervised {count} station(s), {bound}", severity="breach" if "over" in rule else "warning",
+                   resolved_on=until)
 
 
 def _unique(found: list[Finding]) -> list[Finding]:

@@ -130,7 +130,7 @@ def test_a_stations_half_year_gives_exactly_the_expected_findings_and_they_resol
         ("labour_contract_missing", c, "2021-07-02"): ("sw.workforce.worker.assigned_to_station.v1", c),
         ("insurance_missing", b, "housing_fund"): ("sw.workforce.worker.hired.v1", b),
         ("supervision_missing", S, "2021-10"): ("sw.workforce.worker.station_supervision_assigned.v1", d),
-        ("supervisor_below_minimum", d, ""): ("sw.workforce.worker.supervisor_designated.v1", d),
+        ("supervisor_below_minimum", d, "2021-07-03"): ("sw.workforce.worker.supervisor_designated.v1", d),
     }
     found = eventually(lambda: (lambda f: f if set(f) == set(expected) else None)(
         ours(all_findings(auditor, as_of="2021-12-20"), subjects)), timeout=60)
@@ -158,7 +158,8 @@ def test_a_stations_half_year_gives_exactly_the_expected_findings_and_they_resol
         ours(all_findings(auditor, as_of="2021-12-31"), subjects)), timeout=60)
     assert set(later) == set(expected)
     resolved = {key for key, f in later.items() if not f["open"]}
-    assert resolved == set(expected) - {("supervision_missing", S, "2021-10"), ("supervisor_below_minimum", d, "")}
+    assert resolved == set(expected) - {("supervision_missing", S, "2021-10"),
+                                        ("supervisor_below_minimum", d, "2021-07-03")}
     assert {later[key]["resolved_on"] for key in resolved} == {"2021-12-22"}
     last = entry(auditor, later[("ledger_overdue", S, "2021-Q3")]["positions"][-1])
     assert last["type"] == "sw.stations.quarterly_ledger.submitted.v1"

@@ -139,18 +139,27 @@ def test_a_supervised_month_without_a_session_and_a_short_session() -> None:
     assert [key for key in found if key[0] == "supervision_missing"] == [("supervision_missing", "S1", "2021-10")]
     assert found[("supervision_missing", "S1", "2021-10")].positions == (assigned,)
     assert [key[2][:10] for key in found if key[0] == "supervision_short"] == ["2021-09-10"]
-    below = found[("supervisor_below_minimum", "SUP", "")]
+    below = found[("supervisor_below_minimum", "SUP", "2021-07-03")]
     assert below.severity == "warning" and assigned in below.positions
 
 
-def test_a_supervisor_above_the_maximum() -> None:
+def test_a_supervisors_load_above_the_maximum_and_below_the_minimum_over_time() -> None:
     ledger = Ledger()
     worker(ledger, "SUP")
-    ledger.add(w.SupervisorDesignated, "SUP", designated_on="2021-07-03")
+    designated = ledger.add(w.SupervisorDesignated, "SUP", designated_on="2021-07-03")
     for n in range(3):
         ledger.add(w.StationSupervisionAssigned, "SUP", station_id=f"S{n}", assigned_on="2021-07-03")
-    assert ("supervisor_over_maximum", "SUP", "") in ledger.found("2021-07-10", supervisor_max_stations=2,
-                                                                   supervisor_min_stations=1)
+    limits = {"supervisor_max_stations": 2, "supervisor_min_stations": 2}
+    over = ledger.found("2021-07-10", **limits)[("supervisor_over_maximum", "SUP", "2021-07-03")]
+    assert (over.severity, over.positions[0], over.open) == ("breach", designated, True)
+    assert not [k for k in ledger.found("2021-07-10", **limits) if k[0] == "supervisor_below_minimum"], \
+        "judged at the end of the day: never below the minimum"
+    released = [ledger.add(w.StationSupervisionReleased, "SUP", station_id=f"S{n}", released_on="2021-08-01")
+                for n in range(2)]
+    found = ledger.found("2021-09-01", **limits)
+    assert found[("supervisor_over_maximum", "SUP", "2021-07-03")].resolved_on == date(2021, 8, 1)
+    below = found[("supervisor_below_minimum", "SUP", "2021-08-01")]
+    assert (below.open, below.positions, below.severity) == (True, (designated, released[-1]), "warning")
 
 
 def test_stations_behind_schedule_and_understaffed() -> None:
