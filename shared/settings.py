@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     audit_signing_key: str = Field("", description="base64 32-byte Ed25519 seed signing the ledger's checkpoints")
     audit_checkpoint_every_s: float = Field(60.0, description="seconds between checkpoints while the ledger grows")
 
+    # Compliance findings of the audit service (services/audit/README.md).
+    audit_findings_every_s: float = Field(60.0, description="seconds between evaluations publishing findings")
+    audit_pay_grace_days: int = Field(15, description="days after a month's end its pay may still be recorded in time")
+    audit_insurance_grace_days: int = Field(30, description="days after hiring each of 五险一金 must be enrolled by")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "dev" and self.jwt_secret == DEV_SECRET:
