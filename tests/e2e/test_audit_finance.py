@@ -5,21 +5,33 @@ Other stories of the session share the ledger, so the answers are read for this 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 
 from services.stations.application import Stations
+from shared.settings import Settings
 from tests.kit.ids import credit_code, national_id
+from tests.kit.infra import isolated
 from tests.kit.plan import PLAN, ok
-from tests.kit.system import System
+from tests.kit.system import System, start_system, stop_system
 from tests.kit.waiting import eventually
 
 S = str(Stations.station_id_for("T32"))
 TOWNSHIP = {"code": "T32", "name": "账目乡", "kind": "township", "population": 7000, "batch": 1,
             "villages": [{"code": "T32-01", "name": "账目村", "kind": "village"}]}
 ORG_NAME = "账目乡社工服务中心"
+
+
+@pytest.fixture(scope="module")
+def system(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """This story's own services: it adds townships to the plan, which other stories' county must not see."""
+    running = start_system(isolated(settings), tmp_path_factory.mktemp("finance"))
+    yield running
+    stop_system(running)
 
 
 def contract_paid_twice(system: System) -> tuple[str, str]:

@@ -12,15 +12,19 @@ so the other stories of the session (other stations, other years) do not change 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 
 from services.stations.application import Stations
+from shared.settings import Settings
 from tests.kit.ids import credit_code, national_id
+from tests.kit.infra import isolated
 from tests.kit.plan import PLAN, ok
-from tests.kit.system import System
+from tests.kit.system import System, start_system, stop_system
 from tests.kit.waiting import eventually
 
 S = str(Stations.station_id_for("T31"))
@@ -28,6 +32,14 @@ TOWNSHIP = {"code": "T31", "name": "审计乡", "kind": "township", "population"
             "villages": [{"code": "T31-01", "name": "审计村", "kind": "village"}]}
 ITEMS = ["pension", "medical", "unemployment", "work_injury", "maternity", "housing_fund"]
 MONTHS = ["2021-07", "2021-08", "2021-09", "2021-10", "2021-11"]
+
+
+@pytest.fixture(scope="module")
+def system(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """This story's own services: it adds townships to the plan, which other stories' county must not see."""
+    running = start_system(isolated(settings), tmp_path_factory.mktemp("findings"))
+    yield running
+    stop_system(running)
 
 
 def station_and_contract(system: System) -> tuple[str, str]:
