@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from services.audit import proofs, signing
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
+from services.audit.exports.ledger import router as ledger_exports_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
 from services.audit.published import PUBLISHED
@@ -53,7 +54,7 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router, proofs_router],
+    routers=[router, proofs_router, ledger_exports_router],
 )
 
 
