@@ -16,6 +16,7 @@ from services.audit import proofs, signing
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
 from services.audit.exports.ledger import router as ledger_exports_router
+from services.audit.history_api import router as history_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
 from services.audit.published import PUBLISHED
@@ -54,7 +55,7 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router, proofs_router, ledger_exports_router],
+    routers=[router, proofs_router, ledger_exports_router, history_router],
 )
 
 
