@@ -46,6 +46,11 @@ BUSINESS_DATE = {
 }
 
 
+# Facts that frame the plan rather than happen on a day: they hold from the start (as the stations service dates a
+# planned station "since the plan").
+IN_THE_PLAN = {"stations.county_plan.established", "stations.county_plan.township_added", "stations.station.planned"}
+
+
 @dataclass(frozen=True)
 class Fact:
     """One ledger entry as the folds read it."""
@@ -64,6 +69,8 @@ class Fact:
     @property
     def business_date(self) -> date:
         """The date the fact is about (see ``BUSINESS_DATE``)."""
+        if self.kind in IN_THE_PLAN:
+            return date.min
         field = BUSINESS_DATE.get(self.kind)
         value = self.data.get(field) if field else None
         if isinstance(value, str):
