@@ -33,7 +33,7 @@ from shared import stream
 from shared.application import ServiceApplication
 from shared.settings import Settings, get_settings
 from shared.shadow import NotRebuilt, Shadow, _exists, _positions
-from shared.store import eventsourcing_env, service_url, tune_event_store
+from shared.store import eventsourcing_env, runtime_url, tune_event_store
 
 
 @dataclass(frozen=True)
@@ -148,14 +148,15 @@ async def rebuild(service: str, projection_name: str, compare: bool = False,
         raise SystemExit(f"{service} has no projection {projection_name!r}; it has: {', '.join(names)}")
     application: ServiceApplication | None = None
     if spec.make_application is not None:  # a projection issuing commands replays them (idempotently)
-        application = spec.make_application(settings, eventsourcing_env(settings, service, spec.encrypt_store))
+        application = spec.make_application(settings, eventsourcing_env(settings, service, spec.encrypt_store,
+                                                                            runtime=True))
         tune_event_store(application, settings, f"{service}-rebuild")
     nc = await stream.connect(settings, "rebuild")
     try:
         js = nc.jetstream()
         projection = next(p for p in spec.projections(settings, application) if p.name == projection_name)
         bar = Bar(f"rebuilding {projection_name}", await _stream_size(js, settings), out)
-        shadow = ComparedShadow(settings, projection, service_url(settings, service), service, bar=bar,
+        shadow = ComparedShadow(settings, projection, runtime_url(settings, service), service, bar=bar,
                                 compare=compare)
         try:
             read = await shadow.build(js)
