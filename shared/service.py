@@ -137,7 +137,7 @@ class Runtime:
         if self.pool is None:
             options = session_options(self.settings, self.spec.name)
             ensure_database(self.settings.database_url, self.settings.database_name(self.spec.name), **options)
-            if self.settings.database_roles:
+            if self.settings.database_roles and self.settings.database_provision:
                 append_only = [(p.ddl, p.tables) for p in self.spec.projections(self.settings, None)
                                if not p.resettable]
                 provision(self.settings, self.spec.name, append_only, **options)
