@@ -177,3 +177,16 @@ def test_the_replay_command_prints_the_plan_progress_at_a_position(audited: Syst
     assert sum(int(line.split("planned ")[1].split(",")[0]) for line in done.stdout.splitlines()
                if "planned " in line) == planned
     assert f"{story['position']}/{story['position']}" in done.stderr  # the progress bar reached the end
+
+
+def test_the_running_audit_service_connects_as_its_role_and_does_not_own_the_ledger(
+        audited: System, story: dict[str, Any]) -> None:
+    iso = audited.settings
+    with store.connect(store.service_url(iso, "audit")) as conn:
+        users = {r["usename"] for r in conn.execute(
+            "SELECT usename FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sw-audit'"
+        ).fetchall()}
+        owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'ledger' "
+                             "AND schemaname = 'public'").fetchone()["tableowner"]
+    assert users == {store.runtime_role(iso, "audit")}
+    assert owner == store.owner_role(iso) != store.runtime_role(iso, "audit")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,12 +18,13 @@ import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
+from psycopg_pool import ConnectionPool
 
 from services.audit import application
 from services.audit.api import MAX_POSITION, PROBLEMS, known_params
 from services.audit.queries import COUNTY_TIME
 from shared.domain import Invalid
-from shared.http import CurrentContext
+from shared.http import CurrentContext, Unavailable
 from shared.service import ReadDb, runtime_of
 
 HEADERS = ("位置", "事件编号", "来源", "类型", "主体", "事件时间", "记录时间", "叶哈希", "链哈希")
@@ -116,15 +118,22 @@ To = Annotated[int | None, Query(ge=1, le=MAX_POSITION, description="last positi
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
 
+def _pool(request: Request) -> ConnectionPool:
+    """The service's pool once it has started (503 before, as every read)."""
+    runtime = runtime_of(request)
+    if runtime.pool is None or not runtime.booted:
+        raise Unavailable("the service is starting: the ledger is not open yet")
+    return runtime.pool
+
+
 @router.get("/ledger.csv", response_class=StreamingResponse, dependencies=[known_params("after", "to")],
             responses={200: _file_doc(CSV_MEDIA, "the entries as CSV with Chinese headers"), **PROBLEMS})
-def export_ledger_csv(request: Request, ctx: CurrentContext, db: ReadDb, after: After = 0,
-                      to: To = None) -> StreamingResponse:
+def export_ledger_csv(request: Request, ctx: CurrentContext, after: After = 0, to: To = None) -> StreamingResponse:
     """A range of the ledger as CSV (位置, 事件编号, 来源, 类型, 主体, 事件时间, 记录时间, 叶哈希, 链哈希)."""
     application.check_may_read_ledger(ctx)
-    _range(db, after, to)
-    pool = runtime_of(request).pool
-    assert pool is not None  # ReadDb answered 503 otherwise
+    pool = _pool(request)
+    with pool.connection() as db:  # given back before the download streams: each batch takes one anew
+        _range(db, after, to)
     return StreamingResponse(csv_chunks(ledger_rows(pool.connection, after, to)), media_type=CSV_MEDIA,
                              headers={"Content-Disposition": f'attachment; filename="{filename(after, to, "csv")}"'})
 
@@ -132,16 +141,13 @@ def export_ledger_csv(request: Request, ctx: CurrentContext, db: ReadDb, after: 
 @router.get("/ledger.xlsx", response_class=Response, dependencies=[known_params("after", "to")],
             responses={200: _file_doc(XLSX_MEDIA, "the entries as an XLSX workbook with Chinese headers"),
                        **PROBLEMS})
-def export_ledger_xlsx(request: Request, ctx: CurrentContext, db: ReadDb, after: After = 0,
-                       to: To = None) -> Response:
+def export_ledger_xlsx(ctx: CurrentContext, db: ReadDb, after: After = 0, to: To = None) -> Response:
     """A range of the ledger as an XLSX workbook (one sheet, the same columns as the CSV)."""
     application.check_may_read_ledger(ctx)
     size = _range(db, after, to)
     if size > XLSX_MAX_ROWS:
         raise Invalid("to", f"the range holds {size} entries; an XLSX holds at most {XLSX_MAX_ROWS}: "
                             "narrow after/to or export CSV")
-    pool = runtime_of(request).pool
-    assert pool is not None
-    body = xlsx_bytes(ledger_rows(pool.connection, after, to))
+    body = xlsx_bytes(ledger_rows(lambda: nullcontext(db), after, to))  # the request's own connection throughout
     return Response(body, media_type=XLSX_MEDIA,
                     headers={"Content-Disposition": f'attachment; filename="{filename(after, to, "xlsx")}"'})
