@@ -1,7 +1,8 @@
 """``python -m deploy.launcher run|test``: what ``make run`` and ``make test`` do.
 
-run:  infrastructure, the four services (one process each), the seed county, URLs and a dev token;
-      Ctrl-C stops everything it started.
+run:  infrastructure, the four services (one process each), the seed county and its demonstration year
+      (``deploy.demo``, through the APIs; ``--no-demo`` leaves it out), URLs and a dev token; Ctrl-C stops
+      everything it started.
 test: infrastructure, then ruff, the import-linter contracts and the whole pytest suite.
 """
 
@@ -77,7 +78,7 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run() -> int:
+def run(demo: bool = True) -> int:
     """make run."""
     _interrupt_on_sigterm()
     settings = Settings()
@@ -88,6 +89,8 @@ def run() -> int:
         procs = start_services(env)
         wait_ready(procs)
         subprocess.run([sys.executable, "-m", "services.stations.seed"], env=env, cwd=infra.ROOT, check=True)
+        if demo:  # idempotent: a second make run records nothing new
+            subprocess.run([sys.executable, "-m", "deploy.demo"], env=env, cwd=infra.ROOT, check=True)
         _print_welcome(settings, servers.nats_url)
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
@@ -139,9 +142,10 @@ def main() -> int:
     """Command line."""
     parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
     parser.add_argument("command", choices=["run", "test", "infra"])
+    parser.add_argument("--no-demo", action="store_true", help="run: load the seed county only")
     args, rest = parser.parse_known_args()
     if args.command == "run":
-        return run()
+        return run(demo=not args.no_demo)
     if args.command == "test":
         return test(rest)
     settings = Settings()

@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None,
         publishing = ", ".join(name for name, s in chosen.items() if s.published)
         print(f"{args.service} publishes no events (these do: {publishing})", file=sys.stderr)
         return 2
+    if not database_exists(settings, args.service):
+        print(f"{args.service} has no database yet ({settings.database_name(args.service)}): nothing to republish",
+              file=sys.stderr)
+        return 2
     try:
         sent, asked = asyncio.run(republish(settings, spec, args.first, args.last))
     except ValueError as exc:

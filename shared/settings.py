@@ -62,10 +62,20 @@ class Settings(BaseSettings):
     min_workers_per_station: int = 2
     supervisor_min_stations: int = 5
     supervisor_max_stations: int = 8
+    supervisor_certificate_level: Literal["assistant", "social_worker", "senior"] = Field(
+        "social_worker",
+        description="lowest 社会工作者职业水平证书 level a supervisor must hold (it or a higher one): the plan asks "
+        "for 资深 (experienced) social workers, read as 社会工作师 (social_worker); 'senior' (高级社会工作师) is "
+        "stricter, 'assistant' (助理社会工作师) looser",
+    )
     minimum_wage_fen: int = 190_000
     certified_growth_per_year: float = 0.35
     certified_multiple_by_2023: float = 2.0
-    professionals_population_share: float = 0.01
+    professionals_population_share: float = Field(
+        0.01,
+        description="social work professionals (certified workers) per household-registered resident: the plan "
+        "prints 1% (0.01, 3,713 for 371,270 people); 1‰ (0.001) is the likely intent (docs/domain.md §11)",
+    )
     registered_organisations_min: int = 1
     supervision_min_hours: float = 16.0
     guardian_consent_age: int = Field(14, description="below this age a guardian consents to a beneficiary's record")
@@ -74,6 +84,11 @@ class Settings(BaseSettings):
     # The audit ledger's signed checkpoints (services/audit/README.md).
     audit_signing_key: str = Field("", description="base64 32-byte Ed25519 seed signing the ledger's checkpoints")
     audit_checkpoint_every_s: float = Field(60.0, description="seconds between checkpoints while the ledger grows")
+
+    # Compliance findings of the audit service (services/audit/README.md).
+    audit_findings_every_s: float = Field(60.0, description="seconds between evaluations publishing findings")
+    audit_pay_grace_days: int = Field(15, description="days after a month's end its pay may still be recorded in time")
+    audit_insurance_grace_days: int = Field(30, description="days after hiring each of 五险一金 must be enrolled by")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

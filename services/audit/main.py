@@ -16,6 +16,10 @@ from services.audit import proofs, signing
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
 from services.audit.exports.ledger import router as ledger_exports_router
+from services.audit.finance_api import router as finance_router
+from services.audit.findings_api import findings_schedule
+from services.audit.findings_api import router as findings_router
+from services.audit.findings_log import FindingRegister
 from services.audit.history_api import router as history_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
@@ -45,8 +49,8 @@ def make_application(settings: Settings, env: dict[str, str]) -> AuditLog:
 
 
 def projections(_settings: Settings, _app: ServiceApplication | None) -> list[Projection]:
-    """The ledger, and the register of the checkpoints this service published."""
-    return [LedgerProjection(), CheckpointRegister()]
+    """The ledger, and the registers of the checkpoints and findings this service published."""
+    return [LedgerProjection(), CheckpointRegister(), FindingRegister()]
 
 
 SPEC = ServiceSpec(
@@ -55,7 +59,7 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router, proofs_router, ledger_exports_router, history_router],
+    routers=[router, proofs_router, findings_router, finance_router, ledger_exports_router, history_router],
 )
 
 
@@ -116,6 +120,7 @@ def make_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(inner: FastAPI) -> AsyncIterator[None]:
         async with started(inner):
             runtime.supervisor.spawn("checkpoints", partial(checkpoint_schedule, runtime))
+            runtime.supervisor.spawn("findings", partial(findings_schedule, runtime))
             yield
 
     app.router.lifespan_context = lifespan

@@ -187,9 +187,11 @@ def test_a_social_workers_working_life_over_http(system: System, admin: httpx.Cl
     # The targets now see one certified worker in 2022 (growth stalls) while earlier dates keep their answer.
     late = targets(admin, "2022-07-01")
     assert late["figures"]["certified_by_year"] == {
-        "2021": {"count": 2, "source": "roster as of 2021-12-31"},
-        "2022": {"count": 1, "source": "roster as of 2022-07-01"},
+        "2021": {"count": 2, "source": "roster as of 2021-12-31", "official": False},
+        "2022": {"count": 1, "source": "roster as of 2022-07-01", "official": False},
     }
+    assert (late["official_figures"], late["roster_figures"]) == (
+        ["baseline"], ["certified_by_year.2021", "certified_by_year.2022", "professionals"])
     assert late["by_name"]["certified_growth_per_year"]["status"] == "at_risk"
     assert targets(admin, "2021-06-30")["targets"] == mid_2021["targets"]
 

@@ -74,6 +74,9 @@ async def test_republishing_past_what_the_relay_published_is_refused(
     code, _, err = await asyncio.to_thread(_command, capsys, services, "republish", "stations", "--from", "1",
                                            "--to", str(head + 5))
     assert code == 2 and f"published up to {head}" in err
-    code, _, err = await asyncio.to_thread(_command, capsys, services, "republish", "audit", "--from", "1",
+    code, _, err = await asyncio.to_thread(_command, capsys, services, "republish", "payroll", "--from", "1",
                                            "--to", "2")
     assert code == 2 and "publishes no events" in err
+    code, _, err = await asyncio.to_thread(_command, capsys, services, "republish", "casework", "--from", "1",
+                                           "--to", "2")
+    assert code == 2 and "has no database yet" in err

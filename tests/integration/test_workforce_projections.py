@@ -3,7 +3,8 @@
 - contracts signed, amended and terminated in the stations service become the organisation's contracts
   (idempotently, also for an organisation that registers after its contract was signed);
 - the household-registered population follows the county plan and its dated amendments;
-- the roster rebuilt from the stream equals the live one, and a redelivered batch changes nothing.
+- the roster rebuilt from the stream equals the live one, and a redelivered batch changes nothing;
+- the targets count only certified workers as professionals and say which figures are official.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from services.stations.commands import (
     TerminateContract,
 )
 from services.stations.seed import TOWNSHIPS, load_seed
-from services.workforce.application import Workforce
+from services.workforce.application import Workforce, policy_from
 from services.workforce.policies import ContractsHeld
-from services.workforce.read_models import Roster, Targets, population_as_of, workers_as_of
+from services.workforce.read_models import Roster, Targets, population_as_of, targets, workers_as_of
 from shared import store
 from tests.kit.actors import ADMIN, HR
 from tests.kit.ids import credit_code, national_id
@@ -168,3 +169,29 @@ async def test_the_rebuilt_roster_equals_the_live_one(services: Services, js) ->
     await runner.reset(js)
     await run_until(runner, js, lambda: services.rows("workforce", LEFT_WORKERS)[0]["n"] == 1)
     assert snapshot() == live
+
+
+async def test_targets_count_certified_professionals_and_name_official_and_roster_figures(services: Services,
+                                                                                          js) -> None:
+    load_seed(services.stations, ADMIN)
+    app = ByKeywords(services.workforce)
+    app.enter_baseline(ADMIN, county_code="XX", certified_social_workers=1, professionals=2)
+    app.record_yearly_figures(ADMIN, county_code="XX", year=2021, certified_social_workers=3, professionals=5)
+    org = register(app, 4)
+    for n in range(2):
+        worker = UUID(app.hire_worker(ADMIN, employer_id=org, name=f"专业{n}", national_id_number=national_id(10 + n),
+                                      phone=f"1370000000{n}", hired_on=date(2022, 2, 1))["worker_id"])
+        if n == 0:  # only the first holds a certificate: the second is a worker, not a professional
+            app.record_certificate(HR, worker_id=worker, level="assistant", obtained_on=date(2022, 3, 1),
+                                   number="P-0")
+    await services.publish(js)
+    roster, figures = services.runner(Roster(), "workforce"), services.runner(Targets(), "workforce")
+    await run_until(roster, js, lambda: len(services.rows("workforce", "SELECT * FROM roster_certificate")) == 1)
+    await run_until(figures, js, lambda: services.rows("workforce", "SELECT * FROM targets_yearly"))
+
+    with store.connect(store.service_url(services.settings, "workforce")) as conn:
+        report = targets(conn, "XX", date(2022, 6, 30), policy_from(services.settings))
+    assert report["figures"]["professionals"] == {"count": 1, "source": "roster as of 2022-06-30", "official": False}
+    assert report["figures"]["certified_by_year"]["2021"] == {"count": 3, "source": "recorded", "official": True}
+    assert report["official_figures"] == ["baseline", "certified_by_year.2021"]
+    assert report["roster_figures"] == ["certified_by_year.2022", "professionals"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from services.stations.application import Stations, as_id
 from shared.domain import Context, Forbidden, Role
-from shared.service import application_of
+from shared.service import application_of, runtime_of
 
 ADMIN, FINANCE, AUDITOR = Role.CIVIL_AFFAIRS_ADMIN, Role.FINANCE, Role.AUDITOR
 TOWNSHIP, CONTRACTOR, EVALUATOR = Role.TOWNSHIP, Role.CONTRACTOR, Role.EVALUATOR
@@ -25,6 +25,16 @@ IdPath = Annotated[str, Path(max_length=64)]
 TOWNSHIP_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 App = Annotated[Stations, Depends(application_of(Stations))]
+Month = Annotated[str | None, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+                                    description="YYYY-MM: the month whose supervision is shown (default: this month)")]
+
+
+def supervision_min_hours(request: Request) -> float:
+    """The minimum length of a supervision session (``SW_SUPERVISION_MIN_HOURS``)."""
+    return runtime_of(request).settings.supervision_min_hours
+
+
+MinHours = Annotated[float, Depends(supervision_min_hours)]
 
 
 def scope(ctx: Context) -> tuple[list[str] | None, str | None]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import Field
+
 from .representations import LedgerFiguresPublic, Representation
 
 
@@ -13,9 +15,11 @@ class BatchProgress(Representation):
     target: int
     planned: int
     opened: int
-    operating: int
+    operating: int = Field(description="open on the date with at least the minimum staff")
+    below_minimum_townships: list[str] = Field(description="open on the date with fewer than the minimum staff")
     by_status: dict[str, int]
     opened_townships: list[str]
+    late_townships: list[str] = Field(description="deadline passed on the date and not opened by then")
     deadline_passed: bool
     behind_schedule: bool
 
@@ -28,6 +32,9 @@ class CountyStatusPublic(Representation):
     batches: list[BatchProgress]
     target: int
     opened: int
+    operating: int
+    below_minimum: int
+    late_townships: list[str]
 
 
 class WorkerAtStation(Representation):
@@ -50,6 +57,27 @@ class LatestLedger(Representation):
     late: bool
     submitted_on: date
     reviewed_on: date | None
+
+
+class SupervisionSessionAtStation(Representation):
+    supervisor_id: str
+    name: str
+    held_on: date
+    hours: float
+    below_minimum_hours: bool
+
+
+class StationSupervision(Representation):
+    """A station's supervision (督导) in a month, from the casework service's sessions."""
+
+    month: str = Field(description="YYYY-MM")
+    sessions: int
+    hours: float = Field(description="hours of supervision held at the station that month")
+    short_sessions: int = Field(description="sessions shorter than minimum_hours")
+    minimum_hours: float = Field(description="each session's minimum length (SW_SUPERVISION_MIN_HOURS)")
+    supervised: bool = Field(description="at least one session that month (the plan: every station monthly)")
+    meets_minimum_hours: bool = Field(description="supervised that month, and no session below minimum_hours")
+    last_session: SupervisionSessionAtStation | None = Field(description="the latest session ever held there")
 
 
 class StationStatusRow(Representation):
@@ -83,6 +111,8 @@ class StationStatusRow(Representation):
     latest_ledger: LatestLedger | None
     villages_covered: list[str]
     understaffed: bool
+    late: bool = Field(description="its batch's deadline has passed and it has not opened")
+    supervision: StationSupervision
 
 
 class RectificationItemRow(Representation):

@@ -34,7 +34,17 @@ from shared.http import (
 )
 from shared.service import County, ReadDb
 
-from .deps import TOWNSHIP_CODE, App, CodePath, IdPath, check_station_readable, scope, uuid_text
+from .deps import (
+    TOWNSHIP_CODE,
+    App,
+    CodePath,
+    IdPath,
+    MinHours,
+    Month,
+    check_station_readable,
+    scope,
+    uuid_text,
+)
 from .representations import StaffingRecorded, StationPublic
 from .rows import StationStatusDetail, StationStatusRow
 
@@ -127,22 +137,27 @@ def end_village_coverage(station_id: IdPath, village_code: CodePath, body: EndVi
 def station_status(
     ctx: CurrentContext,
     db: ReadDb,
+    minimum_hours: MinHours,
     township_code: Annotated[str | None, Query(pattern=TOWNSHIP_CODE)] = None,
     batch: Annotated[int | None, Query(ge=1, le=9)] = None,
     state: Annotated[StationStatus | None, Query(alias="status")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    month: Month = None,
 ) -> dict[str, Any]:
-    """The station-status view: state, batch, deadline, contractor, workers, supervisor, rectification, ledger."""
+    """The station-status view: state, batch, deadline, contractor, workers, supervisor and the month's supervision,
+    rectification, ledger."""
     townships, organisation = scope(ctx)
     return station_queries.list_station_status(db, township_code=township_code, batch=batch, status=state,
-                                     townships=townships, organisation_id=organisation, limit=limit, offset=offset)
+                                               townships=townships, organisation_id=organisation, limit=limit,
+                                               offset=offset, month=month, minimum_hours=minimum_hours)
 
 
 @router.get("/station-status/{station_id}", response_model=StationStatusDetail, responses=QUERY_PROBLEMS)
-def station_status_of(station_id: IdPath, ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
-    """One station in the view, with its rectification items, village coverage and dated status history."""
-    item = station_queries.get_station_status(db, uuid_text(station_id, "station"))
+def station_status_of(station_id: IdPath, ctx: CurrentContext, db: ReadDb, minimum_hours: MinHours,
+                      month: Month = None) -> dict[str, Any]:
+    """One station in the view, with its supervision, rectification items, village coverage and status history."""
+    item = station_queries.get_station_status(db, uuid_text(station_id, "station"), month, minimum_hours)
     if item is None:
         raise NotFound(f"station {station_id} is not in the station-status view")
     check_station_readable(ctx, item)

@@ -68,6 +68,7 @@ class Station(Aggregate):
         self.contractor_assigned_on: date | None = None
         self.headcount = 0
         self.staffing_as_of: date | None = None
+        self.staffed_since: date | None = None
         self.last_source_seq: int | None = None
         self.opened_on: date | None = None
         self.suspended_on: date | None = None
@@ -109,8 +110,8 @@ class Station(Aggregate):
                 f"active contract {self.contract_id}",
             )
 
-    def check_can_open(self) -> None:
-        """Opening needs a site, a contractor and the minimum staff."""
+    def check_can_open(self, on: date) -> None:
+        """Opening needs a site, a contractor and the minimum staff, none of them later than the opening day."""
         if self.status == StationStatus.OPENED:
             refuse("station.open.already_open", "cannot open: station is already open")
         if self.status == StationStatus.SUSPENDED:
@@ -125,6 +126,18 @@ class Station(Aggregate):
                 "station.open.requires_staff",
                 f"cannot open: {self.headcount} worker(s) assigned, at least {self.minimum_staffing} needed",
             )
+        self.check_not_before_readiness(on)
+
+    def check_not_before_readiness(self, on: date) -> None:
+        """A station cannot have opened before it had its site, its contractor and its minimum staff."""
+        site_on = self.site["provided_on"] if self.site is not None else None
+        for rule, what, since in (
+            ("station.open.before_site", "the site was provided", site_on),
+            ("station.open.before_contractor", "the contractor was assigned", self.contractor_assigned_on),
+            ("station.open.before_staffing", "the minimum staff was reached", self.staffed_since),
+        ):
+            if since is not None and on < since:
+                refuse(rule, f"cannot open on {on.isoformat()}: {what} only on {since.isoformat()}")
 
     def check_can_suspend(self) -> None:
         """Only an open station can be suspended."""
@@ -256,16 +269,19 @@ class Station(Aggregate):
         below_minimum: bool,
         ctx: Context,
     ) -> None:
+        was_staffed = self.is_staffed and self.staffed_since is not None
         self.headcount = headcount
         self.staffing_as_of = as_of
         self.last_source_seq = source_seq
         self.minimum_staffing = minimum_staffing
+        # The day the current stretch at or above the minimum began: an opening cannot be dated before it.
+        self.staffed_since = (self.staffed_since if was_staffed else as_of) if self.is_staffed else None
         self._advance("staffing_recorded", as_of, ctx)
 
     def open(self, on: date, ctx: Context) -> None:
         """The station starts operating."""
         day("on", on)
-        self.check_can_open()
+        self.check_can_open(on)
         self._opened(opened_on=on, ctx=ctx)
 
     @event("Opened")

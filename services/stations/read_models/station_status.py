@@ -3,8 +3,8 @@
 Per station its lifecycle state (with dated history, so "as of" answers work), township, batch and deadline,
 contractor, the workers assigned now and its supervisor (from the workforce service's events), open rectification
 items, quarterly ledgers and misuse reports; per county the batches and their target counts. Each source of events
-is one handler table (``_own_handlers``, ``_workforce_handlers``): a new source (casework supervision sessions,
-later) is one more. Its queries are in ``station_queries``.
+is one handler table (``_own_handlers``, ``_workforce_handlers``, ``_casework_handlers``: the supervision sessions
+held at each station). Its queries are in ``station_queries``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from services.stations.domain import PRE_OPENING, stage_of
+from shared.contracts import casework as k
 from shared.contracts import stations as c
 from shared.contracts import workforce as w
 from shared.envelope import CloudEvent
@@ -40,7 +41,7 @@ class StationStatusView(Projection):
     tables = STATUS_TABLES
 
     def handlers(self) -> dict[str, Handler]:
-        return {**self._own_handlers(), **self._workforce_handlers()}
+        return {**self._own_handlers(), **self._workforce_handlers(), **self._casework_handlers()}
 
     # --- sources --------------------------------------------------------------------------------
 
@@ -59,9 +60,7 @@ class StationStatusView(Projection):
             c.StationContractorReleased.event_type(): _station_change(
                 lambda d: {"contract_id": None, "organisation_id": None, "organisation_name": None,
                            "contractor_assigned_on": None}, "released_on"),
-            c.StationStaffingRecorded.event_type(): _station_change(
-                lambda d: {"headcount": d["headcount"], "staffing_as_of": d["as_of"],
-                           "minimum_staffing": d["minimum_staffing"]}, "as_of"),
+            c.StationStaffingRecorded.event_type(): _staffing_recorded,
             c.StationOpened.event_type(): _station_change(
                 lambda d: {"status": "opened", "opened_on": d["opened_on"]}, "opened_on"),
             c.StationSuspended.event_type(): _station_change(
@@ -93,6 +92,11 @@ class StationStatusView(Projection):
             w.StationSupervisionAssigned.event_type(): _supervision_assigned,
             w.StationSupervisionReleased.event_type(): _supervision_released,
         }
+
+
+    def _casework_handlers(self) -> dict[str, Handler]:
+        """The casework service's events: the supervision sessions held at each station (督导)."""
+        return {k.SupervisionSessionHeld.event_type(): _supervision_session_held}
 
 
 # --- own events ---------------------------------------------------------------------------------
@@ -156,6 +160,22 @@ def _station_change(columns: Any, date_field: str) -> Handler:
                      values["status"])
 
     return handle
+
+
+_staffing_change = _station_change(
+    lambda d: {"headcount": d["headcount"], "staffing_as_of": d["as_of"], "minimum_staffing": d["minimum_staffing"]},
+    "as_of")
+
+
+def _staffing_recorded(cur: psycopg.Cursor, event: CloudEvent) -> None:
+    """The headcount now, and dated, so the county status knows who was at or above the minimum on a day."""
+    _staffing_change(cur, event)
+    d = event.data
+    cur.execute(
+        "INSERT INTO station_staffing_history (station_id, since, position, headcount, minimum_staffing) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (event.aggregateid, d["as_of"], event.sequence, d["headcount"], d["minimum_staffing"]),
+    )
 
 
 def _stage(row: dict[str, Any]) -> str:
@@ -252,3 +272,17 @@ def _supervision_assigned(cur: psycopg.Cursor, event: CloudEvent) -> None:
 def _supervision_released(cur: psycopg.Cursor, event: CloudEvent) -> None:
     _end_periods(cur, "station_supervision", "supervisor_id", event.aggregateid, event.data["released_on"],
                  event.data["station_id"])
+
+
+# --- casework events ----------------------------------------------------------------------------
+
+
+def _supervision_session_held(cur: psycopg.Cursor, event: CloudEvent) -> None:
+    """A session held at a station: the view shows the last one and the month's sessions against the minimum."""
+    d = event.data
+    cur.execute(
+        "INSERT INTO station_supervision_session (session_id, station_id, supervisor_id, held_on, hours, "
+        "minimum_hours, below_minimum_hours) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (event.aggregateid, d["station_id"], d["supervisor_id"], d["held_on"], d["hours"], d["minimum_hours"],
+         d["below_minimum_hours"]),
+    )

@@ -42,6 +42,16 @@ STATUS_DDL = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS station_staffing_history (
+        station_id uuid NOT NULL,
+        since date NOT NULL,
+        position bigint NOT NULL,
+        headcount int NOT NULL,
+        minimum_staffing int NOT NULL,
+        PRIMARY KEY (station_id, position)
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS station_county_batch (
         county_code text NOT NULL,
         batch int NOT NULL,
@@ -99,6 +109,19 @@ STATUS_DDL = (
     """,
     "CREATE INDEX IF NOT EXISTS station_supervision_station ON station_supervision (station_id, start_on)",
     """
+    CREATE TABLE IF NOT EXISTS station_supervision_session (
+        session_id uuid PRIMARY KEY,
+        station_id uuid NOT NULL,
+        supervisor_id text NOT NULL,
+        held_on date NOT NULL,
+        hours double precision NOT NULL,
+        minimum_hours double precision NOT NULL,
+        below_minimum_hours boolean NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS station_supervision_session_station ON station_supervision_session "
+    "(station_id, held_on)",
+    """
     CREATE TABLE IF NOT EXISTS station_evaluation (
         evaluation_id uuid PRIMARY KEY,
         station_id uuid NOT NULL,
@@ -154,8 +177,10 @@ STATUS_DDL = (
     """,
 )
 STATUS_TABLES = (
-    "station_status", "station_status_history", "station_county_batch", "station_county_township",
-    "station_coverage", "station_worker", "station_assignment", "station_supervision", "station_evaluation",
+    "station_status", "station_status_history", "station_staffing_history", "station_county_batch",
+    "station_county_township",
+    "station_coverage", "station_worker", "station_assignment", "station_supervision", "station_supervision_session",
+    "station_evaluation",
     "station_rectification", "station_ledger", "station_misuse",
 )
 FIGURES = ("services_delivered", "people_served", "activities", "staffing", "spending_fen")

@@ -22,7 +22,8 @@ organisation's id or its unified social credit code):
 | unassign_from_station                                    | civil_affairs_admin; contractor, own worker  |
 | record_pay, enrol_insurance                              | civil_affairs_admin; contractor, own worker  |
 | record_personnel_file, leave_workforce                   | civil_affairs_admin; contractor, own worker  |
-| award_title, record_training                             | hr_social_security                           |
+| record_training                                          | hr_social_security; contractor, own worker   |
+| award_title                                              | hr_social_security                           |
 | open_dispute, resolve_dispute                            | hr_social_security                           |
 | record_party_status                                      | party_organisation                           |
 | designate_supervisor, assign_ / release_supervision      | civil_affairs_admin                          |

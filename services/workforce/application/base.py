@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from services.workforce.application.views import masked_worker, organisation_view
 from services.workforce.domain import (
     WORKFORCE_NAMESPACE,
+    CertificateLevel,
     Policy,
     ServiceOrganisation,
     SocialWorker,
@@ -61,6 +62,7 @@ def policy_from(settings: Settings) -> Policy:
         certified_multiple=Decimal(str(settings.certified_multiple_by_2023)),
         professionals_share=Decimal(str(settings.professionals_population_share)),
         registered_organisations_target=settings.registered_organisations_min,
+        supervisor_certificate_levels=CertificateLevel.at_or_above(settings.supervisor_certificate_level),
     )
 
 

@@ -1,8 +1,8 @@
 """Commands on social workers (社工): hiring, identity, qualifications, labour contract, station, pay and leaving.
 
 Who may: the civil affairs admin, or a contractor for its own workers (and only to stations its contracts cover);
-HR and social security records certificates too, and alone awards titles, records training and handles labour
-disputes; the party organisation records party status.
+HR and social security records certificates too, records training (as a contractor does its own workers'
+in-house training), and alone awards titles and handles labour disputes; the party organisation records party status.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from services.workforce.domain import (
     validate_phone,
 )
 from shared.application import Command, Outcome
-from shared.domain import Context, RuleViolated
+from shared.domain import Context, Role, RuleViolated
 from shared.fields import Day, Name, NationalId, Phone, PositiveFen, RequiredText, ShortText, WholeHours
 
 
@@ -294,8 +294,9 @@ class WorkerCommands(WorkforceBase):
 
     def record_training(self, ctx: Context, worker_id: UUID, command: RecordTraining,
                         **options: Unpack[ChangeOptions]) -> dict[str, Any]:
-        """培训: records a completed training course."""
-        return self.on_worker(ctx, (HR,), worker_id, command,
+        """培训: records a completed training course (HR's courses, or a contractor's in-house training of its own
+        workers, which the plan makes the contractor's duty)."""
+        return self.on_worker(ctx, (HR, Role.CONTRACTOR), worker_id, command,
                               lambda w: w.complete_training(**dict(command), ctx=ctx), **options)
 
     def open_dispute(self, ctx: Context, worker_id: UUID, command: OpenDispute,

@@ -15,7 +15,7 @@ class Policy:
     """The plan's workforce figures (docs/domain.md §16).
 
     The configurable figures have no default here: their one default is in ``shared.settings.Settings`` (the
-    application builds the policy from it). The plan's own dates and the supervisor's certificate are fixed by the plan.
+    application builds the policy from it). The plan's own dates are fixed by the plan.
     """
 
     minimum_wage_fen: int
@@ -25,6 +25,6 @@ class Policy:
     certified_multiple: Decimal
     professionals_share: Decimal
     registered_organisations_target: int
-    supervisor_certificate_levels: tuple[str, ...] = ("senior",)
+    supervisor_certificate_levels: tuple[str, ...]
     plan_start: date = date(2021, 1, 1)
     target_year: int = 2023

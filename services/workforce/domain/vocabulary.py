@@ -21,6 +21,12 @@ class CertificateLevel(StrEnum):
     SOCIAL_WORKER = "social_worker"  # 社会工作师
     SENIOR = "senior"  # 高级社会工作师
 
+    @classmethod
+    def at_or_above(cls, lowest: str) -> tuple[str, ...]:
+        """The levels from ``lowest`` up (the order of the enumeration is the order of the levels)."""
+        levels = [level.value for level in cls]
+        return tuple(levels[levels.index(cls(lowest).value):])
+
 
 class EducationLevel(StrEnum):
     """学历."""

@@ -28,7 +28,9 @@ class Figure(BaseModel):
     """A count and where it comes from (baseline, recorded yearly figures, or the roster on a date)."""
 
     count: int
-    source: str
+    source: str = Field(description="baseline, recorded (a yearly figure entered), or roster as of <date>")
+    official: bool = Field(description="true for a figure the bureau entered (baseline or recorded yearly figure); "
+                                       "false for a count of the roster, the software's estimate until one is entered")
 
 
 class Population(BaseModel):
@@ -72,6 +74,8 @@ class TargetsReport(BaseModel):
     as_of: date
     baseline: BaselineFigures
     figures: TargetFigures
+    official_figures: list[str] = Field(description="the figures entered by the bureau (the baseline is always one)")
+    roster_figures: list[str] = Field(description="the figures counted from the roster, not yet entered officially")
     targets: list[Target]
 
 
@@ -209,10 +213,12 @@ def targets(conn: psycopg.Connection, county_code: str, as_of: date, policy: Pol
     certified: dict[int, dict[str, Any]] = {}
     for year in range(base_year + 1, as_of.year + 1):
         if year in recorded:
-            certified[year] = {"count": recorded[year]["certified_social_workers"], "source": "recorded"}
+            certified[year] = {"count": recorded[year]["certified_social_workers"], "source": "recorded",
+                               "official": True}
         else:
             day = min(date(year, 12, 31), as_of)
-            certified[year] = {"count": _certified_count(conn, day), "source": f"roster as of {day.isoformat()}"}
+            certified[year] = {"count": _certified_count(conn, day), "source": f"roster as of {day.isoformat()}",
+                               "official": False}
     professionals = _professionals(conn, baseline, recorded, as_of)
     population = population_as_of(conn, county_code, as_of)
     organisations = conn.execute(
@@ -234,8 +240,16 @@ def targets(conn: psycopg.Connection, county_code: str, as_of: date, policy: Pol
             "population": population,
             "registered_organisations": organisations,
         },
+        **_provenance(certified, professionals),
         "targets": assessed,
     }
+
+
+def _provenance(certified: dict[int, dict[str, Any]], professionals: dict[str, Any]) -> dict[str, list[str]]:
+    """Which figures the bureau entered and which the roster gave (the population is the county plan's)."""
+    figures = {**{f"certified_by_year.{y}": f for y, f in certified.items()}, "professionals": professionals}
+    return {"official_figures": ["baseline", *(n for n, f in figures.items() if f["official"])],
+            "roster_figures": [n for n, f in figures.items() if not f["official"]]}
 
 
 def _certified_count(conn: psycopg.Connection, day: date) -> int:
@@ -249,11 +263,12 @@ def _certified_count(conn: psycopg.Connection, day: date) -> int:
 def _professionals(conn: psycopg.Connection, baseline: dict[str, Any], recorded: dict[int, Any],
                    as_of: date) -> dict[str, Any]:
     if as_of.year <= baseline["year"]:
-        return {"count": baseline["professionals"], "source": "baseline"}
+        return {"count": baseline["professionals"], "source": "baseline", "official": True}
     if as_of.year in recorded:
-        return {"count": recorded[as_of.year]["professionals"], "source": "recorded"}
-    row = conn.execute(f"SELECT count(*) AS n FROM roster_worker w WHERE {ACTIVE}", {"d": as_of}).fetchone()
-    return {"count": row["n"], "source": f"roster as of {as_of.isoformat()}"}
+        return {"count": recorded[as_of.year]["professionals"], "source": "recorded", "official": True}
+    # 社工专业人才: only certified workers count, not every worker on the roster.
+    return {"count": _certified_count(conn, as_of), "source": f"roster as of {as_of.isoformat()}",
+            "official": False}
 
 
 def population_as_of(conn: psycopg.Connection, county_code: str, as_of: date) -> dict[str, Any]:

@@ -280,6 +280,30 @@ def test_cannot_open_a_station_without_staff(app, contract, t01, refused) -> Non
         app.open_station(ADMIN, t01, OpenStation(on=D))
 
 
+def test_a_station_cannot_open_before_it_was_staffed(app, contract, t01, refused) -> None:
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=2, as_of=date(2021, 11, 15), source_seq=1))
+    with refused(RuleViolated, rule="station.open.before_staffing"):
+        app.open_station(ADMIN, t01, OpenStation(on=date(2021, 9, 1)))
+    station = app.open_station(ADMIN, t01, OpenStation(on=date(2021, 11, 15)))
+    assert (station["status"], station["opened_on"]) == ("opened", "2021-11-15")
+
+
+def test_the_staffed_day_is_when_the_minimum_was_last_reached(app, contract, t01, refused) -> None:
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=2, as_of=date(2021, 6, 1), source_seq=1))
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=3, as_of=date(2021, 7, 1), source_seq=2))
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=1, as_of=date(2021, 8, 1), source_seq=3))
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=2, as_of=date(2021, 10, 1), source_seq=4))
+    with refused(RuleViolated, rule="station.open.before_staffing"):
+        app.open_station(ADMIN, t01, OpenStation(on=date(2021, 7, 15)))
+    assert app.open_station(ADMIN, t01, OpenStation(on=date(2021, 10, 1)))["status"] == "opened"
+
+
+def test_a_station_cannot_open_before_its_site_was_provided(app, contract, t01, refused) -> None:
+    app.record_staffing(SYSTEM, t01, RecordStaffing(headcount=2, as_of=date(2021, 1, 1), source_seq=1))
+    with refused(RuleViolated, rule="station.open.before_site"):
+        app.open_station(ADMIN, t01, OpenStation(on=date(2021, 2, 1)))
+
+
 def test_staffing_arriving_before_the_contract_counts_once_assigned(app, sited) -> None:
     app.record_staffing(SYSTEM, sited, RecordStaffing(headcount=2, as_of=D, source_seq=1))
     app.sign_contract(ADMIN, SignContract(**contract_terms([sited])))

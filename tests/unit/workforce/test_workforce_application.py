@@ -452,11 +452,11 @@ def make_supervisor(w: World) -> UUID:
     return wid
 
 
-def test_only_a_worker_with_a_senior_certificate_can_be_designated_supervisor() -> None:
+def test_an_assistant_certificate_does_not_make_a_supervisor() -> None:
     w = make_world()
     wid = UUID(w.worker_id)
     w.app.record_certificate(
-        w.contractor, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="ZJ-001"
+        w.contractor, worker_id=wid, level="assistant", obtained_on=date(2021, 6, 1), number="ZL-001"
     )
     error = refused_command(
         w.app,
@@ -466,14 +466,27 @@ def test_only_a_worker_with_a_senior_certificate_can_be_designated_supervisor() 
     assert error.rule == "workforce.supervisor.requires_certificate"
 
 
-def test_a_policy_may_allow_other_certificate_levels_for_supervisors() -> None:
-    w = make_world(replace(POLICY, supervisor_certificate_levels=("senior", "social_worker")))
+def test_by_default_an_experienced_social_worker_may_supervise_as_the_plan_asks() -> None:
+    # 资深社工: a 社会工作师 (social_worker) certificate qualifies, and so does 高级社会工作师 (senior).
+    assert POLICY.supervisor_certificate_levels == ("social_worker", "senior")
+    w = make_world()
     wid = UUID(w.worker_id)
-    w.app.record_certificate(
-        HR, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="Z1"
-    )
+    w.app.record_certificate(HR, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="Z1")
     w.app.designate_supervisor(ADMIN, worker_id=wid, designated_on=date(2021, 7, 1))
     assert w.worker()["supervisor"] == {"since": "2021-07-01", "stations": []}
+
+
+def test_the_required_supervisor_certificate_is_a_setting() -> None:
+    w = make_world(policy_from(Settings(supervisor_certificate_level="senior")))
+    wid = UUID(w.worker_id)
+    w.app.record_certificate(HR, worker_id=wid, level="social_worker", obtained_on=date(2021, 6, 1), number="Z1")
+    error = refused_command(
+        w.app,
+        RuleViolated,
+        lambda: w.app.designate_supervisor(ADMIN, worker_id=wid, designated_on=date(2021, 7, 1)),
+    )
+    assert error.rule == "workforce.supervisor.requires_certificate"
+    assert "senior" in str(error) and "social_worker" not in str(error)
 
 
 def test_a_certificate_level_is_recorded_once() -> None:
@@ -695,7 +708,7 @@ WRONG_ROLES = {
     "assign": [HR, TOWNSHIP],
     "insurance": [PARTY],
     "leave": [HR, TOWNSHIP],
-    "training": [ADMIN, "contractor", PARTY],
+    "training": [ADMIN, PARTY],
     "title": ["contractor", PARTY],
     "dispute": ["contractor", ADMIN],
     "party": [HR, ADMIN, "contractor"],
@@ -726,7 +739,14 @@ def test_a_role_without_the_right_is_refused(name: str, role: str) -> None:
     refused_command(w.app, Forbidden, lambda: command(w, ctx))
 
 
-@pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave"])
+def test_a_contractor_records_the_in_house_training_of_its_own_workers() -> None:
+    w = make_world()
+    record = w.app.record_training(w.contractor, worker_id=UUID(w.worker_id), course="机构内训：个案记录", hours=8,
+                                   completed_on=date(2021, 4, 1))
+    assert record["training_hours"] == 8 and record["training"][0]["course"] == "机构内训：个案记录"
+
+
+@pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave", "training"])
 def test_a_contractor_cannot_manage_another_organisations_worker(name: str) -> None:
     w = make_world()
     ctx = other_contractor(w.app)
