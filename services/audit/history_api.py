@@ -249,8 +249,10 @@ class BatchProgress(BaseModel):
     planned: int
     opened: int
     operating: int
+    below_minimum_townships: list[str]
     by_status: dict[str, int]
     opened_townships: list[str]
+    late_townships: list[str]
     deadline_passed: bool
     behind_schedule: bool
 
@@ -263,6 +265,9 @@ class PlanProgressHistory(Answer):
     batches: list[BatchProgress]
     target: int
     opened: int
+    operating: int
+    below_minimum: int
+    late_townships: list[str]
 
 
 class YearFigures(BaseModel):

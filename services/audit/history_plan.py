@@ -1,8 +1,9 @@
 """The plan's progress and the workforce figures as of a date, folded from ledger facts (pure, no I/O).
 
 Plan progress is answered as the stations service's county status answers it (``GET /v1/county-status``): per
-batch its target (the plan's townships in it), the stations planned, opened by the date and operating on it, and
-whether the batch is behind schedule. Each station's status is dated by the business date of the event that
+batch its target (the plan's townships in it), the stations planned, opened by the date, operating on it with at
+least the minimum staff (or below it), late (deadline passed, not opened), and whether the batch is behind
+schedule. Each station's status is dated by the business date of the event that
 changed it, never earlier than its previous status (as the stations service dates it).
 """
 
@@ -20,6 +21,7 @@ from services.audit.history import Fact, apply_station_event, planned_station
 class _Station:
     state: dict[str, Any]
     history: list[tuple[date, str]] = field(default_factory=list)
+    staffing: list[tuple[date, int, int, int]] = field(default_factory=list)  # since, position, headcount, minimum
 
     def status_on(self, day: date) -> str | None:
         """The status the station had on ``day`` (None before it was planned)."""
@@ -30,12 +32,22 @@ class _Station:
         return found
 
     def first_opened_on(self) -> date | None:
-        """When it first opened, if it did."""
+        """When it opened: the station's own opening date, else the first day it was dated open."""
+        if self.state["opened_on"]:
+            return date.fromisoformat(self.state["opened_on"])
         return next((since for since, status in self.history if status == "opened"), None)
+
+    def below_minimum_on(self, day: date) -> bool:
+        """True if the last staffing recorded for a day up to ``day`` is under its minimum (or none was)."""
+        known = [entry for entry in self.staffing if entry[0] <= day]
+        if not known:
+            return True
+        _since, _position, headcount, minimum = max(known)
+        return headcount < minimum
 
 
 def plan_progress(facts: Iterable[Fact], county_code: str, as_of_date: date) -> dict[str, Any]:
-    """Per batch on ``as_of_date``: target, deadline, planned, opened by then, operating, behind schedule."""
+    """Per batch on ``as_of_date``: target, deadline, planned, opened by then, operating at minimum staff, late."""
     deadlines: dict[int, date] = {}
     townships: dict[str, int] = {}
     stations: dict[str, _Station] = {}
@@ -58,12 +70,17 @@ def plan_progress(facts: Iterable[Fact], county_code: str, as_of_date: date) -> 
                for batch, deadline in sorted(deadlines.items())]
     return {"county_code": county_code, "as_of": as_of_date.isoformat(), "batches": batches,
             "target": sum(b["target"] for b in batches), "opened": sum(b["opened"] for b in batches),
-            "positions": positions}
+            "operating": sum(b["operating"] for b in batches),
+            "below_minimum": sum(len(b["below_minimum_townships"]) for b in batches),
+            "late_townships": [t for b in batches for t in b["late_townships"]], "positions": positions}
 
 
 def _advance(station: _Station, fact: Fact) -> None:
     before = station.state["status"]
     apply_station_event(station.state, fact)
+    if fact.kind == "stations.station.staffing_recorded":
+        d = fact.data
+        station.staffing.append((date.fromisoformat(d["as_of"]), fact.position, d["headcount"], d["minimum_staffing"]))
     after = station.state["status"]
     if after != before:
         last = station.history[-1][0]
@@ -72,18 +89,22 @@ def _advance(station: _Station, fact: Fact) -> None:
 
 def _batch(batch: int, deadline: date, townships: dict[str, int], stations: dict[str, _Station],
            day: date) -> dict[str, Any]:
+    """One batch on ``day``; a station is late when its deadline has passed and it had not opened by then."""
     target = sum(1 for b in townships.values() if b == batch)
     mine = sorted(((s.state["township_code"], s) for s in stations.values() if s.state["batch"] == batch
                    and s.status_on(day) is not None), key=lambda pair: pair[0])
     opened = [code for code, s in mine if (first := s.first_opened_on()) is not None and first <= day]
+    running = [(code, s) for code, s in mine if s.status_on(day) == "opened"]
+    below = [code for code, s in running if s.below_minimum_on(day)]
+    late = [code for code, s in mine if day > date.fromisoformat(s.state["deadline"]) and code not in opened]
     by_status: dict[str, int] = {}
     for _code, s in mine:
         status = s.status_on(day) or "planned"
         by_status[status] = by_status.get(status, 0) + 1
     return {"batch": batch, "deadline": deadline.isoformat(), "target": target, "planned": len(mine),
-            "opened": len(opened), "operating": by_status.get("opened", 0), "by_status": by_status,
-            "opened_townships": opened, "deadline_passed": day > deadline,
-            "behind_schedule": day > deadline and len(opened) < target}
+            "opened": len(opened), "operating": len(running) - len(below), "below_minimum_townships": below,
+            "by_status": by_status, "opened_townships": opened, "late_townships": late,
+            "deadline_passed": day > deadline, "behind_schedule": day > deadline and len(opened) < target}
 
 
 # --- workforce figures -----------------------------------------------------------------------------------------

@@ -101,6 +101,18 @@ def test_plan_progress_counts_stations_opened_by_the_business_date_against_the_b
     assert after["batches"][0]["behind_schedule"] and after["target"] == 2 and after["opened"] == 1
     not_recorded_yet = history_plan.plan_progress([f for f in story() if f.position < 8], "XX", date(2021, 7, 1))
     assert not_recorded_yet["opened"] == 0 and not_recorded_yet["batches"][0]["by_status"] == {"staffed": 1}
+    assert not_recorded_yet["late_townships"] == ["T1"] and after["late_townships"] == []  # deadline 2021-06-30
+    assert (after["operating"], after["below_minimum"]) == (1, 0)  # open with its two workers
+
+
+def test_an_open_station_whose_staff_fell_below_the_minimum_is_not_counted_operating() -> None:
+    fell = fact(9, "stations.station.staffing_recorded", STATION, "2021-08-01T00:00:00", headcount=1,
+                as_of="2021-08-01", source_seq=9, minimum_staffing=2, below_minimum=True)
+    before = history_plan.plan_progress([*story(), fell], "XX", date(2021, 7, 31))
+    after = history_plan.plan_progress([*story(), fell], "XX", date(2021, 8, 1))
+    assert (before["operating"], before["below_minimum"]) == (1, 0)
+    assert (after["operating"], after["below_minimum"], after["batches"][0]["below_minimum_townships"]) == \
+        (0, 1, ["T1"])
 
 
 def test_workforce_figures_count_the_population_and_compare_the_thresholds() -> None:
