@@ -7,13 +7,14 @@ from shared.settings import Settings
 
 
 def drop_run_databases(settings: Settings) -> None:
-    """Drops every database whose name starts with the run's prefix."""
+    """Drops every database and role whose name starts with the run's prefix."""
     with store.connect(store.url_for(settings.database_url, "postgres"), autocommit=True) as conn:
         names = [r["datname"] for r in conn.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (settings.database_prefix + "%",)
         ).fetchall()]
     for name in names:
         store.drop_database(settings.database_url, name)
+    store.drop_roles(settings)  # roles are cluster-wide: the run's go with its databases
 
 
 async def delete_run_streams(settings: Settings) -> None:

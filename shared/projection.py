@@ -149,13 +149,23 @@ class ProjectionRunner:
         with self._db() as conn, conn.transaction():
             conn.execute(TRACKING_DDL)
             conn.execute(SCHEMA_DDL)
-            for statement in self.projection.ddl:
+            for statement in () if self._owned_by_another_role(conn) else self.projection.ddl:
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO projection_schema (projection, fingerprint) VALUES (%s, %s) "
                 "ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, updated_at = now()",
                 (self.projection.name, self.fingerprint()),
             )
+
+    def _owned_by_another_role(self, conn: psycopg.Connection) -> bool:
+        """True if the tables exist under another role (the append-only ledger: its owner migrates it,
+        deploy/postgres/README.md); this role then only uses them."""
+        if not self.projection.tables:
+            return False
+        row = conn.execute("SELECT tableowner <> current_user AS other FROM pg_tables "
+                           "WHERE schemaname = current_schema() AND tablename = %s", (self.projection.tables[0],)
+                           ).fetchone()
+        return bool(row and row["other"])
 
     def fingerprint(self) -> str:
         """A digest of the read model's DDL: when the code changes it, the tables are rebuilt."""

@@ -35,7 +35,8 @@ from shared.store import (
     ensure_database,
     eventsourcing_env,
     open_pool,
-    service_url,
+    provision,
+    runtime_url,
     session_options,
     tune_event_store,
 )
@@ -74,7 +75,7 @@ class Runtime:
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
         self.settings = settings
-        self.db_url = service_url(settings, spec.name)
+        self.db_url = runtime_url(settings, spec.name)  # least privilege: deploy/postgres/README.md
         self.application: ServiceApplication | None = None
         self.pool: ConnectionPool | None = None
         self.nc: Client | None = None
@@ -134,11 +135,15 @@ class Runtime:
     def _open_store(self) -> None:
         """Creates the database if needed, the shared pool and the application (each once)."""
         if self.pool is None:
-            ensure_database(self.settings.database_url, self.settings.database_name(self.spec.name),
-                            **session_options(self.settings, self.spec.name))
-            self.pool = open_pool(self.settings, self.spec.name)
+            options = session_options(self.settings, self.spec.name)
+            ensure_database(self.settings.database_url, self.settings.database_name(self.spec.name), **options)
+            if self.settings.database_roles and self.settings.database_provision:
+                append_only = [(p.ddl, p.tables) for p in self.spec.projections(self.settings, None)
+                               if not p.resettable]
+                provision(self.settings, self.spec.name, append_only, **options)
+            self.pool = open_pool(self.settings, self.spec.name, runtime=True)
         if self.application is None and self.spec.make_application is not None:
-            env = eventsourcing_env(self.settings, self.spec.name, encrypt=self.spec.encrypt_store)
+            env = eventsourcing_env(self.settings, self.spec.name, encrypt=self.spec.encrypt_store, runtime=True)
             application = self.spec.make_application(self.settings, env)
             tune_event_store(application, self.settings, self.spec.name)
             self.application = application

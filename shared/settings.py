@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     stall_threshold_seconds: float = Field(30.0, description="/readyz answers 503 once a loop is stalled this long")
     loop_backoff_max_seconds: float = Field(5.0, description="longest pause before a failed loop is restarted")
     county_code: str = "XX"
+    database_roles: bool = Field(
+        True, description="services connect as their own runtime role, not as the owner of the append-only tables "
+                          "(deploy/postgres/README.md); the configured user sets the roles up")
+    database_role_password: str = Field("", description="password of the runtime roles (none: trust/peer auth)")
+    database_provision: bool = Field(
+        True, description="each service sets its roles up at start (the configured user must be able to); false "
+                          "when `python -m deploy.postgres.roles` ran beforehand as the administrator")
 
     # The input boundary (shared.fields): what a request may carry.
     date_min: date = Field(date(2000, 1, 1), description="earliest date a command may name")

@@ -21,12 +21,13 @@ up earlier retries with the same ``Idempotency-Key`` and gets the first result.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -102,7 +103,7 @@ def connect(url: str, autocommit: bool = False, **options: str) -> psycopg.Conne
                            row_factory=dict_row)
 
 
-def open_pool(settings: Settings, name: str) -> ConnectionPool:
+def open_pool(settings: Settings, name: str, runtime: bool = False) -> ConnectionPool:
     """The process's shared pool (reads, projections, readiness), opened without waiting for the server.
 
     Connections are checked before use, so the first requests after a database restart do not
@@ -111,7 +112,8 @@ def open_pool(settings: Settings, name: str) -> ConnectionPool:
     waiting for seconds after the server is back): the next request that needs a connection tries at once.
     """
     pool = ConnectionPool(
-        kwargs={**conninfo(service_url(settings, name)), **session_options(settings, name), "row_factory": dict_row},
+        kwargs={**conninfo((runtime_url if runtime else service_url)(settings, name)),
+                **session_options(settings, name), "row_factory": dict_row},
         min_size=1, max_size=max(settings.pool_size, 1), open=False, name=f"sw-{name}",
         timeout=settings.db_connect_timeout_seconds, check=ConnectionPool.check_connection,
         max_idle=60.0, reconnect_timeout=0.0,
@@ -151,7 +153,7 @@ def service_url(settings: Settings, service: str) -> str:
 
 
 def eventsourcing_env(
-    settings: Settings, service: str, encrypt: bool = False, create_table: bool = True,
+    settings: Settings, service: str, encrypt: bool = False, create_table: bool = True, runtime: bool = False,
 ) -> dict[str, str]:
     """Environment for a service's eventsourcing Application on its own database.
 
@@ -159,7 +161,7 @@ def eventsourcing_env(
     connection before use, and waits ``db_connect_timeout_seconds`` at most for one; its inserts
     wait ``db_lock_timeout_seconds`` at most for the table lock.
     """
-    info = conninfo(service_url(settings, service))
+    info = conninfo((runtime_url if runtime else service_url)(settings, service))
     size = max(settings.event_store_pool_size, 1)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -212,3 +214,89 @@ def dev_cipher_key(settings: Settings) -> str:
     import hashlib
 
     return base64.b64encode(hashlib.sha256(settings.jwt_secret.encode()).digest()).decode()
+
+
+# --- least privilege (deploy/postgres/README.md) ---------------------------------------------------------------
+
+def owner_role(settings: Settings) -> str:
+    """The role owning the append-only tables (the audit ledger): no service logs in as it."""
+    return f"{settings.database_prefix}owner"[:63]
+
+
+def runtime_role(settings: Settings, service: str) -> str:
+    """The role a service's process connects as."""
+    return f"{settings.database_prefix}{service}_service"[:63]
+
+
+def runtime_url(settings: Settings, service: str) -> str:
+    """URL of a service's own database as its runtime role (as the configured user if roles are off)."""
+    url = service_url(settings, service)
+    if not settings.database_roles:
+        return url
+    parts = urlsplit(url)
+    user = quote(runtime_role(settings, service), safe="")
+    secret = f":{quote(settings.database_role_password, safe='')}" if settings.database_role_password else ""
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=f"{user}{secret}@{host}").geturl()
+
+
+def provision(settings: Settings, service: str, append_only: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
+              **options: str) -> None:
+    """Sets up a service's roles and database for least privilege; idempotent, run by the configured (admin) user.
+
+    The owner role creates the append-only tables (``append_only``: each projection's DDL and tables) and the
+    runtime role gets ``SELECT, INSERT`` on them and nothing else, so it can neither change a row nor disable a
+    trigger nor drop the table. The runtime role may connect, create schemas (a read model is rebuilt beside the
+    live one) and create tables in ``public`` (its event store, read models, bookkeeping, which it owns).
+    """
+    owner, runtime = owner_role(settings), runtime_role(settings, service)
+    dbname = settings.database_name(service)
+    with connect(url_for(settings.database_url, "postgres"), autocommit=True, **options) as conn:
+        _create_role(conn, owner, login=False, password="")
+        _create_role(conn, runtime, login=True, password=settings.database_role_password)
+        conn.execute(sql.SQL("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {} TO {}").format(
+            sql.Identifier(dbname), sql.Identifier(runtime)))
+    with connect(service_url(settings, service), **options) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROVISION_LOCK,))  # replicas starting together
+        conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}, {}").format(
+            sql.Identifier(owner), sql.Identifier(runtime)))
+        for ddl, tables in append_only:
+            _create_as_owner(conn, owner, ddl, tables)
+            conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in tables), sql.Identifier(runtime)))
+
+
+PROVISION_LOCK = 0x5357_524C
+
+
+def _create_role(conn: psycopg.Connection, role: str, login: bool, password: str) -> None:
+    """Creates the role unless it exists; another process creating it at the same moment is no error."""
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+        statement = sql.SQL("CREATE ROLE {} {}").format(sql.Identifier(role), sql.SQL("LOGIN" if login else "NOLOGIN"))
+        with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            conn.execute(statement)
+    if password:
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+
+
+def _create_as_owner(conn: psycopg.Connection, owner: str, ddl: Sequence[str], tables: Sequence[str]) -> None:
+    """Runs the DDL as the owner role, unless the first table exists under another owner (then it is theirs to
+    migrate: nothing is changed)."""
+    row = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = %s",
+                       (tables[0],)).fetchone()
+    if row is not None and row["tableowner"] != owner:
+        return
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+    for statement in ddl:
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
+
+
+def drop_roles(settings: Settings) -> None:
+    """Drops the roles named by the run's prefix (after its databases: a role owning objects cannot be dropped)."""
+    with connect(url_for(settings.database_url, "postgres"), autocommit=True) as conn:
+        names = [r["rolname"] for r in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)", (settings.database_prefix,)).fetchall()]
+        for name in names:
+            with contextlib.suppress(psycopg.errors.DependentObjectsStillExist):
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

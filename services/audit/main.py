@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from services.audit import proofs, signing
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
+from services.audit.exports.ledger import router as ledger_exports_router
 from services.audit.finance_api import router as finance_router
 from services.audit.findings_api import findings_schedule
 from services.audit.findings_api import router as findings_router
 from services.audit.findings_log import FindingRegister
+from services.audit.history_api import router as history_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
 from services.audit.published import PUBLISHED
@@ -57,7 +59,7 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router, proofs_router, findings_router, finance_router],
+    routers=[router, proofs_router, findings_router, finance_router, ledger_exports_router, history_router],
 )
 
 

@@ -22,9 +22,17 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
             if method in METHODS and path not in OPEN_PATHS]
 
 
+FILE_MEDIA = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def _typed(response: dict[str, Any]) -> bool:
-    """A named model (or a list of them): a bare ``object`` tells a client generator nothing."""
-    schema = response.get("content", {}).get("application/json", {}).get("schema") or {}
+    """A named model (or a list of them): a bare ``object`` tells a client generator nothing; a file download
+    declares its media type as binary."""
+    content = response.get("content", {})
+    if any(media.startswith(FILE_MEDIA) and (c.get("schema") or {}).get("format") == "binary"
+           for media, c in content.items()):
+        return True
+    schema = content.get("application/json", {}).get("schema") or {}
     if schema.get("type") == "array":
         schema = schema.get("items") or {}
     return "$ref" in schema
