@@ -216,10 +216,12 @@ class Load:
 
     deployment: Deployment
     pace: float = 0.2
-    give_up_after: float = 120.0
+    give_up_after: float = 60.0  # per command
+    stop_after: float = 150.0  # for the whole load: then it sends nothing more
     answers: list[Answer] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)  # every attempt's outcome
     _thread: threading.Thread | None = None
+    _ends: float = float("inf")
 
     def send(self, command: Command) -> Answer:
         """Sends one command, retrying on 5xx, 409/429, timeouts and refused connections."""
@@ -227,7 +229,7 @@ class Load:
                    "Authorization": f"Bearer {self.deployment.token(command.role, **dict(command.claims))}"}
         if command.key:
             headers["Idempotency-Key"] = command.key
-        deadline = time.monotonic() + self.give_up_after
+        deadline = min(time.monotonic() + self.give_up_after, self._ends)
         for attempt in itertools.count(1):
             status, body = self._attempt(command, headers)
             self.statuses[status] += 1
@@ -262,7 +264,8 @@ class Load:
     def run(self, commands: list[Command]) -> None:
         """Sends ``commands`` and whatever their answers lead to, in order."""
         queue = list(commands)
-        while queue:
+        self._ends = time.monotonic() + self.stop_after
+        while queue and time.monotonic() < self._ends:
             answer = self.send(queue.pop(0))
             if answer.accepted and answer.command.then is not None:
                 queue[0:0] = answer.command.then(answer.body)
@@ -274,10 +277,10 @@ class Load:
         self._thread.start()
         return self
 
-    def join(self, timeout: float = 300) -> None:
-        """Waits for the load to finish."""
+    def join(self) -> None:
+        """Waits for the load to finish (it stops by itself after ``stop_after`` seconds)."""
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(self.stop_after + 30)
             assert not self._thread.is_alive(), "the load did not finish"
 
     @property
