@@ -81,11 +81,24 @@ class Outcome:
         return out
 
 
+def recovered(deployment: Deployment, timeout: float) -> tuple[checks.Snapshot, bool]:
+    """Polls until every service process is ready and everything stored reached the stream and the ledger."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = all(proc.ready() for proc in deployment.serving())
+        snap = checks.snapshot(deployment.settings)
+        if ready and snap.settled:
+            return snap, True
+        if time.monotonic() > deadline:
+            return snap, False
+        time.sleep(1.0)
+
+
 def settle(deployment: Deployment, healed_at: float, extra: dict[str, Any], timeout: float = RECOVERY_SECONDS
            ) -> tuple[checks.Snapshot, float | None, int]:
     """Waits for recovery with no manual step; failing that, restarts the services once (a manual step)."""
-    snap, _ = checks.wait_settled(deployment.settings, timeout)
-    if snap.settled:
+    snap, ok = recovered(deployment, timeout)
+    if ok:
         return snap, round(time.monotonic() - healed_at, 1), 0
     extra["stuck_before_restart"] = f"unpublished:{len(snap.unpublished)},unledgered:{len(snap.unledgered)}," \
                                     f"consumers_idle:{snap.consumers_idle},exited:{deployment.exited()}"
@@ -95,7 +108,7 @@ def settle(deployment: Deployment, healed_at: float, extra: dict[str, Any], time
         proc.start()  # what an operator would do
     for proc in deployment.serving():
         proc.wait_ready()
-    snap, _ = checks.wait_settled(deployment.settings, timeout)
+    snap, _ = recovered(deployment, timeout)
     return snap, None, 1
 
 
@@ -103,13 +116,6 @@ def conclude(name: str, deployment: Deployment, load: Load, healed_at: float, ti
              announce: bool = True, **extra: Any) -> Outcome:
     """Waits for recovery, runs every check, prints and records the figures line (unless told not to)."""
     snap, recovery, manual = settle(deployment, healed_at, extra, timeout)
-    exited = deployment.exited()
-    if exited:  # a service that died on its own needed someone to start it again
-        manual += len(exited)
-        for service in exited:
-            deployment.procs[service].start()
-            deployment.procs[service].wait_ready()
-        snap, _ = checks.wait_settled(deployment.settings, RECOVERY_SECONDS)
     verdict = checks.verify(deployment) if deployment.procs["audit"].ready() else {"ok": False}
     equal = checks.projections_equal(deployment.settings)
     outcome = Outcome(name, load, snap, recovery, manual, verdict, equal, extra)
