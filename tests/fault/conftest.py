@@ -13,7 +13,7 @@ from tests.fault import servers
 from tests.fault.harness import SERVICES, Deployment, Private, private_servers
 from tests.fault.scenario import FIGURES
 
-os.environ["SW_POOL_SIZE"] = "2"
+os.environ.setdefault("SW_POOL_SIZE", "2")  # the scenarios read the stores from this process too
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

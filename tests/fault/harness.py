@@ -233,9 +233,10 @@ class Load:
         for attempt in itertools.count(1):
             status, body = self._attempt(command, headers)
             self.statuses[status] += 1
-            retry = status in ("timeout", "unreachable", 409, 429) or (isinstance(status, int) and status >= 500)
-            if (status == 409 and not command.key) or not command.retry:
-                retry = False  # without a key a retry could apply twice: the caller decides
+            retry = status in ("timeout", "unreachable", 429) or (isinstance(status, int) and status >= 500) \
+                or (status == 409 and bool(command.key) and _concurrent_change(body))
+            if not command.retry:
+                retry = False
             if not retry or time.monotonic() > deadline:
                 answer = Answer(command, status, attempt, body)
                 self.answers.append(answer)
@@ -270,6 +271,7 @@ class Load:
             if answer.accepted and answer.command.then is not None:
                 queue[0:0] = answer.command.then(answer.body)
             time.sleep(self.pace)
+        self._ends = float("inf")
 
     def start(self, commands: list[Command]) -> Load:
         """Runs ``commands`` in a background thread."""
@@ -294,6 +296,11 @@ class Load:
         errors = {str(s): n for s, n in sorted(self.statuses.items(), key=str)
                   if not (isinstance(s, int) and 200 <= s < 300)}
         return {"sent": sent, "2xx": ok, "errors": errors}
+
+
+def _concurrent_change(body: Any) -> bool:
+    """A 409 saying another change was saved at the same time (worth a retry), not a rule refusing the command."""
+    return isinstance(body, dict) and str(body.get("type", "")).endswith(":conflict")
 
 
 _serial = itertools.count(1)
@@ -357,16 +364,6 @@ def story(tag: str, units: int) -> list[Command]:
     for n in range(units):
         out.append(township_story(f"F{tag[:4]}{n}") if n % 2 == 0 else organisation_story(tag, n))
     return out
-
-
-def wait_until(probe: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
-    """Polls ``probe`` until truthy; returns its value, or None at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @dataclass

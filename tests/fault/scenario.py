@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fault import checks
-from tests.fault.harness import Answer, Command, Deployment, Load, county_plan, story
+from tests.fault.harness import Deployment, Load, county_plan, story
 
 RECOVERY_SECONDS = float(os.environ.get("SW_FAULT_RECOVERY_SECONDS", "90"))
 FIGURES: list[str] = []  # every scenario's line, shown again at the end of the run
@@ -149,12 +149,3 @@ def run_with_fault(name: str, deployment: Deployment, fault: Callable[[], None],
     healed_at = time.monotonic()
     load.join()
     return conclude(name, deployment, load, healed_at, **extra)
-
-
-def accepted_of(answers: list[Answer]) -> list[Answer]:
-    return [a for a in answers if a.accepted]
-
-
-def plain(load: Load, commands: list[Command]) -> None:
-    """Runs commands to the end without a fault."""
-    load.run(commands)
