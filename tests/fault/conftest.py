@@ -1,4 +1,9 @@
-"""Fixtures of the fault suite: private servers and services per scenario; the figures at the end of the run."""
+"""Fixtures of the fault suite: private servers and services per scenario; the figures at the end of the run.
+
+Run it alone with ``.venv/bin/python -m pytest tests/fault -q`` (every scenario's line of figures is repeated at
+the end); ``SW_FAULT_KEEP=1`` keeps the servers' and services' logs; ``SW_FAULT_RECOVERY_SECONDS`` bounds the
+wait for recovery (default 90). ``-m "not fault"`` leaves the suite out.
+"""
 
 from __future__ import annotations
 
