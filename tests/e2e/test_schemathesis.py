@@ -38,10 +38,10 @@ from schemathesis.specs.openapi.checks import (
     response_headers_conformance,
     response_schema_conformance,
 )
-from tests.support import isolated
 
 from shared.settings import Settings
-from tests.e2e.conftest import System, start_system, stop_system
+from tests.kit.infra import isolated
+from tests.kit.system import System, start_system, stop_system
 
 # Examples per operation and generation mode (valid and invalid data): a few hundred cases per service.
 EXAMPLES = int(os.environ.get("SW_SCHEMATHESIS_EXAMPLES", "3"))
