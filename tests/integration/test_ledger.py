@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -11,46 +10,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from benchmarks.widgets import CTX
 from services.audit import application
 from services.audit.domain import GENESIS, Gap, Verdict, canonical_form, chain_hash, leaf_hash
 from services.audit.projections import LedgerProjection
 from services.audit.queries import ledger_entries, ledger_links, stream_heads
 from shared import envelope, store
-from shared.contracts import Contract, contract
 from shared.projection import ProjectionRunner
 from shared.settings import Settings
 from tests.kit.infra import read_subject
-from tests.kit.waiting import eventually_async
-
-
-@contract("gadgets", "gadget", "measured")
-class GadgetMeasured(Contract):
-    area: float
-
-
-@contract("gizmos", "gizmo", "counted")
-class GizmoCounted(Contract):
-    by: int
-
-
-SAMPLE = {"gadgets": (GadgetMeasured, {"area": 60.5}), "gizmos": (GizmoCounted, {"by": 1})}
-
-
-async def _publish(js, iso: Settings, service: str, seq: int, prev: int, data: dict[str, Any] | None = None,
-                   **members: Any) -> str:
-    """Publishes one event of ``service`` as its relay would; ``data`` and ``members`` override what is sent."""
-    model, values = SAMPLE[service]
-    document = envelope.build(service=service, payload=model(**values), notification_id=seq, previous_id=prev,
-                              aggregate_id=f"{service}-a", aggregate_version=seq,
-                              timestamp=datetime(2022, 1, 1, 8, seq, tzinfo=UTC), ctx=CTX)
-    if data is not None:
-        document["data"] = data
-    document.update(members)
-    body = json.dumps(document, ensure_ascii=False).encode()  # as Python sends it: Infinity included
-    await js.publish(model.subject(iso.subject_prefix), body, headers={"Nats-Msg-Id": document["id"]},
-                     stream=iso.stream_name)
-    return document["id"]
+from tests.kit.ledger import ledger_of, ledger_rows, ledger_size, publish_event, run_ledger
 
 
 @pytest.fixture
@@ -61,38 +29,10 @@ def ledger_url(iso: Settings):
     store.drop_database(iso.database_url, iso.database_name("audit"))
 
 
-async def _run_ledger(iso: Settings, js, url: str, done, projection: LedgerProjection | None = None,
-                      timeout: float = 30) -> None:
-    runner = ProjectionRunner(iso, projection or LedgerProjection(), url)
-    runner.setup()
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(js, stop))
-    try:
-        await eventually_async(lambda: asyncio.to_thread(done), timeout=timeout)
-    finally:
-        stop.set()
-        await task
-
-
-def _rows(url: str, sql: str = "SELECT * FROM ledger ORDER BY position") -> list[dict[str, Any]]:
-    with store.connect(url) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def _size(url: str) -> int:
-    return len(_rows(url, "SELECT position FROM ledger"))
-
-
 async def _verdict(iso: Settings, js, url: str) -> Verdict:
     heads, why = await stream_heads(js, iso)
     with store.connect(url) as conn:
         return application.verify(ledger_entries(conn), ledger_links(conn), heads, why)
-
-
-async def _ledger_of(iso: Settings, js, url: str, n: int) -> None:
-    for seq in range(1, n + 1):
-        await _publish(js, iso, "gadgets", seq, seq - 1)
-    await _run_ledger(iso, js, url, lambda: _size(url) >= n)
 
 
 def _superuser(url: str, *statements: str) -> None:
@@ -106,8 +46,8 @@ def _superuser(url: str, *statements: str) -> None:
 # --- the chain --------------------------------------------------------------------------------
 
 async def test_ledger_chains_every_event_as_documented(iso: Settings, js, ledger_url: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 4)
-    rows = _rows(ledger_url)
+    await ledger_of(iso, js, ledger_url, 4)
+    rows = ledger_rows(ledger_url)
     assert [r["position"] for r in rows] == [1, 2, 3, 4]
     stream_positions = [r["stream_sequence"] for r in rows]  # where the stream held each event, for auditors
     assert all(stream_positions) and stream_positions == sorted(set(stream_positions))
@@ -126,7 +66,7 @@ async def test_ledger_chains_every_event_as_documented(iso: Settings, js, ledger
 
 
 async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, js, ledger_url: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 1)
+    await ledger_of(iso, js, ledger_url, 1)
     for statement in ("UPDATE ledger SET subject = 'x'", "DELETE FROM ledger", "TRUNCATE ledger"):
         with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege,
                                                                match="append-only"):
@@ -134,7 +74,7 @@ async def test_ledger_refuses_update_delete_and_truncate(iso: Settings, js, ledg
 
 
 async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, js, ledger_url: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 5)
+    await ledger_of(iso, js, ledger_url, 5)
     _superuser(ledger_url, "UPDATE ledger SET canonical = convert_to(replace(convert_from(canonical, 'UTF8'), "
                            "'60.5', '70.5'), 'UTF8') WHERE position = 3")
     verdict = await _verdict(iso, js, ledger_url)
@@ -144,7 +84,7 @@ async def test_a_row_edited_by_a_superuser_is_named_by_verify(iso: Settings, js,
 
 
 async def test_a_deleted_row_is_named_by_verify(iso: Settings, js, ledger_url: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 4)
+    await ledger_of(iso, js, ledger_url, 4)
     _superuser(ledger_url, "DELETE FROM ledger WHERE position = 2")
     verdict = await _verdict(iso, js, ledger_url)
     assert not verdict.ok and verdict.first_bad_position == 3 and "missing" in verdict.reason
@@ -155,7 +95,7 @@ async def test_a_deleted_row_is_named_by_verify(iso: Settings, js, ledger_url: s
 @pytest.mark.parametrize("edit", ["subject = 'another-aggregate'", "event_time = event_time + interval '1 day'"])
 async def test_a_search_column_edited_by_a_superuser_is_named_by_verify(iso: Settings, js, ledger_url: str,
                                                                         edit: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 3)
+    await ledger_of(iso, js, ledger_url, 3)
     _superuser(ledger_url, f"UPDATE ledger SET {edit} WHERE position = 2")
     verdict = await _verdict(iso, js, ledger_url)
     assert (verdict.ok, verdict.first_bad_position) == (False, 2)
@@ -191,7 +131,7 @@ async def test_a_ledger_of_the_previous_schema_gains_its_sequence_columns_and_st
                           datetime(2022, 1, 1, 8, tzinfo=UTC), body, leaf_hash(body), previous))
     ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()
     ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()  # every start runs it again: idempotent
-    assert [(r["sequence"], r["prevsequence"]) for r in _rows(ledger_url)] == [(1, 0), (3, 1)]
+    assert [(r["sequence"], r["prevsequence"]) for r in ledger_rows(ledger_url)] == [(1, 0), (3, 1)]
     with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("UPDATE ledger SET subject = 'x'")
     with store.connect(ledger_url) as conn, pytest.raises(psycopg.errors.GeneratedAlways):
@@ -221,13 +161,13 @@ async def test_an_event_missing_from_the_ledger_is_named_and_the_ledger_is_incom
         iso: Settings, js, ledger_url: str) -> None:
     skipped = ""
     for seq, prev in ((1, 0), (3, 1), (4, 3), (6, 4)):  # 2 and 5: records that are never published
-        event_id = await _publish(js, iso, "gadgets", seq, prev)
+        event_id = await publish_event(js, iso, "gadgets", seq, prev)
         skipped = event_id if seq == 4 else skipped
     for seq in (1, 2, 3):
-        await _publish(js, iso, "gizmos", seq, seq - 1)
+        await publish_event(js, iso, "gizmos", seq, seq - 1)
     once = iso.model_copy(update={"consumer_max_attempts": 1})
-    await _run_ledger(once, js, ledger_url, lambda: _size(ledger_url) >= 6, _SkippingLedger(skipped))
-    await _publish(js, iso, "gizmos", 4, 3)  # on the stream, not yet in the ledger
+    await run_ledger(once, js, ledger_url, lambda: ledger_size(ledger_url) >= 6, _SkippingLedger(skipped))
+    await publish_event(js, iso, "gizmos", 4, 3)  # on the stream, not yet in the ledger
 
     verdict = await _verdict(iso, js, ledger_url)
     assert verdict.ok and verdict.checked == 6  # the chain itself is intact ...
@@ -235,14 +175,14 @@ async def test_an_event_missing_from_the_ledger_is_named_and_the_ledger_is_incom
     assert [(g.source, g.missing_after, g.missing_before, g.stream_head) for g in verdict.missing] == [
         ("/sw/gadgets", 3, 6, None), ("/sw/gizmos", 3, None, 4)]
 
-    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 7)
+    await run_ledger(iso, js, ledger_url, lambda: ledger_size(ledger_url) >= 7)
     verdict = await _verdict(iso, js, ledger_url)
     assert [g.source for g in verdict.missing] == ["/sw/gadgets"]  # the skipped one stays missing, named
 
 
 async def test_a_ledger_behind_a_stream_that_does_not_answer_is_not_called_complete(
         iso: Settings, js, ledger_url: str) -> None:
-    await _ledger_of(iso, js, ledger_url, 2)
+    await ledger_of(iso, js, ledger_url, 2)
     with store.connect(ledger_url) as conn:
         verdict = application.verify(ledger_entries(conn), ledger_links(conn), None, "TimeoutError")
     assert verdict.ok and not verdict.complete and "TimeoutError" in verdict.completeness_reason
@@ -251,11 +191,11 @@ async def test_a_ledger_behind_a_stream_that_does_not_answer_is_not_called_compl
 # --- values at the edge of JSON (regressions) -------------------------------------------------
 
 async def test_a_large_double_is_recorded_and_verified(iso: Settings, js, ledger_url: str) -> None:
-    await _publish(js, iso, "gadgets", 1, 0, {"area": 1e16})
-    await _publish(js, iso, "gadgets", 2, 1, {"area": 9007199254740994})
-    await _publish(js, iso, "gadgets", 3, 2, time="2022-01-01T08:00:00")  # no offset: read as UTC
-    await _run_ledger(iso, js, ledger_url, lambda: _size(ledger_url) >= 3)
-    stored = [bytes(r["canonical"]) for r in _rows(ledger_url)]
+    await publish_event(js, iso, "gadgets", 1, 0, {"area": 1e16})
+    await publish_event(js, iso, "gadgets", 2, 1, {"area": 9007199254740994})
+    await publish_event(js, iso, "gadgets", 3, 2, time="2022-01-01T08:00:00")  # no offset: read as UTC
+    await run_ledger(iso, js, ledger_url, lambda: ledger_size(ledger_url) >= 3)
+    stored = [bytes(r["canonical"]) for r in ledger_rows(ledger_url)]
     assert b'"area":10000000000000000' in stored[0] and b'"area":9007199254740994' in stored[1]
     verdict = await _verdict(iso, js, ledger_url)
     assert verdict.ok and verdict.complete and verdict.checked == 3
@@ -278,19 +218,19 @@ class _CountingLedger(LedgerProjection):
 ])
 async def test_an_event_the_ledger_cannot_record_stops_it_there_and_is_never_passed_over(
         iso: Settings, js, ledger_url: str, service: str, poison: dict[str, Any]) -> None:
-    await _publish(js, iso, service, 1, 0)
-    await _publish(js, iso, service, 2, 1)
-    bad = await _publish(js, iso, service, 3, 2, poison)
-    await _publish(js, iso, service, 4, 3)
+    await publish_event(js, iso, service, 1, 0)
+    await publish_event(js, iso, service, 2, 1)
+    bad = await publish_event(js, iso, service, 3, 2, poison)
+    await publish_event(js, iso, service, 4, 3)
     twice = iso.model_copy(update={"consumer_max_attempts": 2})
     ledger = _CountingLedger()
 
     def settled() -> bool:  # retried past the old limit, or (wrongly) passed over
-        return ledger.attempts[bad] >= 4 or _size(ledger_url) > 2
+        return ledger.attempts[bad] >= 4 or ledger_size(ledger_url) > 2
 
-    await _run_ledger(twice, js, ledger_url, settled, ledger, timeout=60)
-    assert [r["sequence"] for r in _rows(ledger_url)] == [1, 2]
-    tracked = _rows(ledger_url, "SELECT source, last_sequence FROM projection_tracking")
+    await run_ledger(twice, js, ledger_url, settled, ledger, timeout=60)
+    assert [r["sequence"] for r in ledger_rows(ledger_url)] == [1, 2]
+    tracked = ledger_rows(ledger_url, "SELECT source, last_sequence FROM projection_tracking")
     assert [(r["source"], r["last_sequence"]) for r in tracked] == [(f"/sw/{service}", 2)]
     assert await read_subject(js, iso, f"{iso.subject_prefix}.dlq.>", wait=0.5) == []
     verdict = await _verdict(iso, js, ledger_url)

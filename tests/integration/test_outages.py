@@ -33,6 +33,7 @@ from shared.service import Runtime
 from shared.settings import Settings
 from shared.supervisor import RUNNING, STALLED, Supervisor
 from tests.kit.infra import documents, isolated, read_subject
+from tests.kit.plan import PLAN
 from tests.kit.waiting import eventually, eventually_async
 
 pytestmark = pytest.mark.fault
@@ -126,7 +127,7 @@ def test_a_service_started_while_postgresql_is_down_becomes_ready_and_rides_out_
 
         postgres.start()
         eventually(lambda: _status(url, "/readyz") == 200, timeout=60)
-        assert admin.put("/v1/county-plan", json=county_plan()).status_code == 200
+        assert admin.put("/v1/county-plan", json=PLAN).status_code == 200
         planned = admin.post("/v1/stations", json={"township_code": "T01"})
         assert planned.status_code == 201, planned.text
 
@@ -155,15 +156,6 @@ def test_a_service_started_while_postgresql_is_down_becomes_ready_and_rides_out_
             proc.kill()
 
 
-def county_plan() -> dict:
-    """The seed county's plan as a request body."""
-    from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
-
-    return {
-        "county_name": COUNTY_NAME, "period_start_year": PERIOD_START_YEAR, "period_end_year": PERIOD_END_YEAR,
-        "batches": [{"batch": b["batch"], "deadline": str(b["deadline"])} for b in BATCHES],
-        "townships": [{k: (str(v) if k == "population_as_of" else v) for k, v in t.items()} for t in TOWNSHIPS],
-    }
 
 
 def _station_id(code: str) -> str:

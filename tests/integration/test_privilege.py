@@ -11,7 +11,7 @@ import pytest
 from services.audit.projections import LedgerProjection
 from shared import store
 from shared.settings import Settings
-from tests.integration.test_ledger import _ledger_of, _rows
+from tests.kit.ledger import ledger_of, ledger_rows
 
 REFUSED = [
     "UPDATE ledger SET subject = 'rewritten' WHERE position = 1",
@@ -40,8 +40,8 @@ def audit_db(iso: Settings) -> Iterator[str]:
 
 
 async def test_the_audit_role_appends_and_reads_the_ledger_it_does_not_own(iso: Settings, js, audit_db: str) -> None:
-    await _ledger_of(iso, js, audit_db, 3)  # the projection runs as the runtime role: its setup leaves the DDL alone
-    assert [r["position"] for r in _rows(audit_db)] == [1, 2, 3]
+    await ledger_of(iso, js, audit_db, 3)  # the projection runs as the runtime role: its setup leaves the DDL alone
+    assert [r["position"] for r in ledger_rows(audit_db)] == [1, 2, 3]
     with store.connect(audit_db) as conn:
         me = conn.execute("SELECT current_user AS me, r.rolsuper, r.rolcreaterole, r.rolbypassrls, t.tableowner "
                           "FROM pg_roles r, pg_tables t WHERE r.rolname = current_user AND t.tablename = 'ledger' "
@@ -59,11 +59,11 @@ async def test_the_audit_role_appends_and_reads_the_ledger_it_does_not_own(iso: 
 @pytest.mark.parametrize("statement", REFUSED, ids=lambda s: " ".join(s.split()[:3]))
 async def test_the_audit_role_cannot_change_empty_unprotect_or_drop_the_ledger(
         iso: Settings, js, audit_db: str, statement: str) -> None:
-    await _ledger_of(iso, js, audit_db, 2)
-    before = _rows(audit_db)
+    await ledger_of(iso, js, audit_db, 2)
+    before = ledger_rows(audit_db)
     with store.connect(audit_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(statement)
-    assert _rows(audit_db) == before
+    assert ledger_rows(audit_db) == before
     with store.connect(audit_db) as conn:  # and the triggers are still on, for the owner too
         states = conn.execute("SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'ledger'::regclass "
                               "AND NOT tgisinternal ORDER BY tgname").fetchall()

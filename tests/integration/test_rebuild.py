@@ -16,13 +16,14 @@ import pytest
 
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
 from deploy.infra import free_port
+from deploy.rebuild import compare_table
 from shared import store
 from shared.auth import mint
 from shared.projection import Projection
 from shared.service import Runtime, ServiceSpec
 from shared.settings import Settings
-from tests.integration.test_outages import county_plan
 from tests.kit.infra import isolated
+from tests.kit.plan import PLAN
 from tests.kit.waiting import eventually, eventually_async
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +49,8 @@ def stations(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, htt
                           timeout=10)
     try:
         eventually(lambda: _ready(client), timeout=60)
-        assert client.put("/v1/county-plan", json=county_plan()).status_code == 200
-        for township in county_plan()["townships"]:
+        assert client.put("/v1/county-plan", json=PLAN).status_code == 200
+        for township in PLAN["townships"]:
             assert client.post("/v1/stations", json={"township_code": township["code"]}).status_code == 201
         yield iso, client
     finally:
@@ -71,7 +72,7 @@ def test_a_rebuild_while_the_service_runs_never_shows_readers_an_error_or_a_part
     stations: tuple[Settings, httpx.Client],
 ) -> None:
     iso, client = stations
-    count = len(county_plan()["townships"])
+    count = len(PLAN["townships"])
     before = eventually(lambda: _items_if(client, count), timeout=30)
     answers: list[tuple[int, int]] = []
     done = threading.Event()
@@ -157,3 +158,36 @@ def _columns(url: str) -> list[str]:
         return [r["column_name"] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
             "AND table_name = 'widget_totals' ORDER BY ordinal_position").fetchall()]
+
+
+def test_a_rebuild_with_compare_shows_progress_and_finds_the_rebuilt_tables_equal_to_the_live_ones(
+    stations: tuple[Settings, httpx.Client],
+) -> None:
+    iso, client = stations
+    eventually(lambda: _items_if(client, len(PLAN["townships"])), timeout=30)
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "deploy.rebuild", "stations", "stations.station_status", "--compare"],
+        env=_env(iso), cwd=ROOT, capture_output=True, text=True, check=False, timeout=180)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr[-3000:]
+    assert "rebuilding stations.station_status [" in rebuilt.stderr and " messages" in rebuilt.stderr
+    assert "station_status: live" in rebuilt.stdout and ": equal" in rebuilt.stdout
+    assert "DIFFER" not in rebuilt.stdout and rebuilt.stdout.strip().endswith("rebuilt tables equal the live ones")
+
+
+def test_the_comparison_names_rows_found_on_one_side_only(stations: tuple[Settings, httpx.Client]) -> None:
+    iso, client = stations
+    eventually(lambda: _items_if(client, len(PLAN["townships"])), timeout=30)
+    with store.connect(store.service_url(iso, "stations"), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA compare_probe")
+        try:
+            conn.execute("CREATE TABLE compare_probe.station_status AS SELECT * FROM public.station_status")
+            assert compare_table(conn, "compare_probe", "station_status").equal
+            conn.execute("DELETE FROM compare_probe.station_status WHERE township_code = "
+                         "(SELECT min(township_code) FROM compare_probe.station_status)")
+            conn.execute("UPDATE compare_probe.station_status SET headcount = headcount + 1 WHERE township_code = "
+                         "(SELECT max(township_code) FROM compare_probe.station_status)")
+            found = compare_table(conn, "compare_probe", "station_status")
+        finally:
+            conn.execute("DROP SCHEMA compare_probe CASCADE")
+    assert (found.only_live, found.only_rebuilt, found.live_rows - found.rebuilt_rows) == (2, 1, 1)
+    assert not found.equal
