@@ -29,7 +29,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared import stream
-from shared.asyncapi import contracts
 from shared.settings import SERVICE_PORTS, Settings
 
 EVERYTHING = ">"
@@ -52,6 +51,8 @@ def subjects(department: str, prefix: str) -> list[str]:
     patterns = DEPARTMENTS[department]
     if patterns == (EVERYTHING,):
         return [f"{prefix}.>"]
+    from shared.asyncapi import contracts  # the published contracts (imported here: it loads faststream)
+
     published = [f"{c.service}.{c.aggregate}.{c.event}" for c in contracts()]
     out: list[str] = []
     for pattern in patterns:
@@ -179,11 +180,11 @@ async def create_consumers(js: JetStreamContext, settings: Settings) -> list[str
     return [durable(d) for d in DEPARTMENTS]
 
 
-async def _consumers(url: str, settings: Settings) -> None:
+async def provision(url: str, settings: Settings) -> list[str]:
+    """Connects as a user allowed to manage consumers and creates the departments' consumers."""
     nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=0)
     try:
-        names = await create_consumers(nc.jetstream(), settings)
-        print(f"durable consumers on {settings.stream_name}: {', '.join(names)}")
+        return await create_consumers(nc.jetstream(), settings)
     finally:
         await nc.close()
 
@@ -214,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{', '.join(password_variable(u) for u in USERS)}")
         print(f"e.g.: set -a; . {env}; set +a; nats-server -c <your.conf including {conf.name}>")
     elif args.command == "consumers":
-        asyncio.run(_consumers(args.url or settings.nats_url, settings))
+        names = asyncio.run(provision(args.url or settings.nats_url, settings))
+        print(f"durable consumers on {settings.stream_name}: {', '.join(names)}")
     else:
         _print_table(settings)
     return 0
