@@ -96,7 +96,9 @@ def service_permissions(service: str, settings: Settings) -> dict:
               for d in DEPARTMENTS for verb in ("*", "*.*") for tail in ("", ".>")]
     denied += [f"$JS.ACK.{s}.{durable(d)}.>" for d in DEPARTMENTS]
     return {
-        "publish": {"allow": [f"{p}.{service}.>", f"{p}.dlq.>", "$JS.API.>", "$JS.ACK.>"], "deny": denied},
+        # $JS.FC: answers to the flow control of the ordered consumer that checks the stream (shared/heal.py)
+        "publish": {"allow": [f"{p}.{service}.>", f"{p}.dlq.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>"],
+                    "deny": denied},
         "subscribe": {"allow": ["_INBOX.>"]},
     }
 

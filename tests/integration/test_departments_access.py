@@ -253,3 +253,8 @@ async def test_a_service_publishes_only_its_own_subjects(bus: Bus) -> None:
     assert await reported(errors, "permissions violation for publish"), errors
     await nc.close()
     assert await bus.stream_messages() == before
+
+
+def test_the_committed_access_conf_is_what_the_generator_writes_for_the_default_prefix(settings: Settings) -> None:
+    committed = (Path(__file__).resolve().parents[2] / "deploy" / "nats" / "access.conf").read_text()
+    assert committed == nats_access.render(settings.model_copy(update={"subject_prefix": "sw"}))
