@@ -258,3 +258,10 @@ async def test_a_service_publishes_only_its_own_subjects(bus: Bus) -> None:
 def test_the_committed_access_conf_is_what_the_generator_writes_for_the_default_prefix(settings: Settings) -> None:
     committed = (Path(__file__).resolve().parents[2] / "deploy" / "nats" / "access.conf").read_text()
     assert committed == nats_access.render(settings.model_copy(update={"subject_prefix": "sw"}))
+
+
+def test_a_table_entry_naming_no_published_event_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the subjects the party department was once given: no event is published on them
+    monkeypatch.setitem(nats_access.DEPARTMENTS, "party", ("workforce.social_worker.party_status_recorded",))
+    with pytest.raises(ValueError, match="names no published event"):
+        nats_access.subjects("party", PREFIX)
