@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import nats
 import psycopg
 
+from deploy import nats_access
+from shared.settings import Settings
 from shared.store import conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +39,18 @@ class Infra:
     nats_url: str
     database_url: str
     started: list[str] = field(default_factory=list)
+    nats_passwords: dict[str, str] = field(default_factory=dict)  # users of a server started with access rules
     _procs: list[subprocess.Popen] = field(default_factory=list)
     _pg: object | None = None
 
     def env(self) -> dict[str, str]:
         """Environment variables pointing the services at these servers."""
         return {"SW_NATS_URL": self.nats_url, "SW_DATABASE_URL": self.database_url}
+
+    def service_url(self, service: str) -> str:
+        """The NATS URL a service connects with: as its own user when this launcher applied the access rules."""
+        password = self.nats_passwords.get(nats_access.password_variable(service))
+        return nats_access.user_url(self.nats_url, service, password) if password else self.nats_url
 
     def stop(self) -> None:
         """Stops what this launcher started."""
@@ -102,28 +110,43 @@ def nats_binary() -> str:
     return found
 
 
-def start_nats(store_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
-    """Starts a private JetStream server; returns it and its URL once JetStream answers."""
+def start_nats(store_dir: Path, port: int, access: Settings | None = None) -> tuple[subprocess.Popen, str]:
+    """Starts a private JetStream server; returns it and its URL once JetStream answers.
+
+    With ``access``, the server enforces the departments' and services' permissions (deploy/nats_access.py,
+    passwords kept in ``store_dir/credentials.env``), the departments' consumers are created, and the URL
+    returned is the administrator's.
+    """
     store_dir.mkdir(parents=True, exist_ok=True)
+    passwords: dict[str, str] = {}
+    if access is not None:
+        _conf, env_file = nats_access.write(store_dir, access)
+        passwords = nats_access.read_credentials(env_file)
     log = open(store_dir / "nats-server.log", "ab")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
-        [nats_binary(), "-c", str(_nats_config(store_dir)), "-a", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        [nats_binary(), "-c", str(_nats_config(store_dir, access is not None)), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **passwords},
     )
     url = f"nats://127.0.0.1:{port}"
+    if passwords:
+        admin = nats_access.ADMIN
+        url = nats_access.user_url(url, admin, passwords[nats_access.password_variable(admin)])
     deadline = time.monotonic() + 30
     while not nats_answers(url, timeout=1):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"nats-server did not start; see {store_dir / 'nats-server.log'}")
         time.sleep(0.2)
+    if access is not None:
+        asyncio.run(nats_access.provision(url, access))
     return proc, url
 
 
-def _nats_config(store_dir: Path) -> Path:
-    """A config like deploy/nats/single.conf for a server storing under ``store_dir``."""
+def _nats_config(store_dir: Path, access: bool = False) -> Path:
+    """A config like deploy/nats/single.conf for a server storing under ``store_dir`` (with access.conf)."""
     config = store_dir / "nats-server.conf"
     # sync_interval always: every message reaches the disk before it is acknowledged.
-    config.write_text(f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n  sync_interval: always\n}}\n")
+    text = f"jetstream {{\n  store_dir: {json.dumps(str(store_dir))}\n  sync_interval: always\n}}\n"
+    config.write_text(('include "access.conf"\n' if access else "") + text)
     return config
 
 
@@ -136,8 +159,9 @@ def start_postgres(data_dir: Path) -> tuple[object, str]:
     return server, server.get_uri("postgres")
 
 
-def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=print) -> Infra:
-    """Uses the configured servers if they answer, else starts embedded ones."""
+def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=print,
+           access: Settings | None = None) -> Infra:
+    """Uses the configured servers if they answer, else starts embedded ones (NATS with ``access`` rules if given)."""
     data_dir = data_dir or ROOT / ".data"
     infra = Infra(nats_url, database_url)
     if nats_answers(nats_url):
@@ -145,12 +169,16 @@ def ensure(nats_url: str, database_url: str, data_dir: Path | None = None, log=p
     else:
         port = urlsplit(nats_url).port or 4222
         port = port if _port_free(port) else free_port()
-        proc, infra.nats_url = start_nats(data_dir / "nats", port)
+        proc, infra.nats_url = start_nats(data_dir / "nats", port, access)
         infra._procs.append(proc)
         infra.started.append("nats")
-        log(f"NATS JetStream: started nats-server at {infra.nats_url} (data in {data_dir / 'nats'})")
+        if access is not None:
+            infra.nats_passwords = nats_access.read_credentials(data_dir / "nats" / "credentials.env")
+        log(f"NATS JetStream: started nats-server at {safe_url(infra.nats_url)} (data in {data_dir / 'nats'})")
+        if access is not None:
+            log(f"  departments' and services' users: {data_dir / 'nats' / 'credentials.env'}")
     if postgres_answers(database_url):
-        log(f"PostgreSQL: using {_safe(database_url)}")
+        log(f"PostgreSQL: using {safe_url(database_url)}")
     else:
         infra._pg, infra.database_url = start_postgres(data_dir / "postgres")
         infra.started.append("postgres")
@@ -163,7 +191,8 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
+    """The URL with its password masked (for logs)."""
     parts = urlsplit(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")

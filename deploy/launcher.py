@@ -23,14 +23,15 @@ from shared.settings import SERVICE_PORTS, Settings
 SERVICES = tuple(SERVICE_PORTS)
 
 
-def start_services(env: dict[str, str]) -> dict[str, subprocess.Popen]:
-    """One uvicorn process per service, on its fixed port."""
+def start_services(env: dict[str, str], nats_urls: dict[str, str] | None = None) -> dict[str, subprocess.Popen]:
+    """One uvicorn process per service, on its fixed port (each with its own NATS user when given)."""
     procs = {}
     for name, port in SERVICE_PORTS.items():
+        own = {"SW_NATS_URL": nats_urls[name]} if nats_urls else {}
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, cwd=infra.ROOT,
+            env={**env, **own}, cwd=infra.ROOT,
         )
     return procs
 
@@ -82,16 +83,16 @@ def run(demo: bool = True) -> int:
     """make run."""
     _interrupt_on_sigterm()
     settings = Settings()
-    servers = infra.ensure(settings.nats_url, settings.database_url)
+    servers = infra.ensure(settings.nats_url, settings.database_url, access=settings)
     env = {**os.environ, **servers.env()}
     procs: dict[str, subprocess.Popen] = {}
     try:
-        procs = start_services(env)
+        procs = start_services(env, {name: servers.service_url(name) for name in SERVICES})
         wait_ready(procs)
         subprocess.run([sys.executable, "-m", "services.stations.seed"], env=env, cwd=infra.ROOT, check=True)
         if demo:  # idempotent: a second make run records nothing new
             subprocess.run([sys.executable, "-m", "deploy.demo"], env=env, cwd=infra.ROOT, check=True)
-        _print_welcome(settings, servers.nats_url)
+        _print_welcome(settings, infra.safe_url(servers.nats_url))
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
         print("a service stopped; shutting down", file=sys.stderr)
@@ -120,7 +121,7 @@ def test(pytest_args: list[str]) -> int:
     """make test."""
     _interrupt_on_sigterm()
     settings = Settings()
-    servers = infra.ensure(settings.nats_url, settings.database_url)
+    servers = infra.ensure(settings.nats_url, settings.database_url, access=settings)
     env = {**os.environ, **servers.env()}
     try:
         steps = [

@@ -14,7 +14,8 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = {"shared", "services", "deploy"}
 # Modules that serve development only, each importing its tools lazily or from an extra.
-DEV_ONLY = {"shared/asyncapi.py": "docs", "deploy/infra.py": "local"}
+DEV_ONLY = {"shared/asyncapi.py": "docs", "deploy/infra.py": "local",
+            "deploy/examples/department_subscriber.py": "examples"}
 
 
 def _imported_top_levels(path: Path) -> set[str]:
