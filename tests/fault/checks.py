@@ -71,10 +71,10 @@ class Snapshot:
         return bool(self.stored) and not self.unpublished and not self.unledgered and self.consumers_idle
 
     def lost(self, accepted: list[Answer]) -> list[str]:
-        """Accepted commands whose events are missing from the store, the stream or the ledger."""
+        """Accepted commands whose events are missing from the store, the stream or the ledger (queries record none)."""
         stored = {e.correlation for e in self.stored.values()}
-        return [a.command.correlation for a in accepted
-                if not {a.command.correlation} <= stored & self.stream_correlations & self.ledger_correlations]
+        return [a.command.correlation for a in accepted if a.command.method != "GET"
+                and not {a.command.correlation} <= stored & self.stream_correlations & self.ledger_correlations]
 
 
 def stored_events(settings: Settings, service: str) -> dict[str, Stored]:

@@ -11,6 +11,7 @@ from services.stations.application import Stations
 from services.workforce.application import Workforce
 from shared import store, stream
 from shared.settings import Settings
+from tests.kit.bus import PREFIX, Bus, start_private_server
 from tests.kit.infra import isolated
 from tests.kit.services import Services
 
@@ -52,3 +53,13 @@ def services(iso: Settings) -> Iterator[Services]:
     workforce.close()
     for name in ("stations", "workforce"):
         store.drop_database(iso.database_url, iso.database_name(name))
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Bus]:
+    """The server process, stopped at the end of the module."""
+    own = settings.model_copy(update={"subject_prefix": PREFIX})
+    proc, url, passwords = start_private_server(tmp_path_factory.mktemp("departments-nats"), own)
+    yield Bus(url, own, passwords, proc)
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -10,7 +10,7 @@ import pytest
 
 from deploy import infra, nats_access
 from shared.settings import Settings
-from tests.integration.test_departments_access import reported
+from tests.kit.bus import reported
 
 
 @pytest.fixture

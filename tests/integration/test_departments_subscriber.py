@@ -15,9 +15,7 @@ import pytest
 from deploy import nats_access
 from shared import asyncapi, envelope
 from shared.contracts.workforce import PartyOrganisationSetUp, WorkerHired, WorkerPartyStatusRecorded
-from tests.integration.test_departments_access import PREFIX, Bus, private_server, wait_for_admin
-
-__all__ = ["private_server"]  # the module's own server fixture
+from tests.kit.bus import PREFIX, Bus, wait_for_admin
 
 
 def document(payload, seq: int) -> dict:
