@@ -11,6 +11,9 @@ never does that to an event: it stops at it, retrying with backoff, and its loop
 shows stalled with the event's id and the reason until the cause is gone. A
 projection that may be rebuilt drops its tables and consumer on ``reset()`` and
 starts again from the stream's first message.
+
+Over ~400 lines on purpose: the runner, the per-message decision and the dead-letter path are one
+exactly-once mechanism; each part is tested on its own (tests/unit/shared/test_projection_decide.py).
 """
 
 from __future__ import annotations
@@ -82,8 +85,11 @@ class Projection:
         return {}
 
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        """Changes the read model for one event."""
-        handler = self.handlers().get(event.type)
+        """Changes the read model for one event (the handler table is built once, on the first event)."""
+        table = self.__dict__.get("_handler_table")
+        if table is None:
+            table = self.__dict__["_handler_table"] = self.handlers()
+        handler = table.get(event.type)
         if handler is not None:
             handler(cur, event)
 
@@ -131,7 +137,6 @@ class ProjectionRunner:
         self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
         self._dlq_prefix = f"{settings.subject_prefix}.dlq."
         self._conn: psycopg.Connection | None = None
-        self._handlers = projection.handlers()
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:

@@ -24,8 +24,7 @@ import base64
 import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -121,12 +120,6 @@ def open_pool(settings: Settings, name: str, runtime: bool = False) -> Connectio
     pool.open(wait=False)
     return pool
 
-
-@contextmanager
-def transaction(url: str) -> Iterator[psycopg.Cursor]:
-    """One transaction on a short-lived connection."""
-    with connect(url) as conn, conn.transaction(), conn.cursor() as cur:
-        yield cur
 
 
 def ensure_database(server_url: str, dbname: str, **options: str) -> None:

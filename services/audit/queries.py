@@ -91,12 +91,6 @@ def ledger_links(conn: psycopg.Connection, batch: int = 5000) -> Iterator[Link]:
         last = (rows[-1]["source"], rows[-1]["sequence"], rows[-1]["position"])
 
 
-def ledger_size(conn: psycopg.Connection) -> int:
-    """How many entries the ledger holds."""
-    row = conn.execute("SELECT count(*) AS n FROM ledger").fetchone()
-    return int(row["n"]) if row else 0
-
-
 async def stream_heads(js: JetStreamContext | None, settings: Settings) -> tuple[dict[str, int] | None, str]:
     """Each source's last sequence on the stream, or None and why the stream did not answer."""
     if js is None:

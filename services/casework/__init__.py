@@ -1,1 +1,1 @@
-"""Casework service: beneficiaries, cases, activities and supervision sessions (DOMAIN.md section 4)."""
+"""Casework service: beneficiaries, cases, activities and supervision sessions (docs/domain.md §12)."""
