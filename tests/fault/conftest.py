@@ -54,7 +54,13 @@ def shared() -> Iterator[Private]:
     finally:
         own.close()
         _keep_or_remove(own.base)
-        servers.remove_template()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _initdb_template() -> Iterator[None]:
+    """Removes the session's initdb template at the end, whichever scenarios ran."""
+    yield
+    servers.remove_template()
 
 
 @pytest.fixture
