@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Any, Generic, TypeVar
 
 import psycopg
@@ -142,10 +143,20 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     AUTH_FAILURES.check(address)
     try:
         correlation = request.headers.get("x-correlation-id", "")[:128]
-        return verify(get_settings(), credentials.credentials.strip(), correlation)
+        ctx = verify(get_settings(), credentials.credentials.strip(), correlation)
     except InvalidToken:
         AUTH_FAILURES.take(address)
         raise
+    return replace(ctx, traceparent=traceparent_of(request))
+
+
+_TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def traceparent_of(request: Request) -> str:
+    """The request's W3C ``traceparent`` if it sent a valid one (its events then carry it), else none."""
+    given = request.headers.get("traceparent", "").strip().lower()
+    return given if _TRACEPARENT.match(given) else ""
 
 
 def limit_lookups(ctx: Context) -> None:
