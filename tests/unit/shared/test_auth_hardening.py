@@ -114,3 +114,20 @@ def test_an_organisation_is_the_same_whether_named_by_id_or_by_credit_code() -> 
     assert same_organisation(identifier, code) and same_organisation(code, identifier) and same_organisation(code, code)
     assert not same_organisation(identifier, "91110000MA01ABCD4X") and not same_organisation("org-1", "org-2")
     assert organisation_refs(code) == [code, identifier] and organisation_refs("第三方评估所") == ["第三方评估所"]
+
+
+def test_only_a_well_formed_traceparent_is_carried_onto_the_callers_context() -> None:
+    app = FastAPI()
+    install_error_mapper(app)
+
+    @app.get("/trace")
+    def trace(ctx: CurrentContext) -> dict[str, str]:
+        return {"traceparent": ctx.traceparent}
+
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {mint(SETTINGS, subject='u', role='finance')}"}
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert client.get("/trace", headers={**auth, "traceparent": good}).json() == {"traceparent": good}
+    for bad in ("00-" + "0" * 32 + "-00f067aa0ba902b7-01", "garbage", "00-4bf92f3577b34da6-00f067aa0ba902b7-01"):
+        assert client.get("/trace", headers={**auth, "traceparent": bad}).json() == {"traceparent": ""}
+    assert client.get("/trace", headers=auth).json() == {"traceparent": ""}
