@@ -40,6 +40,7 @@ class Context:
     correlation_id: str = ""
     causation_id: str = ""
     reason: str = ""
+    traceparent: str = ""  # W3C trace context of the request, carried onto the events (CloudEvents distributed tracing)
 
     def has_role(self, *roles: Role) -> bool:
         """True if the actor acts in one of ``roles``."""
@@ -55,6 +56,8 @@ class Context:
         """Plain-dict form, as stored with each event."""
         data = asdict(self)
         data["townships"] = list(self.townships)
+        if not data["traceparent"]:
+            del data["traceparent"]  # events stored without a trace keep their stored form
         return data
 
     @classmethod

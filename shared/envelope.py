@@ -43,6 +43,7 @@ class CloudEvent(BaseModel):
     organisation: str = ""
     correlationid: str = ""
     causationid: str = ""
+    traceparent: str = ""
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)
     _stream_sequence: int | None = PrivateAttr(default=None)
 
@@ -111,6 +112,8 @@ def build(
         "organisation": ctx.organisation,
         "correlationid": ctx.correlation_id,
         "causationid": ctx.causation_id,
+        # CloudEvents distributed tracing extension: the W3C trace context of the command's request.
+        **({"traceparent": ctx.traceparent} if ctx.traceparent else {}),
     }
 
 

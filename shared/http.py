@@ -6,7 +6,9 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Any, Generic, TypeVar
 
 import psycopg
@@ -68,6 +70,112 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path)
 
 
+class RateLimited(Exception):
+    """Too many authentication failures from one address, or identity lookups by one user: 429 after ``seconds``."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(what)
+        self.seconds = max(1, int(seconds + 0.999))
+
+
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    response = problem(429, "Too many requests", f"too many {exc}; retry in {exc.seconds} s", "rate-limited",
+                       instance=request.url.path)
+    response.headers["Retry-After"] = str(exc.seconds)
+    return response
+
+
+class TokenBucket:
+    """In-process token buckets per key (client address, token subject): ``burst`` at once, ``per_minute`` after."""
+
+    def __init__(self, what: str, rate: Callable[[], tuple[int, float]]) -> None:
+        self.what = what
+        self._rate = rate
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def _level(self, key: str) -> tuple[float, int, float]:
+        burst, per_minute = self._rate()
+        tokens, at = self._buckets.get(key, (float(burst), time.monotonic()))
+        now = time.monotonic()
+        return min(float(burst), tokens + (now - at) * per_minute / 60), burst, per_minute
+
+    def check(self, key: str) -> None:
+        """Refuses (429) while ``key``'s bucket is empty."""
+        tokens, _, per_minute = self._level(key)
+        if tokens < 1:
+            raise RateLimited(self.what, (1 - tokens) * 60 / max(per_minute, 1e-9))
+
+    def take(self, key: str) -> None:
+        """Spends one token of ``key``'s bucket; 429 if there is none left."""
+        self.check(key)
+        self.spend(key)
+
+    def spend(self, key: str) -> None:
+        """Spends one token of ``key``'s bucket (the next call is refused when it is empty)."""
+        tokens = self._level(key)[0]
+        self._buckets[key] = (tokens - 1, time.monotonic())
+        if len(self._buckets) > 100_000:  # a flood of addresses must not grow the process without bound
+            self._buckets.clear()
+
+    def clear(self) -> None:
+        """Forgets every bucket (tests)."""
+        self._buckets.clear()
+
+
+AUTH_FAILURES = TokenBucket(
+    "authentication failures", lambda: (get_settings().auth_failure_burst, get_settings().auth_failures_per_minute))
+LOOKUPS = TokenBucket(
+    "identity lookups", lambda: (get_settings().identity_lookup_burst, get_settings().identity_lookups_per_minute))
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, the key of its rate limits."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Context:
+    """The caller's context from its bearer token; 401 if absent or invalid, 429 after too many failures."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise InvalidToken("missing bearer token")
+    # Only a presented token that fails counts: guessing needs tokens, and an absent one reveals nothing.
+    address = client_address(request)
+    AUTH_FAILURES.check(address)
+    try:
+        correlation = request.headers.get("x-correlation-id", "")[:128]
+        ctx = verify(get_settings(), credentials.credentials.strip(), correlation)
+    except InvalidToken:
+        AUTH_FAILURES.take(address)
+        raise
+    return replace(ctx, traceparent=traceparent_of(request))
+
+
+_TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def traceparent_of(request: Request) -> str:
+    """The request's W3C ``traceparent`` if it sent a valid one (its events then carry it), else none."""
+    given = request.headers.get("traceparent", "").strip().lower()
+    return given if _TRACEPARENT.match(given) else ""
+
+
+def limit_lookups(ctx: Context) -> None:
+    """Spends one identity lookup of the token's subject (429 when it has none left)."""
+    LOOKUPS.take(ctx.actor)
+
+
+@contextmanager
+def lookup_when_refused(ctx: Context, *rules: str) -> Iterator[None]:
+    """A command naming a person counts as an identity lookup when one of ``rules`` refuses it (429 once spent)."""
+    LOOKUPS.check(ctx.actor)
+    try:
+        yield
+    except RuleViolated as refused:
+        if refused.rule in rules:
+            LOOKUPS.spend(ctx.actor)
+        raise
+
+
 async def _invalid_token(request: Request, exc: Exception) -> JSONResponse:
     return problem(401, "Unauthorized", f"a valid bearer token is required: {exc}", "unauthorized",
                    instance=request.url.path)
@@ -116,7 +224,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def _title(status: int) -> str:
     return {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
             405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
-            413: "Content too large", 503: "Service unavailable"}.get(status, "Error")
+            413: "Content too large", 429: "Too many requests", 503: "Service unavailable"}.get(status, "Error")
 
 
 def install_error_mapper(app: FastAPI) -> None:
@@ -126,6 +234,7 @@ def install_error_mapper(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(InvalidToken, _invalid_token)
+    app.add_exception_handler(RateLimited, _rate_limited)
     for unavailable in STORE_UNAVAILABLE:
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
@@ -135,13 +244,12 @@ BEARER = HTTPBearer(auto_error=False, description="A token from the county's ide
 
 
 def current_context(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     x_correlation_id: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Context:
-    """The caller, from the bearer token; 401 if absent or invalid."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise InvalidToken("missing bearer token")
-    return verify(get_settings(), credentials.credentials.strip(), x_correlation_id or "")
+    """The caller, from the bearer token; 401 if absent or invalid, 429 after too many failures."""
+    return authenticate(request, credentials)
 
 
 _STRONG_ETAG = re.compile(r'^"([0-9]{1,15})"$')
@@ -214,6 +322,7 @@ _PROBLEM_TEXT = {
     400: "Bad request", 401: "No valid bearer token", 403: "The caller's role or scope does not allow this",
     404: "Not found (or not visible to the caller)", 409: "A domain rule refuses it, or a concurrent change won",
     412: "If-Match names a version that is not the current one", 413: "The request or its event is too large",
+    429: "Too many authentication failures or identity lookups: retry after Retry-After",
     422: "Invalid input: the fields at fault are named", 503: "The store or broker is unreachable: retry later",
 }
 

@@ -65,6 +65,11 @@ class Outgoing:
     subject: str | None = None
     body: bytes = b""
     msg_id: str = ""
+    traceparent: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """The NATS headers: the dedup id, and the W3C trace context of the command (if it had one)."""
+        return {"Nats-Msg-Id": self.msg_id, **({"traceparent": self.traceparent} if self.traceparent else {})}
 
 
 class Relay:
@@ -163,6 +168,7 @@ class Relay:
             subject=contract.subject(self.settings.subject_prefix),
             body=envelope.encode(document),
             msg_id=document["id"],
+            traceparent=document.get("traceparent", ""),
         )
 
     # --- publishing ---------------------------------------------------------------------
@@ -179,7 +185,7 @@ class Relay:
                 continue
             try:
                 futures.append(await js.publish_async(
-                    item.subject, item.body, headers={"Nats-Msg-Id": item.msg_id}, stream=self.settings.stream_name,
+                    item.subject, item.body, headers=item.headers(), stream=self.settings.stream_name,
                 ))
             except (TimeoutError, nats.errors.Error) as exc:  # refused before sending (e.g. over max_payload)
                 self.stuck = (item.msg_id, _publish_failure(item, exc))

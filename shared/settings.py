@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+MIN_SECRET_BYTES = 32
 SERVICE_PORTS = {"stations": 8101, "workforce": 8102, "casework": 8103, "audit": 8104}
 
 
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     database_provision: bool = Field(
         True, description="each service sets its roles up at start (the configured user must be able to); false "
                           "when `python -m deploy.postgres.roles` ran beforehand as the administrator")
+
+    # Rate limits (shared.http): in-process token buckets per client address and per token subject.
+    auth_failure_burst: int = Field(20, description="authentication failures a client address may make at once")
+    auth_failures_per_minute: float = Field(20.0, description="authentication failures per minute after the burst")
+    identity_lookup_burst: int = Field(60, description="identity lookups one user makes at once")
+    identity_lookups_per_minute: float = Field(30.0, description="identity lookups per minute after the burst")
 
     # The input boundary (shared.fields): what a request may carry.
     date_min: date = Field(date(2000, 1, 1), description="earliest date a command may name")
@@ -94,6 +101,9 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "dev" and self.jwt_secret == DEV_SECRET:
             raise ValueError(f"SW_JWT_SECRET must be set outside dev (environment is {self.environment!r})")
+        if self.environment != "dev" and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SW_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes outside dev "
+                             f"(it is {len(self.jwt_secret.encode())})")
         if self.environment == "prod" and not (self.cipher_key and self.identity_key):
             raise ValueError("SW_CIPHER_KEY and SW_IDENTITY_KEY must be set in prod")
         return self

@@ -13,6 +13,7 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI
 
 from services.audit import proofs, signing
+from services.audit.access import ACCESS
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
 from services.audit.exports.ledger import router as ledger_exports_router
@@ -24,6 +25,7 @@ from services.audit.history_api import router as history_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
 from services.audit.published import PUBLISHED
+from shared.access import guarded
 from shared.application import ServiceApplication
 from shared.domain import Context
 from shared.projection import Projection
@@ -59,7 +61,9 @@ SPEC = ServiceSpec(
     make_application=make_application,
     published=PUBLISHED,
     projections=projections,
-    routers=[router, proofs_router, findings_router, finance_router, ledger_exports_router, history_router],
+    # Every route checks the role × scope matrix (access.ACCESS) before anything else.
+    routers=[guarded([router, proofs_router, findings_router, finance_router, ledger_exports_router, history_router],
+                     ACCESS)],
 )
 
 

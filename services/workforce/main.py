@@ -8,7 +8,7 @@ from services.workforce.api import router
 from services.workforce.application import Workforce, policy_from
 from services.workforce.policies import ContractsHeld
 from services.workforce.published import PUBLISHED
-from services.workforce.read_models import Roster, Targets
+from services.workforce.read_models import Roster, StationTownships, Targets
 from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
@@ -22,9 +22,9 @@ def make_application(settings: Settings, env: dict[str, str]) -> Workforce:
 
 
 def projections(_settings: Settings, app: ServiceApplication | None) -> list[Projection]:
-    """The roster and targets read models, and the stations-contract policy issuing commands to ``app``."""
+    """The roster, targets and station → township read models, and the stations-contract policy issuing commands."""
     assert app is None or isinstance(app, Workforce)
-    return [Roster(), Targets(), ContractsHeld(app)]
+    return [Roster(), Targets(), StationTownships(), ContractsHeld(app)]
 
 
 SPEC = ServiceSpec(

@@ -6,9 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.casework.api import beneficiaries, cases, programme
+from services.casework.api.access import ACCESS
+from shared.access import guarded
 
-router = APIRouter(prefix="/v1")
+resources = APIRouter(prefix="/v1")
 for resource in (beneficiaries, cases, programme):
-    router.include_router(resource.router)
+    resources.include_router(resource.router)
+router = guarded([resources], ACCESS)
+"""Every route checks the role × scope matrix (``access.ACCESS``) before anything else."""
 
 __all__ = ["router"]

@@ -3,8 +3,13 @@ read-model queries."""
 
 from __future__ import annotations
 
-from . import contracts, county_plan, disclosures, evaluations, ledgers, misuse_reports, stations
+from shared.access import guarded
 
-ROUTERS = [r.router for r in (county_plan, stations, contracts, ledgers, disclosures, evaluations, misuse_reports)]
+from . import contracts, county_plan, disclosures, evaluations, ledgers, misuse_reports, stations
+from .access import ACCESS
+
+RESOURCES = [r.router for r in (county_plan, stations, contracts, ledgers, disclosures, evaluations, misuse_reports)]
+ROUTERS = [guarded(RESOURCES, ACCESS)]
+"""Every route checks the role × scope matrix (``access.ACCESS``) before anything else."""
 
 __all__ = ["ROUTERS"]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import AmendContract, Disburse, SignContract, TerminateContract
 from services.stations.read_models import registers
+from shared.auth import organisation_refs
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -51,7 +52,7 @@ def list_contracts(
     ctx.require(*CONTRACT_READERS)
     if ctx.has_role(CONTRACTOR):
         check_organisation(ctx, organisation_id or ctx.organisation, "contracts")
-        organisation_id = ctx.organisation
+        organisation_id = organisation_refs(ctx.organisation)  # type: ignore[assignment] # any name of it
     station = None if station_id is None else uuid_text(station_id, "station")
     return registers.list_contracts(db, organisation_id=organisation_id, status=state, station_id=station,
                                 budget_year=budget_year, limit=limit, offset=offset)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 
 from services.stations.application import Stations, as_id
+from shared.auth import organisation_refs, same_organisation
 from shared.domain import Context, Forbidden, Role
 from shared.service import application_of, runtime_of
 
@@ -37,12 +38,15 @@ def supervision_min_hours(request: Request) -> float:
 MinHours = Annotated[float, Depends(supervision_min_hours)]
 
 
-def scope(ctx: Context) -> tuple[list[str] | None, str | None]:
-    """What a caller may see of the stations: (townships, organisation); None means no limit."""
+def scope(ctx: Context) -> tuple[list[str] | None, list[str] | None]:
+    """What a caller may see of the stations: (townships, the names of its organisation); None means no limit.
+
+    A contractor's organisation is known by the id or the credit code its token names (``organisation_refs``).
+    """
     if ctx.has_role(TOWNSHIP):
         return list(ctx.townships), None
     if ctx.has_role(CONTRACTOR):
-        return None, ctx.organisation or "-"
+        return None, organisation_refs(ctx.organisation or "-")
     return None, None
 
 
@@ -51,13 +55,13 @@ def check_station_readable(ctx: Context, station: dict[str, Any]) -> None:
     townships, organisation = scope(ctx)
     if townships is not None and station["township_code"] not in townships:
         raise Forbidden(f"a township user may read only its own township's station, not {station['township_code']}")
-    if organisation is not None and station["organisation_id"] != organisation:
+    if organisation is not None and station["organisation_id"] not in organisation:
         raise Forbidden(f"station {station['township_code']} is not covered by a contract of your organisation")
 
 
 def check_organisation(ctx: Context, organisation_id: str, what: str) -> None:
     """A contractor reads only its own organisation's records."""
-    if ctx.has_role(CONTRACTOR) and organisation_id != ctx.organisation:
+    if ctx.has_role(CONTRACTOR) and not same_organisation(organisation_id, ctx.organisation):
         raise Forbidden(f"a contractor may read only its own organisation's {what}")
 
 

@@ -62,7 +62,7 @@ def list_ledgers(
     ctx.require(*LEDGER_READERS)
     townships, organisation = scope(ctx)
     if organisation is not None:
-        check_organisation(ctx, organisation_id or organisation, "ledgers")
+        check_organisation(ctx, organisation_id or ctx.organisation, "ledgers")
         organisation_id = organisation
     station = None if station_id is None else uuid_text(station_id, "station")
     return station_queries.list_ledgers(db, station_id=station, organisation_id=organisation_id, status=state,

@@ -23,10 +23,12 @@ from shared.http import (
 )
 from shared.service import ReadDb
 
-from .deps import MISUSE_READERS, TOWNSHIP_CODE, App, IdFilter, IdPath, scope, uuid_text
+from .deps import MISUSE_READERS, TOWNSHIP, TOWNSHIP_CODE, App, IdFilter, IdPath, scope, uuid_text
 from .representations import MisuseReportPublic
 from .rows import MisuseReportRow
 
+WITHHELD = {"actor": "withheld", "role": "withheld", "organisation": "withheld"}
+"""What the reported township reads in place of the reporter."""
 router = APIRouter(prefix="/v1", tags=["misuse reports"])
 
 
@@ -64,6 +66,9 @@ def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response
         townships, _ = scope(ctx)
         if townships is not None and report["township_code"] not in townships:
             raise Forbidden("a township user may read only its own township's misuse reports")
+        if ctx.has_role(TOWNSHIP):
+            # The reported township never learns who reported it: a contractor depending on it must be safe to.
+            report = {**report, "reported_by": WITHHELD}
     return with_etag(response, report)
 
 

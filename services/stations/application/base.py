@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from services.stations.domain import CountyPlan, Policy, ServiceContract, Station
 from shared.application import ServiceApplication
+from shared.auth import same_organisation
 from shared.domain import Context, Forbidden, Invalid, NotFound, Role
 from shared.settings import Settings, get_settings
 
@@ -72,6 +73,6 @@ class StationsBase(ServiceApplication):
         if station.contract_id is None:
             raise Forbidden(f"no active contract covers station {station.township_code}")
         contract = self.load(ServiceContract, UUID(station.contract_id))
-        if contract.organisation_id != ctx.organisation:
+        if not same_organisation(contract.organisation_id, ctx.organisation):
             raise Forbidden(f"station {station.township_code} is not covered by a contract of your organisation")
         return contract

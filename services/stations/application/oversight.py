@@ -14,6 +14,7 @@ from services.stations.commands import (
 )
 from services.stations.domain import ExternalEvaluation, MisuseReport, PublicDisclosure, ServiceContract, Station
 from shared.application import Outcome
+from shared.auth import same_organisation
 from shared.domain import Context, Forbidden, Role
 
 from .base import ADMIN, StationsBase
@@ -31,7 +32,7 @@ class OversightCommands(StationsBase):
         def handler() -> Outcome:
             ctx.require(Role.CONTRACTOR)
             contract = self.load(ServiceContract, command.contract_id)
-            if contract.organisation_id != ctx.organisation:
+            if not same_organisation(contract.organisation_id, ctx.organisation):
                 raise Forbidden("a contractor may publish disclosures only for its own contracts")
             if station_id is not None and station_id not in contract.station_ids:
                 raise Forbidden(f"contract {contract.contract_number} does not cover station {station_id}")

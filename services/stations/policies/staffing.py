@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -35,6 +36,8 @@ STAFFING_DDL = (
     )
     """,
 )
+
+log = logging.getLogger(__name__)
 
 
 class StaffingPolicy(Projection):
@@ -104,6 +107,9 @@ class StaffingPolicy(Projection):
             raise LookupError("the staffing policy runs only inside the stations service")
         if not self.app.exists(as_id(station_id, "station")):
             return  # recorded when the station is planned
-        ctx = replace(SYSTEM, actor=self.actor, correlation_id=event.correlationid, causation_id=event.id)
+        ctx = replace(SYSTEM, actor=self.actor, correlation_id=event.correlationid, causation_id=event.id,
+                      traceparent=event.traceparent)
+        log.info("staffing of station %s: %d as of %s, from %s (correlation %s, traceparent %s)", station_id,
+                 headcount, as_of, event.id, event.correlationid, event.traceparent or "-")
         self.app.record_staffing(ctx, as_id(station_id, "station"),
                                  RecordStaffing(headcount=headcount, as_of=as_of, source_seq=source_seq))

@@ -12,16 +12,33 @@ from services.workforce.application import HireWorker, OpenDispute, ResolveDispu
 from services.workforce.application.views import WorkerFound, WorkerPublic
 from shared.application import Command
 from shared.fields import NationalId
-from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, IdempotencyKey, IfMatch, created, with_etag
+from shared.http import (
+    COMMAND_PROBLEMS,
+    QUERY_PROBLEMS,
+    CurrentContext,
+    IdempotencyKey,
+    IfMatch,
+    created,
+    limit_lookups,
+    lookup_when_refused,
+    problems,
+    with_etag,
+)
 
 router = APIRouter(tags=["workers"])
 
 
-@router.post("/workers", status_code=status.HTTP_201_CREATED, response_model=WorkerPublic, responses=COMMAND_PROBLEMS)
+@router.post("/workers", status_code=status.HTTP_201_CREATED, response_model=WorkerPublic,
+             responses={**COMMAND_PROBLEMS, **problems(429)})
 def hire_worker(body: HireWorker, ctx: CurrentContext, app: App, key: IdempotencyKey,
                 response: Response) -> dict[str, Any]:
-    """Hires a social worker (civil affairs admin; a contractor into its own organisation)."""
-    result = app.hire_worker(ctx, body, idempotency_key=key)
+    """Hires a social worker (civil affairs admin; a contractor into its own organisation).
+
+    A hire refused because the person is on record counts as an identity lookup (429 with ``Retry-After`` after
+    too many).
+    """
+    with lookup_when_refused(ctx, "workforce.worker.already_hired", "workforce.worker.not_hireable"):
+        result = app.hire_worker(ctx, body, idempotency_key=key)
     return created(response, f"/v1/workers/{result['id']}", result)
 
 
@@ -31,9 +48,13 @@ class FindWorker(Command):
     national_id_number: NationalId
 
 
-@router.post("/workers/lookup", response_model=WorkerFound, responses=QUERY_PROBLEMS)
+@router.post("/workers/lookup", response_model=WorkerFound, responses={**QUERY_PROBLEMS, **problems(429)})
 def find_worker(body: FindWorker, ctx: CurrentContext, app: App) -> dict[str, Any]:
-    """Finds a worker's id by national id number (sent in the body, so it never appears in a URL or log)."""
+    """Finds a worker's id by national id number (sent in the body, so it never appears in a URL or log).
+
+    Rate-limited per user (429 with ``Retry-After``).
+    """
+    limit_lookups(ctx)
     return app.find_worker(ctx, body.national_id_number)
 
 

@@ -183,6 +183,10 @@ class WorkerCommands(WorkforceBase):
             self.check_employer(ctx, employer)
             worker_id = self.worker_id_for(number)
             if self.exists(worker_id):
+                if ctx.has_role(Role.CONTRACTOR) and not self.employs(ctx, self.load(SocialWorker, worker_id)):
+                    # Neither the worker's id nor its employer: another organisation's worker stays out of sight.
+                    raise RuleViolated("workforce.worker.not_hireable",
+                                       "this person cannot be hired by this organisation now")
                 raise RuleViolated("workforce.worker.already_hired",
                                    "a worker with this national id number is already on record",
                                    worker_id=str(worker_id))

@@ -6,6 +6,7 @@ the event's sequence).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,8 @@ CONTRACTS_DDL = (
     "CREATE INDEX IF NOT EXISTS contracts_held_organisation ON contracts_held (organisation_id)",
 )
 
+log = logging.getLogger(__name__)
+
 
 class ContractsHeld(Projection):
     """Service contracts signed, amended and terminated in the stations service, recorded on organisations.
@@ -58,6 +61,7 @@ class ContractsHeld(Projection):
         }
 
     def _signed(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
+        _noted(event)
         ref = event.data["organisation_id"]
         cur.execute(
             "INSERT INTO contracts_held (contract_id, organisation_ref, organisation_id, station_ids, source_seq) "
@@ -68,6 +72,7 @@ class ContractsHeld(Projection):
         self._record(cur, event.aggregateid, event)
 
     def _amended(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
+        _noted(event)
         cur.execute(
             "UPDATE contracts_held SET station_ids = %s, source_seq = %s WHERE contract_id = %s",
             (event.data["station_ids"], event.sequence, event.aggregateid),
@@ -77,6 +82,7 @@ class ContractsHeld(Projection):
         self._record(cur, event.aggregateid, event)
 
     def _terminated(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
+        _noted(event)
         row = cur.execute(
             "UPDATE contracts_held SET ended = true, source_seq = %s WHERE contract_id = %s "
             "RETURNING organisation_id, recorded",
@@ -114,13 +120,19 @@ class ContractsHeld(Projection):
 
     def _command(self, act: Any, event: CloudEvent) -> None:
         ctx = replace(SYSTEM, actor="workforce.contracts_held", correlation_id=event.correlationid,
-                      causation_id=event.id)
+                      causation_id=event.id, traceparent=event.traceparent)
         act(self._app(), ctx)  # a refusal (e.g. a concurrent save) is retried by the runner, then dead-lettered
 
     def _app(self) -> Workforce:
         if self.app is None:
             raise LookupError("the contracts-held projection runs only inside the workforce service")
         return self.app
+
+
+def _noted(event: CloudEvent) -> None:
+    """Logs a contract change received, with its trace context (one command followed across the services)."""
+    log.info("received %s %s for contract %s (correlation %s, traceparent %s)", event.type, event.id,
+             event.aggregateid, event.correlationid, event.traceparent or "-")
 
 
 def organisation_id_of(ref: str) -> str | None:

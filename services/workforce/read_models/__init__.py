@@ -16,6 +16,7 @@ from services.workforce.read_models.roster_queries import (
     supervisors_as_of,
     workers_as_of,
 )
+from services.workforce.read_models.station_townships import StationTownships, township_stations
 from services.workforce.read_models.targets import Targets, TargetsReport, population_as_of, targets
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Roster",
     "RosterEntry",
     "StationStaffing",
+    "StationTownships",
     "SupervisorCoverage",
     "Targets",
     "TargetsReport",
@@ -34,5 +36,6 @@ __all__ = [
     "stations_as_of",
     "supervisors_as_of",
     "targets",
+    "township_stations",
     "workers_as_of",
 ]

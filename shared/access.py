@@ -1,0 +1,114 @@
+"""The role × scope matrix: which role may call which route, over which scope, checked in one place per service.
+
+Each service keeps a table ``"METHOD /path" → {role: scope}`` (``services/<service>/api/access.py``). Every route of
+the service depends on ``guard(table)``: a route missing from the table is refused, a public route needs no token, any
+other route needs a valid token of a role the table names (401 without one, 403 for another role). The scope says
+how far the caller reaches; the narrow scopes (own township, own organisation, own station) need the resource's own
+data, so the application checks them against the record, and the table documents which of them applies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from shared.domain import Forbidden, Role
+from shared.http import BEARER, authenticate
+
+
+class Scope(StrEnum):
+    """How far a role reaches on a route."""
+
+    PUBLIC = "public"
+    ALL = "all"
+    OWN_TOWNSHIP = "own township"
+    OWN_ORGANISATION = "own organisation"
+    OWN_STATION = "own station"
+    OWN_RECORD = "own record"
+
+
+Rule = Mapping[Role, Scope]
+Table = Mapping[str, Rule]
+PUBLIC: Rule = {}
+"""The rule of a route anyone may call without a token."""
+
+EVERYONE = tuple(r for r in Role if r is not Role.SYSTEM)
+ADMIN, FINANCE, HR = Role.CIVIL_AFFAIRS_ADMIN, Role.FINANCE, Role.HR_SOCIAL_SECURITY
+PARTY, TOWNSHIP, CONTRACTOR = Role.PARTY_ORGANISATION, Role.TOWNSHIP, Role.CONTRACTOR
+WORKER, SUPERVISOR, EVALUATOR, AUDITOR = Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.EVALUATOR, Role.AUDITOR
+NARROW = {TOWNSHIP: Scope.OWN_TOWNSHIP, CONTRACTOR: Scope.OWN_ORGANISATION, WORKER: Scope.OWN_STATION,
+          SUPERVISOR: Scope.OWN_STATION}
+
+
+def rule(*roles: Role, **wider: Scope) -> dict[Role, Scope]:
+    """``roles`` with their usual scope (all for county departments, the narrow one for the others).
+
+    ``wider`` names a role whose scope differs on this route, e.g. ``township=Scope.ALL``.
+    """
+    scopes = {role: NARROW.get(role, Scope.ALL) for role in roles}
+    scopes.update({Role(name): scope for name, scope in wider.items()})
+    return scopes
+
+
+def key(method: str, path: str) -> str:
+    """The table's key of a route."""
+    return f"{method.upper()} {path}"
+
+
+def guard(table: Table) -> Callable[..., None]:
+    """The dependency enforcing ``table`` on every route of a service."""
+    patterns = [(re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(route)) + "$"), route) for route in table]
+
+    def check(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> None:
+        route = _template(request, patterns)
+        allowed = table.get(route) if route else None
+        if allowed is None:
+            raise Forbidden("this route is not in the role matrix: nobody may call it")
+        if allowed is PUBLIC or not allowed:
+            return
+        ctx = authenticate(request, credentials)
+        if Role(ctx.role) not in allowed:
+            roles = ", ".join(r.value for r in allowed)
+            raise Forbidden(f"role {ctx.role!r} may not call {route}; allowed: {roles}")
+
+    return check
+
+
+def _template(request: Request, patterns: list[tuple[re.Pattern[str], str]]) -> str | None:
+    """The table key of the request's route.
+
+    An included router's route knows its path without the prefixes it was included under, so the key is the table's
+    template that matches the request's path and ends with the route's own path (the most literal one if several do).
+    """
+    method = "GET" if request.method == "HEAD" else request.method
+    own = getattr(request.scope.get("route"), "path", "")
+    target = key(method, request.url.path)
+    found = [route for pattern, route in patterns if pattern.match(target) and route.endswith(own)]
+    return min(found, key=lambda route: route.count("{")) if found else None
+
+
+def guarded(routers: Iterable[APIRouter], table: Table) -> APIRouter:
+    """One router holding ``routers``, every route of which checks ``table`` first."""
+    outer = APIRouter(dependencies=[Depends(guard(table))])
+    for router in routers:
+        outer.include_router(router)
+    return outer
+
+
+def markdown(tables: Mapping[str, Table]) -> str:
+    """The matrix as Markdown tables, one per service (the README's "Roles" section; – means refused)."""
+    roles = [r for r in Role if r is not Role.SYSTEM]
+    lines: list[str] = []
+    for service, table in tables.items():
+        lines += [f"**{service}**", "", "| route | " + " | ".join(r.value for r in roles) + " |",
+                  "|---|" + "---|" * len(roles)]
+        for route, allowed in sorted(table.items(), key=lambda item: (item[0].split()[1], item[0])):
+            cells = ["public" if not allowed else allowed[r].value if r in allowed else "–" for r in roles]
+            lines.append(f"| `{route}` | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""What a bearer token may not do: carry the system role, bend its claims, or be guessed at without limit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import jwt
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from shared.auth import ALGORITHM, InvalidToken, mint, organisation_id, organisation_refs, same_organisation, verify
+from shared.http import AUTH_FAILURES, LOOKUPS, CurrentContext, install_error_mapper, limit_lookups
+from shared.settings import Settings, get_settings
+
+SETTINGS = get_settings()
+
+
+def _signed(**claims: object) -> str:
+    now = int(time.time())
+    base = {"sub": "u1", "role": "township", "iss": SETTINGS.jwt_issuer, "iat": now, "exp": now + 60}
+    base.update(claims)
+    return jwt.encode({k: v for k, v in base.items() if v is not None}, SETTINGS.jwt_secret, algorithm=ALGORITHM)
+
+
+def test_the_system_role_is_never_minted_nor_accepted_from_a_token() -> None:
+    with pytest.raises(ValueError, match="in-process"):
+        mint(SETTINGS, subject="x", role="system")
+    with pytest.raises(InvalidToken, match="role"):
+        verify(SETTINGS, _signed(role="system"))
+    cli = subprocess.run([sys.executable, "-m", "shared.auth", "--role", "system"], capture_output=True, text=True)
+    assert cli.returncode != 0 and "invalid choice" in cli.stderr and not cli.stdout
+
+
+@pytest.mark.parametrize(("claims", "fault"), [
+    ({"townships": "T01"}, "townships"),
+    ({"townships": ["T01", 7]}, "townships"),
+    ({"role": "mayor"}, "role"),
+    ({"role": ["township"]}, "role"),
+    ({"sub": None}, "sub"),
+    ({"sub": ""}, "sub"),
+    ({"org": {"id": "x"}}, "org"),
+])
+def test_claims_of_the_wrong_shape_are_refused(claims: dict[str, object], fault: str) -> None:
+    with pytest.raises(InvalidToken, match=fault):
+        verify(SETTINGS, _signed(**claims))
+
+
+def test_well_formed_claims_give_the_scope_they_name() -> None:
+    ctx = verify(SETTINGS, _signed(townships=["T01", "T02"], org="org-1"))
+    assert (ctx.role, ctx.townships, ctx.organisation) == ("township", ("T01", "T02"), "org-1")
+
+
+@pytest.mark.parametrize("environment", ["test", "prod"])
+def test_outside_dev_the_token_secret_has_at_least_32_bytes(environment: str) -> None:
+    keys = {"cipher_key": "k", "identity_key": "i", "audit_signing_key": "s"}
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        Settings(environment=environment, jwt_secret="x" * 31, **keys)
+    assert Settings(environment=environment, jwt_secret="x" * 32, **keys).jwt_secret == "x" * 32
+    assert Settings(environment="dev", jwt_secret="x").jwt_secret == "x"
+
+
+def _client() -> TestClient:
+    app = FastAPI()
+    install_error_mapper(app)
+
+    @app.get("/me")
+    def me(ctx: CurrentContext) -> dict[str, str]:
+        return {"actor": ctx.actor}
+
+    @app.post("/lookup")
+    def lookup(ctx: CurrentContext) -> dict[str, str]:
+        limit_lookups(ctx)
+        return {"actor": ctx.actor}
+
+    return TestClient(app)
+
+
+def test_a_burst_of_bad_tokens_is_answered_429_with_retry_after_even_for_a_good_one() -> None:
+    AUTH_FAILURES.clear()
+    client = _client()
+    bad = {"Authorization": "Bearer not-a-token"}
+    answers = [client.get("/me", headers=bad).status_code for _ in range(SETTINGS.auth_failure_burst)]
+    assert answers == [401] * SETTINGS.auth_failure_burst
+    refused = client.get("/me", headers={"Authorization": f"Bearer {mint(SETTINGS, subject='u', role='finance')}"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["type"] == "urn:sw:problem:rate-limited"
+    AUTH_FAILURES.clear()
+    assert client.get("/me", headers={"Authorization": f"Bearer {mint(SETTINGS, subject='u', role='finance')}"}
+                      ).status_code == 200
+
+
+def test_identity_lookups_are_limited_per_user() -> None:
+    LOOKUPS.clear()
+    client = _client()
+    token = {"Authorization": f"Bearer {mint(SETTINGS, subject='prober', role='contractor')}"}
+    answers = [client.post("/lookup", headers=token).status_code for _ in range(SETTINGS.identity_lookup_burst)]
+    assert set(answers) == {200}
+    refused = client.post("/lookup", headers=token)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    other = {"Authorization": f"Bearer {mint(SETTINGS, subject='someone-else', role='contractor')}"}
+    assert client.post("/lookup", headers=other).status_code == 200
+    LOOKUPS.clear()
+
+
+def test_an_organisation_is_the_same_whether_named_by_id_or_by_credit_code() -> None:
+    from services.workforce.application import Workforce
+
+    code = "91110000MA01ABCD3U"
+    identifier = str(Workforce.organisation_id_for(code))
+    assert organisation_id(code.lower()) == organisation_id(identifier) == identifier
+    assert same_organisation(identifier, code) and same_organisation(code, identifier) and same_organisation(code, code)
+    assert not same_organisation(identifier, "91110000MA01ABCD4X") and not same_organisation("org-1", "org-2")
+    assert organisation_refs(code) == [code, identifier] and organisation_refs("第三方评估所") == ["第三方评估所"]
+
+
+def test_only_a_well_formed_traceparent_is_carried_onto_the_callers_context() -> None:
+    app = FastAPI()
+    install_error_mapper(app)
+
+    @app.get("/trace")
+    def trace(ctx: CurrentContext) -> dict[str, str]:
+        return {"traceparent": ctx.traceparent}
+
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {mint(SETTINGS, subject='u', role='finance')}"}
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert client.get("/trace", headers={**auth, "traceparent": good}).json() == {"traceparent": good}
+    for bad in ("00-" + "0" * 32 + "-00f067aa0ba902b7-01", "garbage", "00-4bf92f3577b34da6-00f067aa0ba902b7-01"):
+        assert client.get("/trace", headers={**auth, "traceparent": bad}).json() == {"traceparent": ""}
+    assert client.get("/trace", headers=auth).json() == {"traceparent": ""}
