@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -123,11 +125,14 @@ def test(pytest_args: list[str]) -> int:
     settings = Settings()
     servers = infra.ensure(settings.nats_url, settings.database_url, access=settings)
     env = {**os.environ, **servers.env()}
+    # A temporary folder of this run's own: pytest's shared one is pruned by any other run on the machine.
+    basetemp = tempfile.mkdtemp(prefix="sw-test-")
+    own_temp = [] if any(a.startswith("--basetemp") for a in pytest_args) else [f"--basetemp={basetemp}"]
     try:
         steps = [
             [sys.executable, "-m", "ruff", "check", "."],
             [os.path.join(os.path.dirname(sys.executable), "lint-imports")],
-            [sys.executable, "-m", "pytest", *pytest_args],
+            [sys.executable, "-m", "pytest", *own_temp, *pytest_args],
         ]
         for step in steps:
             print("$", " ".join(step[1:] if step[0] == sys.executable else step), flush=True)
@@ -137,6 +142,7 @@ def test(pytest_args: list[str]) -> int:
         return 0
     finally:
         servers.stop()
+        shutil.rmtree(basetemp, ignore_errors=True)
 
 
 def main() -> int:

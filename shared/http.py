@@ -425,7 +425,10 @@ def ops_router(
             return response
         return JSONResponse({"status": "ready", "service": service, "checks": report, "loops": states})
 
-    @router.get("/metrics")
+    prometheus_text = {"text/plain": {"schema": {"type": "string"}}}
+
+    @router.get("/metrics", response_class=Response,
+                responses={200: {"description": "Prometheus text exposition format", "content": prometheus_text}})
     async def metrics_route() -> Response:
         """Prometheus metrics; lags, pending counts and DLQ depths are measured now, not remembered."""
         if refresh is not None:
