@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
-
 from services.casework.api import router
 from services.casework.application import Casework, policy_from
 from services.casework.published import PUBLISHED
@@ -16,13 +13,12 @@ from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
 from shared.settings import Settings
-from shared.store import conninfo, dev_cipher_key, service_url
+from shared.store import dev_cipher_key, open_pool
 
 
 def make_application(settings: Settings, env: dict[str, str]) -> Casework:
     """The casework application on its encrypted store, with its key table, access log and directory."""
-    pool = ConnectionPool(kwargs={**conninfo(service_url(settings, "casework")), "row_factory": dict_row},
-                          min_size=1, max_size=2, open=True)
+    pool = open_pool(settings, "casework")  # key table and access log: owned by the set-up user, not the runtime role
     create_tables(pool)
     master = settings.cipher_key or dev_cipher_key(settings)
     identity = settings.identity_key or hashlib.sha256(f"identity:{settings.jwt_secret}".encode()).hexdigest()
