@@ -135,7 +135,13 @@ def client_address(request: Request) -> str:
 
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Context:
-    """The caller's context from its bearer token; 401 if absent or invalid, 429 after too many failures."""
+    """The caller's context from its bearer token; 401 if absent or invalid, 429 after too many failures.
+
+    Verified once per request: the role guard and the route's own dependency both ask for it.
+    """
+    known = getattr(request.state, "sw_context", None)
+    if known is not None:
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise InvalidToken("missing bearer token")
     # Only a presented token that fails counts: guessing needs tokens, and an absent one reveals nothing.
@@ -147,7 +153,8 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     except InvalidToken:
         AUTH_FAILURES.take(address)
         raise
-    return replace(ctx, traceparent=traceparent_of(request))
+    request.state.sw_context = replace(ctx, traceparent=traceparent_of(request))
+    return request.state.sw_context
 
 
 _TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
