@@ -52,6 +52,12 @@ class Infra:
         password = self.nats_passwords.get(nats_access.password_variable(service))
         return nats_access.user_url(self.nats_url, service, password) if password else self.nats_url
 
+    def service_env(self, service: str) -> dict[str, str]:
+        """A service's own NATS user and inbox prefix (its user may subscribe to nothing else)."""
+        if not self.nats_passwords:
+            return {"SW_NATS_URL": self.nats_url}
+        return {"SW_NATS_URL": self.service_url(service), "SW_NATS_INBOX_PREFIX": nats_access.inbox_prefix(service)}
+
     def stop(self) -> None:
         """Stops what this launcher started."""
         for proc in self._procs:

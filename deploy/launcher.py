@@ -25,11 +25,12 @@ from shared.settings import SERVICE_PORTS, Settings
 SERVICES = tuple(SERVICE_PORTS)
 
 
-def start_services(env: dict[str, str], nats_urls: dict[str, str] | None = None) -> dict[str, subprocess.Popen]:
-    """One uvicorn process per service, on its fixed port (each with its own NATS user when given)."""
+def start_services(env: dict[str, str], own_env: dict[str, dict[str, str]] | None = None
+                   ) -> dict[str, subprocess.Popen]:
+    """One uvicorn process per service, on its fixed port (each with its own NATS user and inbox when given)."""
     procs = {}
     for name, port in SERVICE_PORTS.items():
-        own = {"SW_NATS_URL": nats_urls[name]} if nats_urls else {}
+        own = own_env[name] if own_env else {}
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
@@ -89,7 +90,7 @@ def run(demo: bool = True) -> int:
     env = {**os.environ, **servers.env()}
     procs: dict[str, subprocess.Popen] = {}
     try:
-        procs = start_services(env, {name: servers.service_url(name) for name in SERVICES})
+        procs = start_services(env, {name: servers.service_env(name) for name in SERVICES})
         wait_ready(procs)
         subprocess.run([sys.executable, "-m", "services.stations.seed"], env=env, cwd=infra.ROOT, check=True)
         if demo:  # idempotent: a second make run records nothing new

@@ -21,12 +21,14 @@ import json
 import os
 import secrets
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig, StreamSource
+from nats.js.errors import NotFoundError
 
 from shared import stream
 from shared.settings import SERVICE_PORTS, Settings
@@ -68,9 +70,10 @@ def durable(department: str) -> str:
     return department
 
 
-def inbox_prefix(department: str) -> str:
-    """Where a department's deliveries and answers arrive (``inbox_prefix`` of its connection)."""
-    return f"_INBOX_{department}"
+def inbox_prefix(user: str) -> str:
+    """Where a user's deliveries and answers arrive (``inbox_prefix`` of its connection; ``SW_NATS_INBOX_PREFIX``
+    of a service). Every user has its own: nobody can read another's deliveries."""
+    return f"_INBOX_{user.replace('.', '_')}"
 
 
 def password_variable(user: str) -> str:
@@ -78,28 +81,42 @@ def password_variable(user: str) -> str:
     return f"SW_NATS_PASSWORD_{user.upper()}"
 
 
-def department_permissions(department: str, settings: Settings) -> dict:
-    """Fetch from and ack on its own consumer, receive on its own inbox; nothing else."""
-    s, d = settings.stream_name, durable(department)
+def consumer_permissions(stream_name: str, consumer: str, user: str) -> dict:
+    """Fetch from and ack on one durable consumer, receive on the user's own inbox; nothing else."""
+    s, d = stream_name, consumer
     return {
         "publish": {"allow": [f"$JS.API.CONSUMER.MSG.NEXT.{s}.{d}", f"$JS.API.CONSUMER.INFO.{s}.{d}",
                               f"$JS.ACK.{s}.{d}.>"]},
-        "subscribe": {"allow": [f"{inbox_prefix(department)}.>"]},
+        "subscribe": {"allow": [f"{inbox_prefix(user)}.>"]},
     }
 
 
-def service_permissions(service: str, settings: Settings) -> dict:
-    """Publish its own events and dead letters, use JetStream; never touch a department's consumer."""
+def department_permissions(department: str, settings: Settings, user: str | None = None) -> dict:
+    """A department's user: its own consumer on its county's stream, its own inbox."""
+    return consumer_permissions(settings.stream_name, durable(department), user or department)
+
+
+def service_permissions(service: str, settings: Settings, user: str | None = None) -> dict:
+    """Publish its own events and dead letters; JetStream only on its own stream: read its state and messages, run
+    its own consumers (never a department's). No stream may be created, changed or deleted, no other stream or
+    account-wide API is reachable; deliveries and answers arrive on the service's own inbox prefix only."""
     s, p = settings.stream_name, settings.subject_prefix
     # one or two words of action: INFO/CREATE/DELETE/…, MSG.NEXT, DURABLE.CREATE; CREATE may carry a filter
     denied = [f"$JS.API.CONSUMER.{verb}.{s}.{durable(d)}{tail}"
               for d in DEPARTMENTS for verb in ("*", "*.*") for tail in ("", ".>")]
     denied += [f"$JS.ACK.{s}.{durable(d)}.>" for d in DEPARTMENTS]
+    jetstream = [
+        "$JS.API.INFO", f"$JS.API.STREAM.INFO.{s}", f"$JS.API.STREAM.MSG.GET.{s}", f"$JS.API.DIRECT.GET.{s}",
+        f"$JS.API.DIRECT.GET.{s}.>",
+        # consumers of this stream: ephemeral (CONSUMER.CREATE.<s>), named or durable, their info, next and delete
+        f"$JS.API.CONSUMER.*.{s}", f"$JS.API.CONSUMER.*.{s}.>", f"$JS.API.CONSUMER.*.*.{s}.>",
+        f"$JS.ACK.{s}.>",
+        # answers to the flow control of the ordered consumer that checks the stream (shared/heal.py)
+        f"$JS.FC.{s}.>",
+    ]
     return {
-        # $JS.FC: answers to the flow control of the ordered consumer that checks the stream (shared/heal.py)
-        "publish": {"allow": [f"{p}.{service}.>", f"{p}.dlq.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>"],
-                    "deny": denied},
-        "subscribe": {"allow": ["_INBOX.>"]},
+        "publish": {"allow": [f"{p}.{service}.>", f"{p}.dlq.>", *jetstream], "deny": denied},
+        "subscribe": {"allow": [f"{inbox_prefix(user or service)}.>"]},
     }
 
 
@@ -191,6 +208,144 @@ async def provision(url: str, settings: Settings) -> list[str]:
         await nc.close()
 
 
+# --- a province: its counties on one cluster, every user an nkey ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Province:
+    """Counties sharing one NATS cluster: each county is a deployment with subject prefix ``<root>.<county>`` and
+    its own stream; the provincial stream sources every county's stream for the provincial auditors."""
+
+    root: str
+    counties: tuple[str, ...]
+
+    def county(self, county: str, base: Settings) -> Settings:
+        """The settings of one county's deployment (its prefix, stream and county code)."""
+        return base.model_copy(update={"subject_prefix": f"{self.root}.{county}", "county_code": county})
+
+    @property
+    def stream_name(self) -> str:
+        """The provincial stream: every county's events, sourced by JetStream from the county streams."""
+        return f"{self.root.upper().replace('.', '_')}_PROVINCE_EVENTS"
+
+
+PROVINCIAL_AUDITORS = "province.auditors"  # the user; its consumer on the provincial stream is ``auditors``
+
+
+def county_user(county: str, name: str) -> str:
+    """A county's user of a service or a department, e.g. ``522701.finance``."""
+    return f"{county}.{name}"
+
+
+def province_users(province: Province, base: Settings) -> list[tuple[str, dict | None]]:
+    """Every user of the province and its permissions (None: unrestricted), in a stable order."""
+    users: list[tuple[str, dict | None]] = []
+    for county in province.counties:
+        own = province.county(county, base)
+        users += [(county_user(county, s), service_permissions(s, own, county_user(county, s))) for s in SERVICES]
+        users += [(county_user(county, d), department_permissions(d, own, county_user(county, d)))
+                  for d in DEPARTMENTS]
+    users.append((PROVINCIAL_AUDITORS, consumer_permissions(province.stream_name, "auditors", PROVINCIAL_AUDITORS)))
+    users.append((ADMIN, None))
+    return users
+
+
+def new_seed() -> str:
+    """A fresh user nkey seed (``SU…``)."""
+    import nkeys
+
+    return nkeys.encode_seed(secrets.token_bytes(32), nkeys.PREFIX_BYTE_USER).decode()
+
+
+def public_key(seed: str) -> str:
+    """The public key (``U…``) of a user seed: all the server is told."""
+    import nkeys
+
+    return nkeys.from_seed(bytearray(seed.encode())).public_key.decode()
+
+
+def seed_file(directory: Path, user: str) -> Path:
+    """Where a user's seed is kept (``SW_NATS_NKEY_SEED_FILE`` of a service)."""
+    return directory / "seeds" / f"{user}.nk"
+
+
+def write_province(out: Path, province: Province, base: Settings) -> Path:
+    """Writes ``out/access.conf`` (public keys and permissions; nothing secret) and one seed file per user under
+    ``out/seeds/`` (mode 0600, kept when present so keys stay stable). Returns the access file."""
+    (out / "seeds").mkdir(parents=True, exist_ok=True)
+    (out / "seeds").chmod(0o700)
+    lines = [f"# Generated by `python -m deploy.nats_access province` for root {province.root!r}, counties "
+             f"{', '.join(province.counties)}; provincial stream {province.stream_name}.",
+             "# Users are nkeys: the server holds public keys only, each process its own seed file.",
+             "authorization {", "  users: ["]
+    for user, perms in province_users(province, base):
+        path = seed_file(out, user)
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(new_seed() + "\n")
+        entry = f"    {{ nkey: {public_key(path.read_text().strip())}"
+        entry += f", permissions: {json.dumps(perms)} }}" if perms else " }"
+        lines.append(f"    # {user}")
+        lines.append(entry)
+    lines += ["  ]", "}", ""]
+    conf = out / "access.conf"
+    conf.write_text("\n".join(lines))
+    return conf
+
+
+def provincial_stream_config(province: Province, base: Settings) -> StreamConfig:
+    """The provincial stream: no subjects of its own, every county stream sourced (native JetStream sourcing)."""
+    return StreamConfig(name=province.stream_name, sources=[StreamSource(name=province.county(c, base).stream_name)
+                                                             for c in province.counties],
+                        num_replicas=base.stream_replicas, max_bytes=base.stream_max_bytes,
+                        discard=DiscardPolicy.NEW, storage=StorageType.FILE)
+
+
+async def create_province(js: JetStreamContext, province: Province, base: Settings) -> None:
+    """Creates (or updates) each county's stream and departments' consumers, the provincial stream and the
+    provincial auditors' consumer. Run as the administrator."""
+    for county in province.counties:
+        own = province.county(county, base)
+        try:
+            await js.stream_info(own.stream_name)
+        except NotFoundError:
+            await js.add_stream(stream.stream_config(own))
+        for department in DEPARTMENTS:
+            await js.add_consumer(own.stream_name, consumer_config(department, own))
+    config = provincial_stream_config(province, base)
+    try:
+        await js.stream_info(province.stream_name)
+        await js.update_stream(config)  # a county added: its stream is sourced too
+    except NotFoundError:
+        await js.add_stream(config)
+    await js.add_consumer(province.stream_name, ConsumerConfig(
+        durable_name="auditors", deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT, ack_wait=30.0,
+        description="provincial auditors: every county"))
+
+
+def _province_main(args: argparse.Namespace, settings: Settings) -> None:
+    province = Province(args.root, tuple(args.county))
+    if args.command == "province":
+        conf = write_province(args.dir, province, settings)
+        print(f"wrote {conf} and one seed per user under {args.dir / 'seeds'} (mode 0600)")
+        for county in province.counties:
+            own = province.county(county, settings)
+            print(f"county {county}: SW_SUBJECT_PREFIX={own.subject_prefix} SW_COUNTY_CODE={county} "
+                  f"(stream {own.stream_name}); each service: SW_NATS_NKEY_SEED_FILE=<seeds/{county}.<service>.nk> "
+                  f"SW_NATS_INBOX_PREFIX={inbox_prefix(county_user(county, '<service>'))}")
+        return
+
+    async def run() -> None:
+        nc = await nats.connect(**stream.connect_options(settings), connect_timeout=5, max_reconnect_attempts=0)
+        try:
+            await create_province(nc.jetstream(), province, settings)
+        finally:
+            await nc.close()
+
+    asyncio.run(run())
+    print(f"streams, departments' consumers and {province.stream_name}/auditors are in place")
+
+
 def _print_table(settings: Settings) -> None:
     for department in DEPARTMENTS:
         print(f"{department}: user {department}, password ${password_variable(department)}, "
@@ -208,9 +363,19 @@ def main(argv: list[str] | None = None) -> int:
     made = sub.add_parser("consumers", help="create each department's durable consumer")
     made.add_argument("--url", help="a user allowed to manage consumers (default SW_NATS_URL)")
     sub.add_parser("show", help="print each department's user, consumer and subjects")
+    for name, text in (("province", "write a province's access.conf and seeds into DIR"),
+                       ("province-streams", "create the counties' and the provincial stream and consumers "
+                                            "(as the administrator: SW_NATS_NKEY_SEED_FILE=seeds/admin.nk)")):
+        made = sub.add_parser(name, help=text)
+        if name == "province":
+            made.add_argument("dir", type=Path)
+        made.add_argument("--root", default="sw", help="first token of every county's subject prefix")
+        made.add_argument("--county", action="append", required=True, help="a county code (repeat per county)")
     args = parser.parse_args(argv)
     settings = Settings()
-    if args.command == "write":
+    if args.command in ("province", "province-streams"):
+        _province_main(args, settings)
+    elif args.command == "write":
         conf, env = write(args.dir, settings)
         print(f"wrote {conf} and {env} (mode 0600)")
         print(f"nats-server reads these variables from its environment: "

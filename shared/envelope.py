@@ -71,9 +71,16 @@ class CloudEvent(BaseModel):
         return self
 
 
-def source_of(service: str) -> str:
-    """The CloudEvents ``source`` of a service."""
-    return f"/sw/{service}"
+def source_of(service: str, county: str = "") -> str:
+    """The CloudEvents ``source`` of a service: ``/sw/<county>/<service>`` in a province, ``/sw/<service>`` in a
+    deployment whose subject prefix names no county (every event written before counties entered the event space)."""
+    return f"/sw/{county}/{service}" if county else f"/sw/{service}"
+
+
+def service_of(source: str) -> str:
+    """The service a ``source`` names, in either form (``/sw/<service>`` or ``/sw/<county>/<service>``); else ""."""
+    parts = source.split("/")
+    return parts[-1] if parts[:2] == ["", "sw"] and len(parts) in (3, 4) and all(parts[2:]) else ""
 
 
 def event_id(service: str, notification_id: int) -> str:
@@ -91,13 +98,14 @@ def build(
     aggregate_version: int,
     timestamp: datetime,
     ctx: Context | None,
+    county: str = "",
 ) -> dict[str, Any]:
-    """The CloudEvents document of one stored domain event."""
+    """The CloudEvents document of one stored domain event (``county``: see ``source_of``)."""
     ctx = ctx or Context(actor="unknown", role="unknown")
     return {
         "specversion": SPEC_VERSION,
         "id": event_id(service, notification_id),
-        "source": source_of(service),
+        "source": source_of(service, county),
         "type": payload.event_type(),
         "subject": aggregate_id,
         "time": timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),

@@ -162,6 +162,7 @@ class Relay:
             aggregate_version=domain_event.originator_version,
             timestamp=domain_event.timestamp,
             ctx=values.get("ctx"),
+            county=self.settings.event_county,
         )
         return Outgoing(
             after=Position(notification.id, notification.id),

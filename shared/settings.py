@@ -20,7 +20,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SW_", extra="ignore")
 
     environment: Literal["dev", "test", "prod"] = "dev"
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field("nats://127.0.0.1:4222", description="one server, or several separated by commas (a cluster)")
+    nats_nkey_seed_file: str = Field("", description="file holding this process's NATS user nkey seed (none: no auth)")
+    nats_inbox_prefix: str = Field("_INBOX", description="subject prefix of this process's replies and deliveries; "
+                                   "with access rules, the one its NATS user may subscribe to")
+    nats_tls_ca_file: str = Field("", description="CA certificate the NATS servers' certificates are checked against "
+                                  "(set: the connection uses TLS)")
+    stream_replicas: int = Field(1, ge=1, le=5, description="replicas of the stream when a service creates it "
+                                 "(3 on a three-node cluster)")
+    stream_max_bytes: int = Field(-1, description="largest size of the stream when a service creates it; -1: no "
+                                  "limit. Full, it refuses new events (discard new): history is never dropped")
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     database_prefix: str = Field("sw_", description="prefix of each service's database name")
     subject_prefix: str = Field("sw", description="first token of every subject; the stream takes <prefix>.>")
@@ -118,6 +127,13 @@ class Settings(BaseSettings):
     def stream_name(self) -> str:
         """The JetStream stream holding every event of this deployment."""
         return f"{self.subject_prefix.upper().replace('.', '_')}_EVENTS"
+
+    @property
+    def event_county(self) -> str:
+        """The county named in the events' ``source``: set only when the subject prefix ends with the county code
+        (``sw.522701``). A deployment whose prefix names no county (``sw``) writes ``/sw/<service>`` as before."""
+        root, _, last = self.subject_prefix.rpartition(".")
+        return last if root and last == self.county_code else ""
 
     def database_name(self, service: str) -> str:
         """The database of one service."""

@@ -14,6 +14,7 @@ from typing import Any
 from shared.contracts import casework as k
 from shared.contracts import stations as c
 from shared.contracts import workforce as w
+from shared.envelope import service_of
 
 FOLDED_SOURCES = ("stations", "workforce", "casework")
 
@@ -136,7 +137,7 @@ class Facts:
         """Applies one ledger entry (a no-op for types no finding or view needs)."""
         self.head = max(self.head, position)
         service = type_.split(".")[1] if type_.count(".") >= 2 else ""
-        if service not in FOLDED_SOURCES or source != f"/sw/{service}":
+        if service not in FOLDED_SOURCES or service_of(source) != service:
             return
         handler = HANDLERS.get(type_)
         if handler is not None:

@@ -23,7 +23,7 @@ from services.audit.findings_rules import Finding
 from shared.application import ServiceApplication
 from shared.contracts.audit import FindingRaised, FindingResolved
 from shared.domain import Context
-from shared.envelope import CloudEvent, source_of
+from shared.envelope import CloudEvent, service_of
 from shared.projection import Handler, Projection
 
 SAVE_BATCH = 200  # findings raised per transaction: the first evaluation of a long history raises many
@@ -152,7 +152,7 @@ class FindingRegister(Projection):
         return {FindingRaised.event_type(): self._raised, FindingResolved.event_type(): self._resolved}
 
     def _raised(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        if event.source != source_of("audit"):
+        if service_of(event.source) != "audit":
             return
         data = FindingRaised.model_validate(event.data)
         cur.execute("INSERT INTO findings_published (finding_id, rule, subject, period, raised_event) "
@@ -160,7 +160,7 @@ class FindingRegister(Projection):
                     (event.subject, data.rule, data.subject_id, data.period, event.id))
 
     def _resolved(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        if event.source != source_of("audit"):
+        if service_of(event.source) != "audit":
             return
         data = FindingResolved.model_validate(event.data)
         cur.execute("UPDATE findings_published SET resolved_on = %s, resolved_event = %s "

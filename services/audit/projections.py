@@ -23,7 +23,7 @@ import psycopg
 
 from services.audit.domain import GENESIS, canonical_form, chain_hash, event_time, leaf_hash
 from shared.contracts.audit import CheckpointSigned
-from shared.envelope import CloudEvent, source_of
+from shared.envelope import CloudEvent, service_of
 from shared.projection import Handler, Projection
 
 LEDGER_LOCK = 0x5357_4C47  # serialises appends if several audit replicas consume at once
@@ -139,7 +139,7 @@ class CheckpointRegister(Projection):
         return {CheckpointSigned.event_type(): self._signed}
 
     def _signed(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        if event.source != source_of("audit"):
+        if service_of(event.source) != "audit":
             return
         data = CheckpointSigned.model_validate(event.data)
         cur.execute(

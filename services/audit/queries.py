@@ -106,4 +106,6 @@ async def _stream_heads(js: JetStreamContext, settings: Settings) -> dict[str, i
     info = await js.stream_info(settings.stream_name, subjects_filter=f"{prefix}>")
     services = {subject.removeprefix(prefix).split(".", 1)[0] for subject in (info.state.subjects or {})}
     services.discard("dlq")  # dead letters are copies of other sources' messages
-    return {source_of(service): await last_sequence_in_stream(js, settings, service) for service in sorted(services)}
+    county = settings.event_county
+    return {source_of(service, county): await last_sequence_in_stream(js, settings, service)
+            for service in sorted(services)}

@@ -33,7 +33,9 @@ async def test_the_launchers_own_server_holds_each_service_to_its_subjects_and_h
     async def on_error(error: Exception) -> None:
         errors.append(str(error).lower())
 
-    stations = await nats.connect(started.service_url("stations"), error_cb=on_error, max_reconnect_attempts=0)
+    own = started.service_env("stations")
+    stations = await nats.connect(own["SW_NATS_URL"], inbox_prefix=own["SW_NATS_INBOX_PREFIX"], error_cb=on_error,
+                                  max_reconnect_attempts=0)
     ack = await stations.jetstream().publish(f"{settings.subject_prefix}.stations.station.planned", b"{}",
                                              stream=settings.stream_name)
     assert ack.seq == 1

@@ -39,7 +39,7 @@ def system(tmp_path: Path, settings: Settings) -> Iterator[tuple[System, infra.I
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory", "--host", "127.0.0.1",
              "--port", str(port)],
-            env={**env, "SW_NATS_URL": servers.service_url(name)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            env={**env, **servers.service_env(name)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     running = System(own, urls, procs, tmp_path)
     try:
         for name in SERVICES:

@@ -30,13 +30,13 @@ class Bus:
     published: list[str] = field(default_factory=list)
 
     async def connect(self, user: str, errors: list[str] | None = None) -> Client:
-        """A connection as ``user`` (departments on their own inbox prefix); errors go into ``errors``."""
+        """A connection as ``user`` (on its own inbox prefix); errors go into ``errors``."""
 
         async def on_error(error: Exception) -> None:
             if errors is not None:
                 errors.append(str(error).lower())
 
-        extra = {"inbox_prefix": nats_access.inbox_prefix(user)} if user in nats_access.DEPARTMENTS else {}
+        extra = {"inbox_prefix": nats_access.inbox_prefix(user)} if user != nats_access.ADMIN else {}
         return await nats.connect(self.url, user=user, password=self.passwords[nats_access.password_variable(user)],
                                   error_cb=on_error, max_reconnect_attempts=0, **extra)
 
