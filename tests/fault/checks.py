@@ -23,7 +23,7 @@ import nats.errors
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared import store
+from shared import store, stream
 from shared.projection import ProjectionRunner
 from shared.settings import Settings
 from tests.fault.harness import Answer, Deployment
@@ -132,7 +132,7 @@ async def consumers_idle(js, settings: Settings) -> bool:
 
 
 async def _stream_side(settings: Settings, snap: Snapshot) -> None:
-    nc = await nats.connect(settings.nats_url, connect_timeout=3, allow_reconnect=False)
+    nc = await nats.connect(**stream.connect_options(settings), connect_timeout=3, allow_reconnect=False)
     try:
         js = nc.jetstream(timeout=5)
         for service in SOURCES:
@@ -201,7 +201,7 @@ async def _rebuild(settings: Settings, service: str, projection, url: str, timeo
     runner = ProjectionRunner(settings, projection, url)
     runner.durable = f"rebuild_{runner.durable}"  # its own consumer: the live one is left alone
     runner.dlq_subject = f"{settings.subject_prefix}.dlq.rebuild.{projection.name}"
-    nc = await nats.connect(settings.nats_url, connect_timeout=3)
+    nc = await nats.connect(**stream.connect_options(settings), connect_timeout=3)
     js = nc.jetstream()
     stop = asyncio.Event()
     await asyncio.to_thread(runner.setup)

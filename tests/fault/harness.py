@@ -120,6 +120,7 @@ class Deployment:
     settings: Settings
     logs: Path
     procs: dict[str, Proc] = field(default_factory=dict)
+    own_env: dict[str, dict[str, str]] = field(default_factory=dict)  # per service: its NATS user, its inbox
 
     def env(self) -> dict[str, str]:
         """The services' environment: the scenario's settings, small pools."""
@@ -129,7 +130,8 @@ class Deployment:
 
     def add(self, name: str) -> Proc:
         """Declares a service process (``stations#2`` is a second replica of stations)."""
-        proc = Proc(name, free_port(), self.logs / f"{name.replace('#', '-')}.log", self.env())
+        proc = Proc(name, free_port(), self.logs / f"{name.replace('#', '-')}.log",
+                    {**self.env(), **self.own_env.get(name.split("#")[0], {})})
         self.procs[name] = proc
         return proc
 

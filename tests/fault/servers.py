@@ -159,6 +159,7 @@ class Nats:
     port: int = field(default_factory=free_port)
     config: Path | None = None
     name: str = "nats"
+    seed: Path | None = None  # the administrator's nkey seed, when the server applies users
     proc: subprocess.Popen | None = None
 
     @property
@@ -183,7 +184,7 @@ class Nats:
     def wait_ready(self, timeout: float = 30) -> None:
         """Waits until JetStream answers."""
         deadline = time.monotonic() + timeout
-        while not jetstream_answers(self.url):
+        while not jetstream_answers(self.url, self.seed):
             if self.proc is not None and self.proc.poll() is not None:
                 log = (self.base / f"{self.name}.log").read_text()[-2000:]
                 raise RuntimeError(f"nats-server exited: {log}")
@@ -217,7 +218,7 @@ class Nats:
         self.proc.send_signal(signal.SIGCONT)
 
 
-def jetstream_answers(url: str) -> bool:
+def jetstream_answers(url: str, seed: Path | None = None) -> bool:
     """True if JetStream answers at ``url`` (a cluster answers once it has a meta leader)."""
 
     async def quiet(_error: Exception) -> None:
@@ -225,7 +226,7 @@ def jetstream_answers(url: str) -> bool:
 
     async def probe() -> bool:
         nc = await nats.connect(url, connect_timeout=1, allow_reconnect=False, max_reconnect_attempts=0,
-                                error_cb=quiet)
+                                error_cb=quiet, **({"nkeys_seed": str(seed)} if seed else {}))
         try:
             await nc.jetstream().account_info()
             return True
@@ -238,13 +239,16 @@ def jetstream_answers(url: str) -> bool:
         return False
 
 
-def cluster_configs(base: Path, ports: list[int], routes: list[int], monitor: list[int]) -> list[Path]:
+def cluster_configs(base: Path, ports: list[int], routes: list[int], monitor: list[int],
+                    access: Path | None = None) -> list[Path]:
     """The project's three cluster-node configs (deploy/nats/), with this run's ports and store directories.
 
-    Only addresses and paths change. The departments' authorization include is left out: the services connect
-    with one URL and no credentials (see the fault suite's notes on the cluster scenario).
+    Only addresses and paths change. The users' include is ``access`` (a province's generated access.conf) when
+    given, else left out: the services then connect with one URL and no credentials.
     """
     out = []
+    if access is not None:
+        shutil.copy(access, base / "access.conf")  # next to the node configs, as their include expects
     for n in (1, 2, 3):
         text = (ROOT / "deploy" / "nats" / f"cluster-node{n}.conf").read_text()
         text = text.replace("listen: 0.0.0.0:4222", f"listen: 127.0.0.1:{ports[n - 1]}")
@@ -253,19 +257,22 @@ def cluster_configs(base: Path, ports: list[int], routes: list[int], monitor: li
         text = text.replace("listen: 0.0.0.0:6222", f"listen: 127.0.0.1:{routes[n - 1]}")
         for m in (1, 2, 3):
             text = text.replace(f"nats-route://sw-nats-{m}:6222", f"nats-route://127.0.0.1:{routes[m - 1]}")
-        text = re.sub(r"(?m)^include .*$", "", text)
+        if access is None:
+            text = re.sub(r"(?m)^include .*$", "", text)
         path = base / f"node{n}.conf"
         path.write_text(text)
         out.append(path)
     return out
 
 
-def nats_cluster(base: Path) -> list[Nats]:
-    """Three nats-server processes forming the project's JetStream cluster, started and answering."""
+def nats_cluster(base: Path, access: Path | None = None, admin_seed: Path | None = None) -> list[Nats]:
+    """Three nats-server processes forming the project's JetStream cluster, started and answering (to the
+    administrator's seed when the users of ``access`` are applied)."""
     base.mkdir(parents=True, exist_ok=True)
     ports, routes, monitor = ([free_port() for _ in range(3)] for _ in range(3))
-    configs = cluster_configs(base, ports, routes, monitor)
-    nodes = [Nats(base, port=ports[i], config=configs[i], name=f"sw-nats-{i + 1}") for i in range(3)]
+    configs = cluster_configs(base, ports, routes, monitor, access)
+    nodes = [Nats(base, port=ports[i], config=configs[i], name=f"sw-nats-{i + 1}", seed=admin_seed)
+             for i in range(3)]
     for node in nodes:
         node.start(wait=False)
     for node in nodes:
