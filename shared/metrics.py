@@ -25,3 +25,5 @@ LOOP_STALLED_SECONDS = Gauge("sw_loop_stalled_seconds", "How long a background l
 CONSUMER_PENDING = Gauge("sw_consumer_pending", "Stream messages a projection's consumer has not yet been given, "
                          "measured at scrape (NaN while the broker is unreachable)", ["projection"])
 DLQ_DEPTH = Gauge("sw_dlq_depth", "Messages on <prefix>.dlq.<projection>, measured at scrape", ["projection"])
+CHECKPOINT_AGE = Gauge("sw_audit_checkpoint_age_seconds", "Seconds since the latest signed checkpoint while the ledger "
+                       "holds entries no checkpoint covers (0 when every entry is signed); measured each period")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from functools import partial
 
 import psycopg
@@ -25,6 +26,7 @@ from services.audit.history_api import router as history_router
 from services.audit.projections import CheckpointRegister, LedgerProjection
 from services.audit.proofs_api import router as proofs_router
 from services.audit.published import PUBLISHED
+from shared import metrics
 from shared.access import guarded
 from shared.application import ServiceApplication
 from shared.domain import Context
@@ -75,10 +77,22 @@ def scheduled_checkpoint(runtime: Runtime, retry: bool = False) -> int | None:
         return None
     with pool.connection() as conn:
         latest = proofs.latest_checkpoint(conn)
-        if not retry and not proofs.grew_since(conn, latest.tree_size if latest else 0):
+        grew = proofs.grew_since(conn, latest.tree_size if latest else 0)
+        metrics.CHECKPOINT_AGE.set(_age(latest) if grew else 0.0)
+        if not retry and not grew:
             return None
         checkpoint, made = proofs.sign_next(app, conn, SCHEDULER)
+        if made:
+            metrics.CHECKPOINT_AGE.set(0.0)
         return checkpoint.tree_size if made else None
+
+
+def _age(checkpoint: signing.Checkpoint | None) -> float:
+    """Seconds since a checkpoint was signed (0 without one: nothing signed yet to be late after)."""
+    if checkpoint is None:
+        return 0.0
+    signed = datetime.fromisoformat(checkpoint.time.replace("Z", "+00:00"))
+    return max(0.0, (datetime.now(UTC) - signed).total_seconds())
 
 
 async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event, loop: Loop) -> None:

@@ -248,7 +248,8 @@ def cluster_configs(base: Path, ports: list[int], routes: list[int], monitor: li
     """
     out = []
     if access is not None:
-        shutil.copy(access, base / "access.conf")  # next to the node configs, as their include expects
+        (base / "province").mkdir(exist_ok=True)
+        shutil.copy(access, base / "province" / "access.conf")  # where the node configs' include expects it
     for n in (1, 2, 3):
         text = (ROOT / "deploy" / "nats" / f"cluster-node{n}.conf").read_text()
         text = text.replace("listen: 0.0.0.0:4222", f"listen: 127.0.0.1:{ports[n - 1]}")
