@@ -18,7 +18,7 @@ from kubernetes_validate.utils import latest_version
 from prometheus_client import REGISTRY
 
 import shared.heal  # registers its counters
-import shared.metrics  # registers the metrics
+import shared.metrics  # noqa: F401 - registers the metrics
 from shared.settings import SERVICE_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parents[3]
