@@ -164,3 +164,22 @@ def test_a_table_entry_naming_no_published_event_is_refused(monkeypatch: pytest.
     monkeypatch.setitem(nats_access.DEPARTMENTS, "party", ("workforce.social_worker.party_status_recorded",))
     with pytest.raises(ValueError, match="names no published event"):
         nats_access.subjects("party", PREFIX)
+
+
+async def test_a_service_reaches_jetstream_only_on_its_own_stream_and_receives_only_on_its_own_inbox(
+        bus: Bus) -> None:
+    errors: list[str] = []
+    nc = await bus.connect("stations", errors)
+    js = nc.jetstream(timeout=1)
+    assert (await js.stream_info(bus.settings.stream_name)).config.name == bus.settings.stream_name
+    with pytest.raises((TimeoutError, nats.errors.Error)):
+        await js.add_stream(name="SNOOP", subjects=["snoop.>"])
+    with pytest.raises((TimeoutError, nats.errors.Error)):
+        await js.delete_stream(bus.settings.stream_name)
+    await nc.subscribe("_INBOX.>")
+    await nc.subscribe(f"{nats_access.inbox_prefix('audit')}.>")
+    await nc.flush()
+    for denied in ("$js.api.stream.create.snoop", f"$js.api.stream.delete.{bus.settings.stream_name.lower()}",
+                   'subscription to "_inbox.>"', f'subscription to "{nats_access.inbox_prefix("audit").lower()}.>"'):
+        assert await reported(errors, denied), (denied, errors)
+    await nc.close()
