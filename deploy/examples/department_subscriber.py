@@ -66,11 +66,17 @@ async def run(args: argparse.Namespace) -> int:
     if not validators:
         print(f"no schemas in {args.schemas}: write them with `python -m shared.asyncapi DIR`", file=sys.stderr)
         return 2
-    password = os.environ.get(f"SW_NATS_PASSWORD_{args.department.upper()}", "")
-    nc = await nats.connect(args.url, user=args.department, password=password, name=f"department-{args.department}",
-                            inbox_prefix=args.inbox_prefix or f"_INBOX_{args.department}", max_reconnect_attempts=-1)
+    if args.seed:  # a province's department user: an nkey (its seed file), e.g. 522701.finance.nk
+        credentials: dict = {"nkeys_seed": str(args.seed)}
+    else:
+        credentials = {"user": args.department,
+                       "password": os.environ.get(f"SW_NATS_PASSWORD_{args.department.upper()}", "")}
+    nc = await nats.connect(servers=args.url.split(","), **credentials, name=f"department-{args.department}",
+                            inbox_prefix=args.inbox_prefix or f"_INBOX_{args.department.replace('.', '_')}",
+                            max_reconnect_attempts=-1)
     try:
-        sub = await nc.jetstream().pull_subscribe_bind(durable=args.durable or args.department, stream=args.stream)
+        durable = args.durable or args.department.rsplit(".", 1)[-1]  # 522701.finance: consumer finance
+        sub = await nc.jetstream().pull_subscribe_bind(durable=durable, stream=args.stream)
         while True:
             try:
                 msgs = await sub.fetch(args.batch, timeout=args.wait)
@@ -91,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("SW_NATS_URL", "nats://127.0.0.1:4222"))
     parser.add_argument("--stream", default="SW_EVENTS")
     parser.add_argument("--durable", help="its durable consumer (default: the department's name)")
+    parser.add_argument("--seed", type=Path, help="its nkey seed file (a province's users) instead of a password")
     parser.add_argument("--inbox-prefix", help="its inbox prefix (default: _INBOX_<department>)")
     parser.add_argument("--schemas", type=Path, default=Path("build/contracts/schemas"))
     parser.add_argument("--batch", type=int, default=100)
