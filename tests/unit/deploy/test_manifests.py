@@ -128,3 +128,25 @@ def test_the_alert_rules_parse_and_name_only_metrics_the_services_export() -> No
     watched = {"sw_relay_lag", "sw_consumer_pending", "sw_dlq_depth", "sw_loop_stalled_seconds",
                "sw_audit_checkpoint_age_seconds"}
     assert watched <= named
+
+
+def settings_from(environment: dict[str, str]) -> Settings:
+    """The settings a process would read from ``environment`` (secrets stand in as 32-byte placeholders)."""
+    values = {}
+    for name, value in environment.items():
+        value = str(value)
+        if value.startswith("${") or value.startswith("REPLACE-ME"):
+            value = "x" * 32
+        values[name.removeprefix("SW_").lower()] = value
+    return Settings(**values)
+
+
+@pytest.mark.parametrize("service", list(SERVICE_PORTS))
+def test_each_services_environment_is_accepted_by_the_settings_in_prod(service: str) -> None:
+    compose = settings_from(COMPOSE["services"][service]["environment"])
+    (container,) = deployments()[service]["spec"]["template"]["spec"]["containers"]
+    config = next(d for d in K8S if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "sw-county")
+    k8s = settings_from({**config["data"], **{e["name"]: e.get("value", "REPLACE-ME") for e in container["env"]}})
+    for settings in (compose, k8s):
+        assert settings.environment == "prod" and settings.event_county == settings.county_code
+        assert settings.stream_replicas == 3 and len(settings.nats_url.split(",")) == 3
