@@ -22,7 +22,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import ConnectionPool
 
-from shared import metrics, stream
+from shared import metrics, stream, tracing
 from shared.application import ServiceApplication
 from shared.contracts import Contract
 from shared.http import Unavailable, install_error_mapper, install_request_metrics, ops_router
@@ -251,6 +251,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app of a service, with its runtime started in the lifespan."""
     settings = settings or get_settings()
     configure_logging(spec.name)
+    tracing.configure(spec.name, settings)  # only when an OTLP endpoint is configured
     runtime = Runtime(spec, settings)
 
     @asynccontextmanager
@@ -265,6 +266,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_mapper(app)
     install_request_metrics(app, spec.name)
+    tracing.instrument_app(app)
     checks = {"started": runtime.check_started, "store": runtime.check_store, "broker": runtime.check_broker}
     app.include_router(ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
                                   stall_threshold=settings.stall_threshold_seconds))

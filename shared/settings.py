@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     identity_lookup_burst: int = Field(60, description="identity lookups one user makes at once")
     identity_lookups_per_minute: float = Field(30.0, description="identity lookups per minute after the burst")
 
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the "
+                        "client (rate-limit keys); none by default: the connecting address is the client")
+
+    # Traces (shared.tracing): off unless an OTLP endpoint is configured here or in OTEL_EXPORTER_OTLP_ENDPOINT.
+    otlp_endpoint: str = Field("", description="base URL of an OTLP HTTP receiver (spans go to <url>/v1/traces)")
+
     # The input boundary (shared.fields): what a request may carry.
     date_min: date = Field(date(2000, 1, 1), description="earliest date a command may name")
     date_max: date = Field(date(2035, 12, 31), description="latest date a command may name")
@@ -96,6 +104,16 @@ class Settings(BaseSettings):
     audit_findings_every_s: float = Field(60.0, description="seconds between evaluations publishing findings")
     audit_pay_grace_days: int = Field(15, description="days after a month's end its pay may still be recorded in time")
     audit_insurance_grace_days: int = Field(30, description="days after hiring each of 五险一金 must be enrolled by")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"SW_TRUSTED_PROXIES: {entry!r} is not an address or a CIDR") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
