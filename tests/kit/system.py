@@ -35,10 +35,11 @@ class System:
         return httpx.Client(base_url=self.urls[service], headers={"Authorization": f"Bearer {token}"}, timeout=15)
 
 
-def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tuple(SERVICE_PORTS)) -> System:
-    """Starts the services as processes on free ports and waits until each is ready."""
+def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tuple(SERVICE_PORTS),
+                 env: dict[str, str] | None = None) -> System:
+    """Starts the services as processes on free ports (``env``: more variables) and waits until each is ready."""
     env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+                            if isinstance(v, str | int | float)}, **(env or {})}
     urls, procs = {}, {}
     for name in services:
         port = free_port()
