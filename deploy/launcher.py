@@ -32,7 +32,8 @@ def start_services(env: dict[str, str], nats_urls: dict[str, str] | None = None)
         own = {"SW_NATS_URL": nats_urls[name]} if nats_urls else {}
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--no-proxy-headers"],  # the services decide whom to believe (SW_TRUSTED_PROXIES)
             env={**env, **own}, cwd=infra.ROOT,
         )
     return procs

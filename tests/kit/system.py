@@ -47,7 +47,7 @@ def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tupl
         log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"],
             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
     system = System(settings, urls, procs, tmp)
