@@ -80,7 +80,8 @@ def list_beneficiaries(ctx: CurrentContext, app: App, db: ReadDb, station_id: UU
                        limit: Limit = 100) -> dict[str, Any]:
     """The registry (服务对象台账): facts of service only, by station, township or target group."""
     township = own_township(ctx, app, township_code)
-    items = read_models.registry(db, station_id, township, target_group, offset, limit + 1)
+    items = read_models.registry(db, station_id, township, target_group, offset, limit + 1,
+                                 duplicates_within=app.registrant_stations(ctx))
     return page_of(items, offset, limit)
 
 
