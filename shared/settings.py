@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 from datetime import date
 from functools import lru_cache
@@ -132,6 +134,18 @@ class Settings(BaseSettings):
             raise ValueError("SW_AUDIT_SIGNING_KEY must be set in prod")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_short_keys(self) -> Settings:
+        """Outside dev, a key that is set has at least 32 bytes: the identity key as given, the cipher key once
+        decoded (AES-256)."""
+        if self.environment == "dev":
+            return self
+        if self.identity_key and len(self.identity_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SW_IDENTITY_KEY must be at least {MIN_SECRET_BYTES} bytes outside dev")
+        if self.cipher_key and _decoded_length(self.cipher_key) != MIN_SECRET_BYTES:
+            raise ValueError(f"SW_CIPHER_KEY must be base64 of {MIN_SECRET_BYTES} bytes outside dev")
+        return self
+
     @property
     def stream_name(self) -> str:
         """The JetStream stream holding every event of this deployment."""
@@ -140,6 +154,13 @@ class Settings(BaseSettings):
     def database_name(self, service: str) -> str:
         """The database of one service."""
         return f"{self.database_prefix}{service}"
+
+
+def _decoded_length(text: str) -> int:
+    try:
+        return len(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return -1
 
 
 @lru_cache

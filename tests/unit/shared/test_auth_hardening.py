@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 import time
@@ -62,7 +63,7 @@ def test_well_formed_claims_give_the_scope_they_name() -> None:
 
 @pytest.mark.parametrize("environment", ["test", "prod"])
 def test_outside_dev_the_token_secret_has_at_least_32_bytes(environment: str) -> None:
-    keys = {"cipher_key": "k", "identity_key": "i", "audit_signing_key": "s"}
+    keys = {"cipher_key": base64.b64encode(bytes(32)).decode(), "identity_key": "i" * 32, "audit_signing_key": "s"}
     with pytest.raises(ValueError, match="at least 32 bytes"):
         Settings(environment=environment, jwt_secret="x" * 31, **keys)
     assert Settings(environment=environment, jwt_secret="x" * 32, **keys).jwt_secret == "x" * 32
@@ -212,3 +213,16 @@ def test_a_tracestate_is_carried_only_well_formed_and_with_a_traceparent() -> No
         assert client.get("/trace", headers={**auth, "traceparent": good, "tracestate": bad}).json()["tracestate"] == ""
     assert client.get("/trace", headers={**auth, "tracestate": "county=xx"}).json() == {"traceparent": "",
                                                                                        "tracestate": ""}
+
+
+@pytest.mark.parametrize("environment", ["test", "prod"])
+def test_outside_dev_the_identity_and_cipher_keys_have_at_least_32_bytes(environment: str) -> None:
+    good = {"jwt_secret": "x" * 32, "cipher_key": base64.b64encode(bytes(32)).decode(), "identity_key": "i" * 32,
+            "audit_signing_key": base64.b64encode(bytes(32)).decode()}
+    assert Settings(environment=environment, **good).identity_key == "i" * 32
+    with pytest.raises(ValueError, match="SW_IDENTITY_KEY"):
+        Settings(environment=environment, **{**good, "identity_key": "i" * 31})
+    for cipher in (base64.b64encode(bytes(16)).decode(), "not base64!"):
+        with pytest.raises(ValueError, match="SW_CIPHER_KEY"):
+            Settings(environment=environment, **{**good, "cipher_key": cipher})
+    assert Settings(environment="dev", identity_key="i", cipher_key="k").identity_key == "i"
