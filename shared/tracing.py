@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 TRACES_PATH = "/v1/traces"
 UNTRACED = ("healthz", "readyz", "metrics")
 _PROPAGATOR = TraceContextTextMapPropagator()
+_NOTHING = contextlib.nullcontext()  # what a hook gives while tracing is off (reusable)
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
 
@@ -122,7 +123,7 @@ def publishing(service: str, subject: str, event_id: str, traceparent: str, trac
                ) -> contextlib.AbstractContextManager[Any]:
     """The relay's span around publishing one event (a child of the event's trace context); nothing when off."""
     if _tracer is None:
-        return contextlib.nullcontext()
+        return _NOTHING
     return _span(f"publish {subject}", SpanKind.PRODUCER, _parent(traceparent, tracestate), {
         "messaging.system": "nats", "messaging.operation.type": "send", "messaging.destination.name": subject,
         "messaging.message.id": event_id, "cloudevents.event_id": event_id, "sw.service": service,
@@ -132,7 +133,7 @@ def publishing(service: str, subject: str, event_id: str, traceparent: str, trac
 def consuming(projection: str, event: CloudEvent) -> contextlib.AbstractContextManager[Any]:
     """A projection's span around applying one event (a child of the event's trace context); nothing when off."""
     if _tracer is None:
-        return contextlib.nullcontext()
+        return _NOTHING
     tracestate = str(getattr(event, "tracestate", "") or "")
     return _span(f"process {event.type}", SpanKind.CONSUMER, _parent(event.traceparent, tracestate), {
         "messaging.system": "nats", "messaging.operation.type": "process", "messaging.consumer.group.name": projection,
