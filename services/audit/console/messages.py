@@ -1,0 +1,260 @@
+"""The console's one message catalogue (Chinese first, English beside it) and its local formats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+CHINA = timezone(timedelta(hours=8))
+
+# key: (中文, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("县社会工作服务平台", "County social work console"),
+    "app.skip": ("跳到正文", "Skip to content"),
+    "nav.dashboard": ("总览", "Dashboard"),
+    "nav.todo": ("待办", "To do"),
+    "nav.findings": ("合规问题", "Findings"),
+    "nav.ledger": ("审计账本", "Audit ledger"),
+    "nav.finance": ("资金", "Finance"),
+    "nav.roster": ("人员名册", "Roster"),
+    "nav.signin": ("登录", "Sign in"),
+    "nav.signout": ("退出", "Sign out"),
+    "nav.language": ("语言", "Language"),
+    "nav.main": ("主导航", "Main navigation"),
+    "signed_in_as": ("当前身份", "Signed in as"),
+    "signin.title": ("登录", "Sign in"),
+    "signin.dev": ("开发环境：选择身份", "Development: choose who to act as"),
+    "signin.dev_note": ("仅开发环境可用：令牌由服务器签发。", "Development only: the server mints the token."),
+    "signin.token": ("使用统一身份认证令牌登录", "Sign in with a token from the county's identity provider"),
+    "signin.token_label": ("访问令牌（Bearer）", "Access token (bearer)"),
+    "signin.role": ("角色", "Role"),
+    "signin.township": ("乡镇代码（可多个，逗号分隔）", "Township codes (comma separated)"),
+    "signin.organisation": ("机构（统一社会信用代码或编号）", "Organisation (credit code or id)"),
+    "signin.subject": ("用户标识", "User id"),
+    "signin.submit": ("登录", "Sign in"),
+    "signin.refused": ("登录失败", "Sign-in refused"),
+    "dash.title": ("社工站建设总览", "Station programme dashboard"),
+    "dash.as_of": ("截至日期", "As of"),
+    "dash.show": ("查看", "Show"),
+    "dash.progress": ("建设进度", "Plan progress"),
+    "dash.chart": ("已建成社工站数量与批次目标", "Stations opened against the batch targets"),
+    "dash.batch": ("批次", "Batch"),
+    "dash.deadline": ("截止日期", "Deadline"),
+    "dash.target": ("目标", "Target"),
+    "dash.planned": ("已规划", "Planned"),
+    "dash.opened": ("已建成", "Opened"),
+    "dash.operating": ("正常运行", "Operating"),
+    "dash.behind": ("滞后", "Behind schedule"),
+    "dash.on_schedule": ("按计划", "On schedule"),
+    "dash.total": ("全县合计", "County total"),
+    "dash.stations": ("各乡镇社工站状态", "Stations by township"),
+    "dash.township": ("乡镇", "Township"),
+    "dash.status": ("状态", "State"),
+    "dash.late": ("逾期", "Late"),
+    "dash.headcount": ("在岗人数", "Headcount"),
+    "dash.contractor": ("承接机构", "Contractor"),
+    "dash.workforce": ("人才队伍目标", "Workforce targets"),
+    "dash.target_name": ("指标", "Target"),
+    "dash.value": ("当前值", "Value"),
+    "dash.threshold": ("要求", "Required"),
+    "dash.figure": ("数据", "Figure"),
+    "dash.source": ("来源", "Source"),
+    "dash.findings": ("未整改的合规问题（按规则）", "Open findings by rule"),
+    "dash.rule": ("规则", "Rule"),
+    "dash.count": ("数量", "Count"),
+    "dash.events": ("最新事件", "Recent events"),
+    "dash.events_live": ("新事件将自动出现", "New events appear as they happen"),
+    "dash.checkpoint": ("最新签名检查点", "Latest signed checkpoint"),
+    "dash.tree_size": ("账本条数", "Entries"),
+    "dash.signed_at": ("签名时间", "Signed at"),
+    "dash.key": ("密钥编号", "Key id"),
+    "dash.verify": ("校验账本", "Verify the ledger"),
+    "dash.no_checkpoint": ("尚无签名检查点", "No checkpoint signed yet"),
+    "dash.not_for_role": ("当前角色无权查看此项", "Not available to your role"),
+    "source.recorded": ("官方数据", "Official figure"),
+    "source.roster": ("名册统计", "Counted from the roster"),
+    "figure.baseline": ("2020年基数（持证社工）", "2020 baseline (certified)"),
+    "figure.certified": ("持证社工", "Certified social workers"),
+    "figure.professionals": ("社会工作专业人才", "Social work professionals"),
+    "figure.organisations": ("登记的社工机构", "Registered organisations"),
+    "target.certified_growth_per_year": ("持证社工年增长率", "Certified workers' yearly growth"),
+    "target.certified_total_multiple": ("持证社工较2020年翻番", "Certified workers: twice 2020"),
+    "target.professionals_share": ("专业人才占户籍人口比例", "Professionals per resident"),
+    "target.registered_organisations": ("县内登记社工机构", "Organisations registered in the county"),
+    "target.met": ("已达成", "Met"),
+    "target.on_track": ("进度正常", "On track"),
+    "target.at_risk": ("存在风险", "At risk"),
+    "target.missed": ("未达成", "Missed"),
+    "status.planned": ("已规划", "Planned"),
+    "status.site_provided": ("已提供场地", "Site provided"),
+    "status.contractor_assigned": ("已确定承接机构", "Contractor assigned"),
+    "status.staffed": ("人员到岗", "Staffed"),
+    "status.opened": ("已运营", "Open"),
+    "status.suspended": ("暂停", "Suspended"),
+    "status.closed": ("已关闭", "Closed"),
+    "rule.station_behind_schedule": ("社工站未按期建成", "Station behind schedule"),
+    "rule.station_understaffed": ("社工站人员不足", "Station understaffed"),
+    "rule.supervision_missing": ("当月无督导", "No supervision that month"),
+    "rule.supervision_short": ("督导时长不足", "Supervision session too short"),
+    "rule.supervisor_over_maximum": ("督导负责站点过多", "Supervisor over the maximum"),
+    "rule.supervisor_below_minimum": ("督导负责站点过少", "Supervisor below the minimum"),
+    "rule.labour_contract_missing": ("未签劳动合同", "No labour contract"),
+    "rule.pay_missed": ("工资未按时发放", "Pay missed"),
+    "rule.pay_below_minimum": ("工资低于最低工资", "Pay below the minimum wage"),
+    "rule.insurance_missing": ("五险一金未缴纳", "Insurance missing"),
+    "rule.ledger_overdue": ("季度台账逾期", "Quarterly ledger overdue"),
+    "rule.misuse_open": ("挪用社工站的举报未处理", "Misuse report open"),
+    "rule.activity_without_content": ("活动缺少专业内容", "Activity without content"),
+    "rule.workforce_target_at_risk": ("人才目标存在风险", "Workforce target at risk"),
+    "findings.title": ("合规问题", "Compliance findings"),
+    "findings.open_only": ("只看未整改", "Open only"),
+    "findings.subject": ("对象", "Subject"),
+    "findings.period": ("期间", "Period"),
+    "findings.since": ("发现日期", "Since"),
+    "findings.detail": ("说明", "Detail"),
+    "findings.none": ("没有合规问题", "No findings"),
+    "findings.filter": ("筛选", "Filter"),
+    "findings.all_rules": ("全部规则", "All rules"),
+    "ledger.title": ("审计账本", "Audit ledger"),
+    "ledger.search": ("查询", "Search"),
+    "ledger.type_prefix": ("事件类型前缀", "Event type prefix"),
+    "ledger.after": ("起始位置之后", "After position"),
+    "ledger.position": ("位置", "Position"),
+    "ledger.type": ("事件类型", "Event type"),
+    "ledger.time": ("时间", "Time"),
+    "ledger.actor": ("操作人", "Actor"),
+    "ledger.next": ("下一页", "Next page"),
+    "ledger.exports": ("导出", "Exports"),
+    "export.ledger": ("审计账本", "Ledger"),
+    "export.findings": ("合规问题", "Findings"),
+    "export.contracts": ("合同台账", "Contracts"),
+    "export.disbursements": ("拨付明细", "Disbursements"),
+    "export.payroll": ("工资表", "Payroll"),
+    "export.roster": ("人员备案", "Roster"),
+    "export.social-insurance": ("社保明细", "Social insurance"),
+    "verify.title": ("账本校验结果", "Ledger verification"),
+    "verify.ok": ("账本完整、未被篡改", "The ledger is intact"),
+    "verify.broken": ("账本校验失败", "The ledger does not verify"),
+    "verify.complete": ("所有事件均已入账", "Every event is in the ledger"),
+    "verify.incomplete": ("账本不完整", "The ledger is incomplete"),
+    "verify.checked": ("本次校验条数", "Entries checked"),
+    "station.title": ("社工站", "Station"),
+    "station.timeline": ("状态时间线", "Timeline"),
+    "station.contract": ("服务合同", "Service contract"),
+    "station.staff": ("工作人员", "Staff"),
+    "station.ledgers": ("季度台账", "Quarterly ledgers"),
+    "station.findings": ("合规问题", "Findings"),
+    "station.supervisor": ("督导", "Supervisor"),
+    "station.amount": ("合同金额", "Amount"),
+    "station.period": ("服务期", "Period"),
+    "station.since": ("到岗日期", "Since"),
+    "station.quarter": ("季度", "Quarter"),
+    "station.spending": ("支出", "Spending"),
+    "station.none": ("暂无", "None yet"),
+    "todo.title": ("待办事项", "To do"),
+    "todo.stations": ("我的社工站", "My stations"),
+    "todo.supervision": ("本月督导", "Supervision this month"),
+    "todo.supervised": ("已督导", "Supervised"),
+    "todo.not_supervised": ("尚未督导", "Not yet supervised"),
+    "todo.latest_ledger": ("最近台账", "Latest ledger"),
+    "todo.rectify": ("待整改的问题", "Findings to rectify"),
+    "form.site": ("提供社工站场地", "Provide the station's site"),
+    "form.station": ("社工站", "Station"),
+    "form.office_area_m2": ("办公面积（平方米）", "Office area (m²)"),
+    "form.facilities": ("设施（逗号分隔）", "Facilities (comma separated)"),
+    "form.on": ("日期", "Date"),
+    "form.submit": ("提交", "Submit"),
+    "form.ledger": ("提交季度台账", "Submit a quarterly ledger"),
+    "form.year": ("年度", "Year"),
+    "form.quarter": ("季度", "Quarter"),
+    "form.services_delivered": ("服务人次", "Services delivered"),
+    "form.people_served": ("服务对象人数", "People served"),
+    "form.activities": ("活动次数", "Activities"),
+    "form.staffing": ("在岗人数", "Staffing"),
+    "form.spending_yuan": ("支出（元）", "Spending (yuan)"),
+    "form.supervision": ("记录督导", "Record a supervision session"),
+    "form.held_on": ("督导日期", "Held on"),
+    "form.station_id": ("社工站", "Station"),
+    "form.submitted_on": ("提交日期", "Submitted on"),
+    "form.spending_fen": ("支出", "Spending"),
+    "form.hours": ("时长（小时）", "Hours"),
+    "form.content": ("督导内容", "Content"),
+    "form.done": ("已提交", "Recorded"),
+    "finance.title": ("资金", "Finance"),
+    "finance.contracts": ("合同台账", "Contracts"),
+    "finance.disbursements": ("拨付明细", "Disbursements"),
+    "finance.number": ("合同编号", "Contract"),
+    "finance.organisation": ("承接机构", "Organisation"),
+    "finance.disbursed": ("已拨付", "Disbursed"),
+    "finance.remaining": ("未拨付", "Remaining"),
+    "finance.paid_on": ("拨付日期", "Paid on"),
+    "roster.title": ("人员名册", "Roster"),
+    "roster.name": ("姓名", "Name"),
+    "roster.id_number": ("身份证号", "ID number"),
+    "roster.phone": ("电话", "Phone"),
+    "roster.employer": ("用人单位", "Employer"),
+    "roster.certified": ("持证", "Certified"),
+    "roster.insured": ("五险一金齐全", "Fully insured"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "problem.400": ("请求有误", "The request is not valid"),
+    "problem.401": ("请重新登录", "Please sign in again"),
+    "problem.403": ("当前角色无权执行此操作", "Your role may not do this"),
+    "problem.404": ("未找到", "Not found"),
+    "problem.409": ("当前状态不允许此操作", "Not allowed in the current state"),
+    "problem.412": ("数据已被他人修改，请刷新后重试", "Changed meanwhile: reload and try again"),
+    "problem.413": ("内容过大", "Too large"),
+    "problem.422": ("填写的内容不符合要求", "Some input is not valid"),
+    "problem.429": ("操作过于频繁，请稍后再试", "Too many requests: try again shortly"),
+    "problem.503": ("服务暂时不可用，请稍后再试", "The service is unavailable: try again shortly"),
+    "problem.other": ("操作失败", "The request failed"),
+    "role.civil_affairs_admin": ("民政局", "Civil affairs bureau"),
+    "role.finance": ("财政局", "Finance bureau"),
+    "role.hr_social_security": ("人社局", "Human resources & social security"),
+    "role.party_organisation": ("组织部", "Party organisation department"),
+    "role.township": ("乡镇", "Township"),
+    "role.contractor": ("承接机构", "Contractor"),
+    "role.social_worker": ("社工", "Social worker"),
+    "role.supervisor": ("督导", "Supervisor"),
+    "role.evaluator": ("第三方评估", "Evaluator"),
+    "role.auditor": ("审计", "Auditor"),
+}
+
+
+def translate(language: str, key: str, **values: Any) -> str:
+    """The message ``key`` in ``language`` (the key itself when the catalogue lacks it), with ``values`` filled."""
+    entry = MESSAGES.get(key)
+    text = key if entry is None else entry[LANGUAGES.index(language) if language in LANGUAGES else 0]
+    return text.format(**values) if values else text
+
+
+def known(key: str) -> bool:
+    """True if the catalogue has ``key``."""
+    return key in MESSAGES
+
+
+def money(language: str, fen: int | None) -> str:
+    """An amount in fen as yuan with two decimals: 1,234.56 元."""
+    if fen is None:
+        return "–"
+    sign, fen = ("-" if fen < 0 else ""), abs(int(fen))
+    figure = f"{sign}{fen // 100:,}.{fen % 100:02d}"
+    return f"{figure} 元" if language == "zh" else f"CNY {figure}"
+
+
+def day(language: str, value: str | date | None) -> str:
+    """A date as 2021年12月31日 (Chinese) or 31 Dec 2021 (English)."""
+    if not value:
+        return "–"
+    when = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{when.year}年{when.month}月{when.day}日" if language == "zh" else f"{when.day} {when:%b} {when.year}"
+
+
+def moment(language: str, value: str | None) -> str:
+    """A timestamp in China Standard Time: 2021年12月31日 08:30."""
+    if not value:
+        return "–"
+    when = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(CHINA)
+    return f"{day(language, when.date())} {when:%H:%M:%S}"
