@@ -13,6 +13,9 @@ from typing import Any
 
 from services.audit.console.settings import ConsoleSettings
 
+OWN_CALLS = asyncio.Semaphore(1)
+"""Calls to this service's own API, one at a time: each holds one of its few pooled connections."""
+
 
 @dataclass
 class ApiError(Exception):
@@ -50,7 +53,10 @@ class Api:
 
     async def get(self, service: str, path: str, **query: Any) -> Any:
         """The JSON answer of a query (``None`` parameters left out)."""
-        return await asyncio.to_thread(self._json, "GET", service, path, query, None)
+        if service != "audit":
+            return await asyncio.to_thread(self._json, "GET", service, path, query, None)
+        async with OWN_CALLS:
+            return await asyncio.to_thread(self._json, "GET", service, path, query, None)
 
     async def send(self, service: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """A command, with a fresh Idempotency-Key, so a retried form submission is recorded once."""
@@ -58,7 +64,8 @@ class Api:
 
     async def download(self, service: str, path: str, **query: Any) -> Download:
         """A file (an export) as the API answered it."""
-        return await asyncio.to_thread(self._download, service, path, query)
+        async with OWN_CALLS:
+            return await asyncio.to_thread(self._download, service, path, query)
 
     async def attempt(self, service: str, path: str, **query: Any) -> Any | ApiError:
         """The answer of a query, or its refusal as a value (a page shows what each part answered)."""

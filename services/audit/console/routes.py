@@ -53,7 +53,7 @@ def today() -> date:
 async def dashboard(request: Request, viewer: CurrentViewer, as_of: Annotated[date | None, Query()] = None) -> Response:
     if viewer.ctx is None:
         return to_signin(request)
-    chosen, head = as_of or today(), live.ledger_head(request)
+    chosen, head = as_of or today(), await live.watch_of(request).current()
     data = await views.dashboard(viewer.api, chosen, head)
     drawn = chart.progress_chart(data["series"], lambda d: day(viewer.language, d))
     return render(request, viewer, "dashboard.html", as_of=chosen, chart=drawn, head=head, **data)
@@ -119,7 +119,8 @@ async def todo_page(request: Request, viewer: CurrentViewer, done: str = "") -> 
     if viewer.ctx is None:
         return to_signin(request)
     data = await views.todo(viewer.api)
-    return render(request, viewer, "todo.html", done=done, today=today(), head=live.ledger_head(request), **data)
+    head = await live.watch_of(request).current()
+    return render(request, viewer, "todo.html", done=done, today=today(), head=head, **data)
 
 
 async def command(request: Request, viewer: Viewer, service: str, method: str, path: str,
@@ -162,7 +163,7 @@ async def findings_page(request: Request, viewer: CurrentViewer, rule: str = "",
     found = await views.attempt_all(viewer.api, "audit", "/v1/findings", rule=rule or None,
                                     open="true" if open == "true" else None)
     return render(request, viewer, "findings.html", findings=found, rules=RULES, rule=rule, open_only=open == "true",
-                  head=live.ledger_head(request))
+                  head=await live.watch_of(request).current())
 
 
 @router.get("/console/ledger")
