@@ -121,9 +121,13 @@ def test_a_finding_appears_on_the_auditors_open_page_when_its_rule_is_broken(
     expect(short).to_contain_text("督导时长不足")
 
 
-def test_an_auditor_downloads_the_ledger_as_xlsx(county: County, browser: Browser, tmp_path: Path) -> None:
+def test_an_auditor_verifies_the_ledger_and_downloads_it_as_xlsx(
+        county: County, browser: Browser, tmp_path: Path) -> None:
     system, _demo = county
-    page = fresh_page(signed_in(browser, system.urls["audit"], "auditor"), "/console/ledger")
+    page = fresh_page(signed_in(browser, system.urls["audit"], "auditor"), "/")
+    page.get_by_role("button", name="校验账本").click()
+    expect(page.get_by_role("status")).to_have_text("账本完整、未被篡改")
+    page.goto("/console/ledger")
     first_page = page.locator("table tbody tr")
     expect(first_page.first).to_be_visible()
     with page.expect_download() as download:

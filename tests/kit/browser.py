@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @contextmanager
@@ -26,9 +26,10 @@ def chromium() -> Iterator[Browser]:
 
 
 def signed_in(browser: Browser, base_url: str, role: str, *, townships: str = "", organisation: str = "",
-              subject: str = "", viewport: dict[str, int] | None = None) -> BrowserContext:
+              subject: str = "", viewport: ViewportSize | None = None) -> BrowserContext:
     """A browser session signed in through the console's development sign-in form as ``role``."""
-    context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP, accept_downloads=True)  # type: ignore[arg-type]
+    context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP,
+                                  accept_downloads=True, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto("/console/signin")
@@ -44,7 +45,8 @@ def signed_in(browser: Browser, base_url: str, role: str, *, townships: str = ""
 
 def with_token(browser: Browser, base_url: str, token: str) -> BrowserContext:
     """A browser session signed in by pasting a bearer token (the county identity provider's way)."""
-    context = browser.new_context(base_url=base_url, viewport=DESKTOP, accept_downloads=True)  # type: ignore[arg-type]
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP, accept_downloads=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto("/console/signin")

@@ -56,5 +56,14 @@ def progress_chart(series: list[dict[str, Any]], label: Callable[[date], str]) -
         points=points,
         targets=[(x(d), y(t), f"{label(d)}: {t}") for d, t in steps],
         y_ticks=[(y(v), v) for v in sorted({0, top // 2, top})],
-        x_ticks=[(x(d), label(d)) for d in sorted({first, *(d for d, _ in steps)})],
+        x_ticks=spaced([(x(d), label(d)) for d in sorted({*(d for d, _ in steps), series[-1]["day"]})]),
     )
+
+
+def spaced(ticks: list[tuple[float, str]], gap: float = 90) -> list[tuple[float, str]]:
+    """The ticks whose labels do not run into the previous one's."""
+    kept: list[tuple[float, str]] = []
+    for tick in ticks:
+        if not kept or tick[0] - kept[-1][0] >= gap:
+            kept.append(tick)
+    return kept
