@@ -119,6 +119,7 @@ def _print_welcome(settings: Settings, nats_url: str) -> None:
     print("\nThe county social work system is running:")
     for name, port in SERVICE_PORTS.items():
         print(f"  {name:<10} http://127.0.0.1:{port}/docs")
+    print(f"  console    http://127.0.0.1:{SERVICE_PORTS['audit']}/ (dev sign-in: choose a role)")
     print(f"  NATS       {nats_url} (stream {settings.stream_name}, subjects {settings.subject_prefix}.>)")
     print(f"\nDev token (civil_affairs_admin):\n  {token}")
     print(f"Dev token (auditor):\n  {auditor}")
