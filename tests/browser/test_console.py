@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 from playwright.sync_api import Browser, Page, expect
 
+from deploy.demo import ORGANISATIONS
 from shared.auth import mint
 from tests.kit.browser import PHONE, fresh_page, signed_in, with_token
 from tests.kit.system import System
@@ -119,6 +120,33 @@ def test_a_finding_appears_on_the_auditors_open_page_when_its_rule_is_broken(
 
     expect(short).to_have_count(1, timeout=30_000)
     expect(short).to_contain_text("督导时长不足")
+
+
+def test_a_contractor_submits_a_quarterly_ledger_and_finds_it_on_the_stations_page(
+        county: County, browser: Browser) -> None:
+    system, demo = county
+    contractor = signed_in(browser, system.urls["audit"], "contractor", subject="contractor-a",
+                           organisation=ORGANISATIONS[0]["unified_social_credit_code"])
+    todo = fresh_page(contractor, "/console/todo")
+    expect(todo.locator("#mine tbody tr")).to_have_count(3), "the stations its contract covers"
+    form = todo.locator("#ledger-form")
+    form.get_by_label("社工站").select_option(demo["stations"]["T02"])
+    form.get_by_label("年度").fill("2021")
+    form.get_by_label("季度").select_option("3")
+    for label, value in (("服务人次", "40"), ("服务对象人数", "25"), ("活动次数", "2"), ("在岗人数", "2"),
+                         ("支出", "12345.6"), ("提交日期", "2021-10-10")):
+        form.get_by_label(label).fill(value)
+    form.get_by_role("button", name="提交").click()
+    expect(todo.get_by_role("status")).to_have_text("已提交")
+
+    todo.locator("#mine a", has_text="T02").click()
+    expect(todo.get_by_role("heading", level=1)).to_contain_text("T02")
+    ledger = todo.locator("tr[data-ledger='2021-Q3']")
+    expect(ledger).to_contain_text("12,345.60 元")
+    expect(ledger).to_contain_text("已提交")
+    expect(todo.locator("main")).to_contain_text("XXMZ-2021-DEMO-A")
+    expect(todo.locator(".timeline li").first).to_contain_text("已规划")
+    expect(todo.locator("main")).to_contain_text("当前角色无权查看此项"), "findings are not the contractor's to read"
 
 
 def test_an_auditor_verifies_the_ledger_and_downloads_it_as_xlsx(

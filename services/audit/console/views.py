@@ -104,7 +104,7 @@ async def station(api: Api, station_id: str) -> dict[str, Any]:
     )
     if not isinstance(findings, ApiError):
         findings = [f for f in findings if station_id in (f["subject"], f.get("station_id"))]
-    return {"status": status, "contract": contract, "ledgers": ledgers, "findings": findings}
+    return {"station": status, "contract": contract, "ledgers": ledgers, "findings": findings}
 
 
 async def _none() -> None:
