@@ -56,6 +56,12 @@ def test_the_dashboard_shows_the_seed_county_in_chinese_and_the_same_figures_in_
     expect(page.locator("#findings tbody tr").first).to_be_visible()
     page.screenshot(path=str(screenshot_path(tmp_path)), full_page=True)
 
+    page.get_by_label("截至日期").fill("2021-03-31")
+    page.get_by_role("button", name="查看").click()
+    expect(page.locator("[data-total-opened]")).to_have_text("0")
+    assert page.locator("#progress tr[data-batch='1'] td").nth(2).inner_text() == "5", "planned by then"
+    page.goto("/")
+
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Station programme dashboard")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -178,7 +184,12 @@ def test_a_role_the_ledger_refuses_is_told_so_and_the_page_works_by_keyboard_and
     page.goto("/")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("跳到正文")
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_id("main")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    admin = fresh_page(signed_in(browser, system.urls["audit"], "civil_affairs_admin", viewport=PHONE), "/")
+    expect(admin.locator("#stations tbody tr")).to_have_count(11)
+    assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "every table fits or scrolls"
     with page.expect_response(lambda r: "/console/exports/" in r.url) as answer:
         page.goto("/console/exports/ledger.xlsx")
     assert answer.value.status == 403

@@ -27,6 +27,8 @@ from shared.service import Runtime, runtime_of
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 KEPT = 500
+NEWER = "SELECT position, type, event_time FROM ledger WHERE position > %s ORDER BY position LIMIT %s"
+LATEST = "SELECT position, type, event_time FROM ledger WHERE position > %s ORDER BY position DESC LIMIT %s"
 
 
 class LedgerWatch:
@@ -41,13 +43,14 @@ class LedgerWatch:
         self.task: asyncio.Task[None] | None = None
 
     def _read(self, after: int) -> list[dict[str, Any]]:
+        """The entries after ``after``, oldest first; on the first read (``after`` 0) only the latest ones."""
         runtime = self.runtime
         if runtime.pool is None or not runtime.booted:
             return []
         with runtime.pool.connection() as conn:
-            rows = conn.execute("SELECT position, type, event_time FROM ledger WHERE position > %s "
-                                "ORDER BY position LIMIT %s", (after, KEPT)).fetchall()
-        return [{"position": r["position"], "type": r["type"], "time": r["event_time"].isoformat()} for r in rows]
+            rows = conn.execute(NEWER if after else LATEST, (after, KEPT)).fetchall()
+        entries = [{"position": r["position"], "type": r["type"], "time": r["event_time"].isoformat()} for r in rows]
+        return entries if after else entries[::-1]
 
     async def refresh(self) -> None:
         """Reads what the ledger appended since the last read; wakes the streams if anything was."""

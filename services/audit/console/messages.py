@@ -50,6 +50,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.on_schedule": ("按计划", "On schedule"),
     "dash.total": ("全县合计", "County total"),
     "dash.stations": ("各乡镇社工站状态", "Stations by township"),
+    "dash.now": ("当前", "now"),
     "dash.township": ("乡镇", "Township"),
     "dash.status": ("状态", "State"),
     "dash.late": ("逾期", "Late"),

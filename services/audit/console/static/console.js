@@ -24,7 +24,7 @@
   function soon() {
     // The services' own views may apply an event a moment after the ledger: look again shortly after.
     timers.forEach(clearTimeout);
-    timers = [300, 1500, 4000].map(function (ms) { return setTimeout(refresh, ms); });
+    timers = [300, 1500, 4000, 8000, 15000].map(function (ms) { return setTimeout(refresh, ms); });
   }
 
   var source = new EventSource("/console/events?after=" + encodeURIComponent(after));
