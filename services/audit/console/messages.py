@@ -161,6 +161,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "todo.not_supervised": ("尚未督导", "Not yet supervised"),
     "todo.latest_ledger": ("最近台账", "Latest ledger"),
     "todo.rectify": ("待整改的问题", "Findings to rectify"),
+    "todo.all_findings": ("全部 {count} 个问题", "All {count} findings"),
     "form.site": ("提供社工站场地", "Provide the station's site"),
     "form.station": ("社工站", "Station"),
     "form.office_area_m2": ("办公面积（平方米）", "Office area (m²)"),
