@@ -155,6 +155,31 @@ def test_a_contractor_submits_a_quarterly_ledger_and_finds_it_on_the_stations_pa
     expect(todo.locator("main")).to_contain_text("当前角色无权查看此项"), "findings are not the contractor's to read"
 
 
+def test_a_social_worker_records_a_service_and_a_word_outside_the_plans_list_is_named(
+        county: County, browser: Browser) -> None:
+    system, demo = county
+    elder_case = demo["cases"][1]
+    before = len(system.client("casework").get(f"/v1/cases/{elder_case}").json()["services"])
+    worker = signed_in(browser, system.urls["audit"], "social_worker", subject=demo["workers"]["李娜"])
+    todo = fresh_page(worker, "/console/todo")
+    form = todo.locator("#service-form")
+
+    def record(service_type: str) -> None:
+        form.get_by_label("个案").select_option(elder_case)
+        for label, value in (("日期", "2021-09-03"), ("服务领域", "elderly_care"), ("服务类型", service_type),
+                             ("时长", "30"), ("备注", "中秋前探访")):
+            form.get_by_label(label).fill(value)
+        form.get_by_role("button", name="提交").click()
+
+    record("homework_club")
+    expect(todo.get_by_role("alert")).to_contain_text("emotional_comfort")
+    todo.goto("/console/todo")
+    record("emotional_comfort")
+    expect(todo.get_by_role("status")).to_have_text("已提交")
+    after = system.client("casework").get(f"/v1/cases/{elder_case}").json()["services"]
+    assert len(after) == before + 1 and after[-1]["minutes"] == 30
+
+
 def test_an_auditor_verifies_the_ledger_and_downloads_it_as_xlsx(
         county: County, browser: Browser, tmp_path: Path) -> None:
     system, _demo = county

@@ -53,3 +53,9 @@ def supervision(form: FormData) -> dict[str, Any]:
     """POST /v1/supervision-sessions."""
     return {"station_id": text(form, "station_id"), "held_on": text(form, "held_on"),
             "hours": number(text(form, "hours")), "content": text(form, "content")}
+
+
+def service(form: FormData) -> dict[str, Any]:
+    """POST /v1/cases/{id}/services."""
+    return {"on": text(form, "on"), "domain": text(form, "domain"), "service_type": text(form, "service_type"),
+            "minutes": number(text(form, "minutes")), "notes": text(form, "notes")}

@@ -156,6 +156,13 @@ async def record_supervision(request: Request, viewer: CurrentViewer) -> Respons
                          back(forms.text(form, "next")))
 
 
+@router.post("/console/forms/service")
+async def record_service(request: Request, viewer: CurrentViewer) -> Response:
+    form = await request.form()
+    path = f"/v1/cases/{quote(forms.text(form, 'case_id'), safe='')}/services"
+    return await command(request, viewer, "casework", "POST", path, forms.service(form), back(forms.text(form, "next")))
+
+
 @router.get("/console/findings")
 async def findings_page(request: Request, viewer: CurrentViewer, rule: str = "", open: str = "true") -> Response:
     if viewer.ctx is None:

@@ -112,10 +112,12 @@ async def _none() -> None:
 
 
 async def todo(api: Api) -> dict[str, Any]:
-    """A township's, contractor's or supervisor's stations, with what is due and the findings to rectify."""
-    stations, findings = await asyncio.gather(attempt_all(api, "stations", "/v1/station-status"),
-                                              attempt_all(api, "audit", "/v1/findings", open="true"))
-    return {"stations": stations, "findings": findings}
+    """A township's, contractor's, supervisor's or social worker's stations, with what is due, the findings to rectify
+    and the cases."""
+    stations, findings, cases = await asyncio.gather(attempt_all(api, "stations", "/v1/station-status"),
+                                                     attempt_all(api, "audit", "/v1/findings", open="true"),
+                                                     attempt_all(api, "casework", "/v1/cases"))
+    return {"stations": stations, "findings": findings, "cases": cases}
 
 
 async def ledger(api: Api, after: int, type_prefix: str | None, as_of: str | None) -> dict[str, Any] | ApiError:
