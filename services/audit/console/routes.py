@@ -23,6 +23,7 @@ from shared.service import runtime_of
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TEMPLATES.env.tests["refusal"] = lambda value: isinstance(value, ApiError)
+RANGE = ("from", "to", "after")
 EXPORTS = ("ledger", "findings", "contracts", "disbursements", "payroll", "roster", "social-insurance")
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +42,7 @@ def to_signin(request: Request) -> RedirectResponse:
 
 def back(target: str, fallback: str = "/") -> str:
     """A local path to return to (never another site)."""
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else fallback
 
 
 def today() -> date:
@@ -71,6 +72,9 @@ async def signin_dev(request: Request, viewer: CurrentViewer) -> Response:
     if settings.environment != "dev":
         return render(request, viewer, "signin.html", status=403, next="/", roles=[], dev=False,
                       problem=ApiError(403, {"detail": "tokens are minted only in the dev environment"}))
+    if forms.text(form, "role") not in BEARER_ROLES:
+        return render(request, viewer, "signin.html", status=422, next="/", roles=sorted(BEARER_ROLES), dev=True,
+                      problem=ApiError(422, {"detail": f"no such role: {forms.text(form, 'role')!r}"}))
     townships = tuple(t.strip() for t in forms.text(form, "townships").replace("，", ",").split(",") if t.strip())
     token = mint(settings, subject=forms.text(form, "subject") or "console-user", role=forms.text(form, "role"),
                  organisation=forms.text(form, "organisation"), townships=townships)
@@ -190,7 +194,8 @@ async def export(request: Request, viewer: CurrentViewer, name: str, kind: str) 
     if name not in EXPORTS or kind not in ("csv", "xlsx"):
         return render(request, viewer, "problem.html", status=404, problem=ApiError(404, {"detail": name}))
     try:
-        file = await viewer.api.download("audit", f"/v1/exports/{name}.{kind}", **dict(request.query_params))
+        file = await viewer.api.download("audit", f"/v1/exports/{name}.{kind}",
+                                         **{k: v for k, v in request.query_params.items() if k in RANGE})
     except ApiError as exc:
         return render(request, viewer, "problem.html", status=exc.status, problem=exc, back="/console/ledger")
     disposition = file.disposition or f'attachment; filename="{name}.{kind}"'

@@ -28,6 +28,7 @@ def test_the_server_mints_a_token_only_in_dev() -> None:
     refused = client("test").post("/console/signin/dev", data=form)
     assert refused.status_code == 403 and TOKEN_COOKIE not in refused.cookies
     assert "开发环境" not in client("test").get("/console/signin").text, "no dev form outside dev"
+    assert client("dev").post("/console/signin/dev", data={**form, "role": "system"}).status_code == 422
     admitted = client("dev").post("/console/signin/dev", data=form)
     assert admitted.status_code == 303 and admitted.headers["location"] == "/"
     assert TOKEN_COOKIE in admitted.headers["set-cookie"] and "HttpOnly" in admitted.headers["set-cookie"]
