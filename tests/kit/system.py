@@ -40,10 +40,11 @@ def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tupl
     """Starts the services as processes on free ports (``env``: more variables) and waits until each is ready."""
     env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
                             if isinstance(v, str | int | float)}, **(env or {})}
-    urls, procs = {}, {}
+    urls: dict[str, str] = {name: f"http://127.0.0.1:{free_port()}" for name in services}
+    env.update({f"SW_CONSOLE_{name.upper()}_URL": url for name, url in urls.items()})  # the console's calls
+    procs = {}
     for name in services:
-        port = free_port()
-        urls[name] = f"http://127.0.0.1:{port}"
+        port = int(urls[name].rsplit(":", 1)[1])
         log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
