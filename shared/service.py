@@ -71,7 +71,10 @@ class ServiceSpec:
         """The event store's table (eventsourcing names it after the application class), or "" if none."""
         if self.make_application is None:
             return ""
-        return f"{get_type_hints(self.make_application)['return'].name.lower()}_events"
+        application = get_type_hints(self.make_application).get("return")
+        if application is None:
+            raise TypeError(f"{self.name}: make_application must declare the application class it returns")
+        return f"{application.name.lower()}_events"
 
     def owned(self, settings: Settings) -> list[Owned]:
         """Every table of the service's database but the event store, and what its runtime role may do to each."""

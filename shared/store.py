@@ -281,6 +281,8 @@ def provision(settings: Settings, service: str, owned: Sequence[Owned] = (), eve
         _become_member(conn, owner)
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(dbname), sql.Identifier(runtime)))
+        conn.execute(sql.SQL("GRANT CONNECT, CREATE ON DATABASE {} TO {}").format(  # a rebuild's schema
+            sql.Identifier(dbname), sql.Identifier(owner)))
         conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(
             sql.Identifier(dbname), sql.Identifier(runtime)))
     with connect(service_url(settings, service), **options) as conn, conn.transaction():
@@ -302,6 +304,12 @@ def provision(settings: Settings, service: str, owned: Sequence[Owned] = (), eve
                     conn.execute(statement)
             _grant_only(conn, [t for t in entry.tables if _exists(conn, t)], entry.privileges, runtime)
         conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(sql.Identifier(runtime)))
+        # A read model rebuilt later (shared/shadow.py, as the owner) is readable and writable the moment it is
+        # swapped in; every table made here got its exact grants above, in this transaction.
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES GRANT {} ON TABLES TO {}").format(
+            sql.SQL(READ_WRITE), sql.Identifier(runtime)))
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO {}").format(
+            sql.Identifier(runtime)))
         conn.execute("RESET ROLE")
 
 
