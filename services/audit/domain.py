@@ -107,8 +107,11 @@ def _no_constant(name: str) -> Any:
 
 def canonical_problem(body: bytes) -> str:
     """Why stored bytes are not the RFC 8785 form of their own document (empty if they are)."""
-    if proved_canonical(body):
-        return ""
+    return "" if proved_canonical(body) else rfc8785_problem(body)
+
+
+def rfc8785_problem(body: bytes) -> str:
+    """``canonical_problem`` the long way: parsed strictly, written again by RFC 8785, compared byte for byte."""
     try:
         document = parse_canonical(body)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
