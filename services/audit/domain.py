@@ -142,25 +142,60 @@ def proved_canonical(body: bytes) -> bool:
     and writes back unchanged, with no such number or character, are canonical; duplicate member names cannot
     pass (the written form would lose one). Anything else goes the long way (``canonical_problem``).
     """
+    return _proved_document(body) is not _UNPROVED
+
+
+_UNPROVED = object()
+
+
+def _proved_document(body: bytes) -> Any:
+    """The document of bytes ``proved_canonical`` accepts, else ``_UNPROVED``."""
     if _ASTRAL.search(body) is not None:
-        return False
+        return _UNPROVED
     try:
         document = orjson.loads(body)
-        return orjson.dumps(document, option=_SORTED) == body and _exact(document)
+        if orjson.dumps(document, option=_SORTED) == body and _exact(document):
+            return document
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
-        return False
+        pass
+    return _UNPROVED
 
 
 def _exact(value: Any) -> bool:
     """True if every number in the value is an integer within ±(2^53−1)."""
     kind = type(value)
     if kind is dict:
-        return all(type(v) is str or _exact(v) for v in value.values())
-    if kind is list:
-        return all(_exact(v) for v in value)
-    if kind is int:
-        return -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER
-    return kind is not float
+        value = value.values()
+    elif kind is not list:
+        return kind is not float and (kind is not int or -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER)
+    for item in value:
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -MAX_EXACT_INTEGER <= item <= MAX_EXACT_INTEGER:
+                return False
+        elif kind is float or not _exact(item):
+            return False
+    return True
+
+
+def _agrees(body: bytes, search: tuple | None) -> bool:
+    """True if the body is proved canonical and the row's search columns (``Entry.search``) are its document's."""
+    document = _proved_document(body)
+    if document is _UNPROVED:
+        return False
+    if search is None:
+        return True
+    if type(document) is not dict:
+        return False
+    event_id, source, kind, subject, moment, sequence, prevsequence = search
+    get = document.get
+    in_subject = get("subject")
+    return (get("id") == event_id and get("source") == source and get("type") == kind
+            and (in_subject if in_subject is not None else "") == subject and get("time") == moment
+            and type(get("sequence")) is int and get("sequence") == sequence
+            and type(get("prevsequence")) is int and get("prevsequence") == prevsequence)
 
 
 # --- hash chain -----------------------------------------------------------------------------
@@ -188,6 +223,9 @@ class Entry(NamedTuple):
     leaf_hash: bytes
     chain_hash: bytes
     columns: Mapping[str, Any] | None = None
+    search: tuple | None = None
+    """The search columns as the database hands them to the verifier, in ``SEARCH_COLUMNS`` order, the time as
+    UTC text the way events write it (``2022-03-01T08:00:00Z``, ``.ffffff`` only if not whole seconds)."""
 
 
 @dataclass(frozen=True)
@@ -206,13 +244,13 @@ def verify_chain(entries: Iterable[Entry], after: int = 0, previous: bytes = GEN
 
     ``after`` and ``previous`` resume after a verified position and its chain hash (``checked`` counts from there).
     """
-    checked, expected, sha, leaf_of, proved = 0, after + 1, hashlib.sha256, _LEAF.copy, proved_canonical
+    checked, expected, sha, leaf_of, agrees = 0, after + 1, hashlib.sha256, _LEAF.copy, _agrees
     for entry in entries:  # the usual entry in a tight loop; anything unusual is examined by _entry_problem
-        position, body, leaf, chain, columns = entry
+        position, body, leaf, chain, columns, search = entry
         digest = leaf_of()
         digest.update(body)
         if (position != expected or digest.digest() != leaf or sha(previous + leaf).digest() != chain
-                or columns is not None or not proved(body)):
+                or columns is not None or not agrees(body, search)):
             problem = _entry_problem(entry, previous, expected)
             if problem:
                 return ChainVerdict(False, checked, previous.hex(), position, problem)
@@ -240,16 +278,26 @@ def _entry_problem(entry: Entry, previous: bytes, expected_position: int) -> str
 
 def _columns_problem(entry: Entry) -> str:
     """Why the row's search columns disagree with its own document (empty if they agree)."""
-    if entry.columns is None:
+    columns = entry.columns if entry.columns is not None else _searched(entry.search)
+    if columns is None:
         return ""
     document = json.loads(entry.canonical)  # already checked to be canonical I-JSON
     if not isinstance(document, dict):
         return "the stored event is not a JSON object"
     for column in SEARCH_COLUMNS:
-        stored = entry.columns.get(column)
+        stored = columns.get(column)
         if not _same(column, document.get(_DOCUMENT_MEMBER.get(column, column)), stored):
             return f"column {column} ({stored!r}) does not match the stored event (the row was edited)"
     return ""
+
+
+def _searched(search: tuple | None) -> dict[str, Any] | None:
+    """``Entry.search`` as columns (the time as the instant its UTC text names, to the microsecond as stored)."""
+    if search is None:
+        return None
+    columns = dict(zip(SEARCH_COLUMNS, search, strict=True))
+    columns["event_time"] = datetime.fromisoformat(columns["event_time"].replace("Z", "+00:00"))
+    return columns
 
 
 def event_time(value: Any) -> datetime:

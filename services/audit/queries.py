@@ -10,7 +10,7 @@ from typing import Any
 import nats.errors
 import psycopg
 from nats.js import JetStreamContext
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import tuple_row
 
 from services.audit.domain import Entry, Link, parse_canonical
 from shared.envelope import source_of
@@ -56,42 +56,23 @@ def _document(body: bytes) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-# The search columns agree with the row's own document (what verify checks; ``domain._columns_problem`` says how a
-# row disagrees). Every stored document parses as jsonb: the generated columns parse it when a row is inserted.
-COLUMNS_AGREE = """(
-    jsonb_typeof(d -> 'id') = 'string' AND d ->> 'id' = event_id
-    AND jsonb_typeof(d -> 'source') = 'string' AND d ->> 'source' = source
-    AND jsonb_typeof(d -> 'type') = 'string' AND d ->> 'type' = type
-    AND CASE WHEN coalesce(jsonb_typeof(d -> 'subject'), 'null') = 'null' THEN subject = ''
-             ELSE jsonb_typeof(d -> 'subject') = 'string' AND d ->> 'subject' = subject END
-    AND jsonb_typeof(d -> 'time') = 'string'
-    AND d ->> 'time' IN (to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                         to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-    AND jsonb_typeof(d -> 'sequence') = 'number' AND (d -> 'sequence')::numeric = sequence
-    AND jsonb_typeof(d -> 'prevsequence') = 'number' AND (d -> 'prevsequence')::numeric = prevsequence
-) IS TRUE"""
-SEARCH = "event_id, source, type, subject, event_time, sequence, prevsequence"
+# A row's search columns, the time as UTC text the way events write it (``domain.Entry.search``).
+SEARCH = ("event_id, source, type, subject, to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+          "CASE WHEN date_trunc('second', event_time) = event_time THEN 'Z' "
+          "ELSE to_char(event_time AT TIME ZONE 'UTC', '.US') || 'Z' END, sequence, prevsequence")
 
 
 def ledger_entries(conn: psycopg.Connection, batch: int = 5000, after: int = 0,
                    upto: int | None = None) -> Iterator[Entry]:
-    """The entries after ``after`` (up to ``upto``) in position order, for the verifier; streamed through a
-    server-side cursor (constant memory). The database compares each row's search columns with its document: an
-    entry carries its columns only where they do not agree, for the verifier to say how."""
+    """The entries after ``after`` (up to ``upto``) in position order with their search columns, for the verifier;
+    streamed through a server-side cursor (constant memory), as plain tuples."""
     last = LAST_BIGINT if upto is None else upto
     with conn.cursor(name="ledger_entries", row_factory=tuple_row, binary=True) as cur:
         cur.itersize = batch
-        cur.execute(
-            f"SELECT position, canonical, leaf_hash, chain_hash, {COLUMNS_AGREE} FROM ("
-            f"SELECT *, convert_from(canonical, 'UTF8')::jsonb AS d FROM ledger "
-            "WHERE position > %s AND position <= %s) AS row ORDER BY position", (after, last))
-        for position, canonical, leaf, chain, agree in cur:
-            yield Entry(position, canonical, leaf, chain, None if agree else _search_columns(conn, position))
-
-
-def _search_columns(conn: psycopg.Connection, position: int) -> dict[str, Any]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(f"SELECT {SEARCH} FROM ledger WHERE position = %s", (position,)).fetchone() or {}
+        cur.execute(f"SELECT position, canonical, leaf_hash, chain_hash, {SEARCH} FROM ledger "
+                    "WHERE position > %s AND position <= %s ORDER BY position", (after, last))
+        for row in cur:
+            yield Entry(row[0], row[1], row[2], row[3], None, row[4:])
 
 
 def ledger_links(conn: psycopg.Connection, batch: int = 5000) -> Iterator[Link]:
