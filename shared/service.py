@@ -81,7 +81,8 @@ class ServiceSpec:
         bookkeeping = [Owned((TRACKING_DDL, SCHEMA_DDL), ("projection_tracking", "projection_schema"), BOOKKEEPING)]
         if self.published:
             bookkeeping.append(Owned((POSITION_DDL,), ("relay_position",), BOOKKEEPING))
-        views = [Owned(p.ddl, p.tables, READ_WRITE if p.resettable else APPEND_ONLY, p.name,
+        views = [Owned(p.ddl, p.tables, READ_WRITE if p.resettable else APPEND_ONLY,
+                       p.name if p.resettable else "",  # an append-only table's DDL is its migrations: always run
                        ProjectionRunner(settings, p, "").fingerprint())
                  for p in self.projections(settings, None) if p.tables]
         return [*bookkeeping, *views, *self.tables(settings)]

@@ -28,6 +28,7 @@ from services.audit.history_models import (
 from shared.domain import Invalid, NotFound
 from shared.http import CurrentContext
 from shared.service import ReadDb, runtime_of
+from shared.settings import Settings
 
 BATCH = 2000
 LAST = 2**63 - 1
@@ -174,10 +175,15 @@ def targets_history(request: Request, ctx: CurrentContext, db: ReadDb, at_positi
     bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
     settings = runtime_of(request).settings
     chosen = facts(db, at_position, recorded, type_prefixes=("sw.stations.county_plan.", "sw.workforce."))
-    answer = history_plan.workforce_figures(
-        chosen, settings.county_code, business_day(as_of_date, recorded), settings.certified_multiple_by_2023,
-        settings.professionals_population_share, settings.registered_organisations_min)
+    answer = history_plan.workforce_figures(chosen, settings.county_code, business_day(as_of_date, recorded),
+                                            target_policy(settings))
     return {**answer, "bounds": bounds}
+
+
+def target_policy(settings: Settings) -> history_plan.TargetPolicy:
+    """The plan's workforce targets as the settings give them (the workforce service reads the same)."""
+    return history_plan.TargetPolicy(settings.certified_growth_per_year, settings.certified_multiple_by_2023,
+                                     settings.professionals_population_share, settings.registered_organisations_min)
 
 
 def business_day(as_of_date: date | None, recorded: datetime | None) -> date:
