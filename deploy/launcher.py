@@ -3,7 +3,9 @@
 run:  infrastructure, the four services (one process each), the seed county and its demonstration year
       (``deploy.demo``, through the APIs; ``--no-demo`` leaves it out), URLs and a dev token; Ctrl-C stops
       everything it started.
-test: infrastructure, then ruff, the import-linter contracts and the whole pytest suite.
+test: Debian's chromium when missing (the browser tests drive it), infrastructure, then ruff, the import-linter
+      contracts and the whole pytest suite.
+chromium: only the first step of test.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from shared.auth import mint
 from shared.settings import SERVICE_PORTS, Settings
 
 SERVICES = tuple(SERVICE_PORTS)
+CHROMIUM = "/usr/bin/chromium"
+"""The browser the console's browser tests drive (tests/browser/): Debian's package, installed when missing."""
+BROWSER_PACKAGES = {"chromium": CHROMIUM, "fonts-wqy-microhei": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"}
+"""Debian packages the browser tests need, each with a file that shows it installed."""
 
 
 def start_services(env: dict[str, str], own_env: dict[str, dict[str, str]] | None = None
@@ -33,7 +39,8 @@ def start_services(env: dict[str, str], own_env: dict[str, dict[str, str]] | Non
         own = own_env[name] if own_env else {}
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--no-proxy-headers"],  # the services decide whom to believe (SW_TRUSTED_PROXIES)
             env={**env, **own}, cwd=infra.ROOT,
         )
     return procs
@@ -114,15 +121,38 @@ def _print_welcome(settings: Settings, nats_url: str) -> None:
     print("\nThe county social work system is running:")
     for name, port in SERVICE_PORTS.items():
         print(f"  {name:<10} http://127.0.0.1:{port}/docs")
+    print(f"  console    http://127.0.0.1:{SERVICE_PORTS['audit']}/ (dev sign-in: choose a role)")
     print(f"  NATS       {nats_url} (stream {settings.stream_name}, subjects {settings.subject_prefix}.>)")
     print(f"\nDev token (civil_affairs_admin):\n  {token}")
     print(f"Dev token (auditor):\n  {auditor}")
     print("\nPress Ctrl-C to stop.\n", flush=True)
 
 
+def ensure_chromium() -> None:
+    """Installs Debian's ``chromium`` (and a Chinese font for its screenshots) for the browser tests when missing
+    and ``apt-get`` exists."""
+    missing = [package for package, path in BROWSER_PACKAGES.items() if not os.path.exists(path)]
+    if not missing:
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        print(f"{' and '.join(missing)} missing and there is no apt-get: install them so that "
+              f"{CHROMIUM} exists (the browser tests in tests/browser/ need it)", file=sys.stderr, flush=True)
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"$ apt-get install -y {' '.join(missing)}   (the browser tests need them)", flush=True)
+    for step in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "--no-install-recommends", *missing]):
+        if subprocess.run([*sudo, *step], env=env).returncode != 0:
+            print(f"could not install {' '.join(missing)} ({' '.join(step[1:3])} failed): install them so that "
+                  f"{CHROMIUM} exists", file=sys.stderr, flush=True)
+            return
+
+
 def test(pytest_args: list[str]) -> int:
     """make test."""
     _interrupt_on_sigterm()
+    ensure_chromium()
     settings = Settings()
     servers = infra.ensure(settings.nats_url, settings.database_url, access=settings)
     env = {**os.environ, **servers.env()}
@@ -149,13 +179,16 @@ def test(pytest_args: list[str]) -> int:
 def main() -> int:
     """Command line."""
     parser = argparse.ArgumentParser(prog="python -m deploy.launcher")
-    parser.add_argument("command", choices=["run", "test", "infra"])
+    parser.add_argument("command", choices=["run", "test", "infra", "chromium"])
     parser.add_argument("--no-demo", action="store_true", help="run: load the seed county only")
     args, rest = parser.parse_known_args()
     if args.command == "run":
         return run(demo=not args.no_demo)
     if args.command == "test":
         return test(rest)
+    if args.command == "chromium":
+        ensure_chromium()
+        return 0 if os.path.exists(CHROMIUM) else 1
     settings = Settings()
     servers = infra.ensure(settings.nats_url, settings.database_url)
     print(servers.env())

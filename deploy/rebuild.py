@@ -33,7 +33,7 @@ from shared import stream
 from shared.application import ServiceApplication
 from shared.settings import Settings, get_settings
 from shared.shadow import NotRebuilt, Shadow, _exists, _positions
-from shared.store import eventsourcing_env, runtime_url, tune_event_store
+from shared.store import eventsourcing_env, owner_session, service_url, tune_event_store
 
 
 @dataclass(frozen=True)
@@ -156,12 +156,15 @@ async def rebuild(service: str, projection_name: str, compare: bool = False,
         js = nc.jetstream()
         projection = next(p for p in spec.projections(settings, application) if p.name == projection_name)
         bar = Bar(f"rebuilding {projection_name}", await _stream_size(js, settings), out)
-        shadow = ComparedShadow(settings, projection, runtime_url(settings, service), service, bar=bar,
+        shadow = ComparedShadow(settings, projection, service_url(settings, service), service, bar=bar,
                                 compare=compare)
+        shadow.session = owner_session(settings, f"{service}-rebuild")  # DDL: the owner role's, not the service's
         try:
             read = await shadow.build(js)
         finally:
             bar.close()
+        if settings.database_roles:
+            spec.provision(settings)  # the runtime role's DML on the new tables
         return read, shadow.comparison
     finally:
         await nc.close()

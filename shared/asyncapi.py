@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from faststream import FastStream
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.contracts import REGISTRY, Contract, _load_all
+
+Traceparent = Annotated[str, Field(pattern=r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", max_length=55)]
+Tracestate = Annotated[str, Field(pattern=r"^[\x20-\x7e]*$", max_length=512)]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # an optional attribute is absent, never null
 
 
 class EventEnvelope(BaseModel):
@@ -40,6 +48,14 @@ class EventEnvelope(BaseModel):
     organisation: str = Field(description="on whose behalf")
     correlationid: str
     causationid: str
+    traceparent: Traceparent | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=_no_default,
+        description="CloudEvents distributed tracing: the W3C trace context of the command's request (absent when it "
+                    "had none); also the message's `traceparent` header")
+    tracestate: Tracestate | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=_no_default,
+        description="CloudEvents distributed tracing: the W3C `tracestate` going with `traceparent`, if any; also "
+                    "the message's `tracestate` header")
 
 
 def envelope_of(contract: type[Contract]) -> type[BaseModel]:
@@ -68,7 +84,8 @@ def build_broker() -> NatsBroker:
 SPEC = AsyncAPI(
     build_broker(), title="County social work programme — published events", version="1.0.0",
     description="Every fact the services record, as CloudEvents on NATS JetStream subjects sw.<service>.>. "
-    "Stream: <PREFIX>_EVENTS; dead letters on sw.dlq.<consumer>.",
+    "Stream: <PREFIX>_EVENTS; dead letters on sw.dlq.<consumer>. Message headers: Nats-Msg-Id (the event's id), "
+    "and traceparent/tracestate (the W3C trace context, as in the event) when the command had one.",
 )
 app = FastStream(specification=SPEC)
 

@@ -41,6 +41,7 @@ class Context:
     causation_id: str = ""
     reason: str = ""
     traceparent: str = ""  # W3C trace context of the request, carried onto the events (CloudEvents distributed tracing)
+    tracestate: str = ""  # its vendor-specific part, carried with it
 
     def has_role(self, *roles: Role) -> bool:
         """True if the actor acts in one of ``roles``."""
@@ -56,8 +57,9 @@ class Context:
         """Plain-dict form, as stored with each event."""
         data = asdict(self)
         data["townships"] = list(self.townships)
-        if not data["traceparent"]:
-            del data["traceparent"]  # events stored without a trace keep their stored form
+        for name in ("traceparent", "tracestate"):
+            if not data[name]:
+                del data[name]  # events stored without a trace keep their stored form
         return data
 
     @classmethod

@@ -3,7 +3,8 @@
 Extensions carry what auditors and consumers need: the source's notification id
 (``sequence``) and the previous one it published (``prevsequence``, so a consumer
 tells a redelivery from a message that overtook another), the aggregate's id and
-version, and the command context (actor, role, organisation, correlation, causation).
+version, the command context (actor, role, organisation, correlation, causation), and the W3C trace context of
+the command's request (``traceparent``, ``tracestate``: the CloudEvents distributed tracing extension).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class CloudEvent(BaseModel):
     correlationid: str = ""
     causationid: str = ""
     traceparent: str = ""
+    tracestate: str = ""
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)
     _stream_sequence: int | None = PrivateAttr(default=None)
 
@@ -122,6 +124,7 @@ def build(
         "causationid": ctx.causation_id,
         # CloudEvents distributed tracing extension: the W3C trace context of the command's request.
         **({"traceparent": ctx.traceparent} if ctx.traceparent else {}),
+        **({"tracestate": ctx.tracestate} if ctx.traceparent and ctx.tracestate else {}),
     }
 
 

@@ -325,7 +325,7 @@ def _page(relay: Relay, state: Position, last: int, wanted: set[int]) -> tuple[l
 async def _send(js: JetStreamContext, relay: Relay, items: Sequence[Outgoing]) -> int:
     """Publishes and waits for every acknowledgement; returns how many the stream stored."""
     name = relay.settings.stream_name
-    futures = [await js.publish_async(i.subject or "", i.body, headers={"Nats-Msg-Id": i.msg_id}, stream=name)
+    futures = [await js.publish_async(i.subject or "", i.body, headers=i.headers(), stream=name)
                for i in items]
     stored = 0
     for item, future in zip(items, futures, strict=True):
@@ -336,8 +336,8 @@ async def _send(js: JetStreamContext, relay: Relay, items: Sequence[Outgoing]) -
             # The message was deleted but the broker still remembers its id (within the duplicate window):
             # the same document goes out under a derived id, itself deduplicated, so repeating stays harmless.
             assert item.subject is not None
-            again = await js.publish(item.subject, item.body, headers={"Nats-Msg-Id": item.msg_id + AGAIN},
-                                     stream=name)
+            again = await js.publish(item.subject, item.body, stream=name,
+                                     headers={**item.headers(), "Nats-Msg-Id": item.msg_id + AGAIN})
             stored += 0 if again.duplicate else 1
     return stored
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 
 import psycopg
@@ -22,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.application import Command
 from shared.auth import InvalidToken, verify
 from shared.domain import Context, DomainError, Invalid, RuleViolated, StaleVersion
@@ -31,6 +33,7 @@ from shared.settings import get_settings
 from shared.store import StoreUnreachable
 
 log = logging.getLogger(__name__)
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROBLEM = "application/problem+json"
 ReadyCheck = Callable[[], Awaitable[str | None]]
 
@@ -130,8 +133,46 @@ LOOKUPS = TokenBucket(
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, the key of its rate limits."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address, the key of its rate limits.
+
+    The connecting address, unless it is one of ``SW_TRUSTED_PROXIES``: then ``X-Forwarded-For`` is read from the
+    right, past every trusted proxy, and the first address that is not one is the client (a proxy appends the address
+    it received from, so only the entries trusted proxies added are believed; whatever the client wrote is not).
+    """
+    peer = request.client.host if request.client else "unknown"
+    trusted = trusted_networks(get_settings().trusted_proxies)
+    if not trusted or not _trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+    client = peer
+    for hop in reversed(hops):
+        if not _trusted(client, trusted) or not _is_address(hop):
+            break
+        client = hop
+    return client
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(setting: str) -> tuple[IPNetwork, ...]:
+    """The networks of ``SW_TRUSTED_PROXIES`` (comma-separated addresses or CIDRs)."""
+    return tuple(ipaddress.ip_network(entry, strict=False)
+                 for entry in (part.strip() for part in setting.split(",")) if entry)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Context:
@@ -153,8 +194,18 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     except InvalidToken:
         AUTH_FAILURES.take(address)
         raise
-    request.state.sw_context = replace(ctx, traceparent=traceparent_of(request))
+    request.state.sw_context = replace(ctx, **trace_context(request))
     return request.state.sw_context
+
+
+def trace_context(request: Request) -> dict[str, str]:
+    """The W3C trace context the request's events carry: its server span's while traces are recorded
+    (``shared.tracing``), else the ``traceparent`` it sent, if valid, with its ``tracestate``."""
+    recorded = tracing.current()
+    if recorded:
+        return recorded
+    traceparent = traceparent_of(request)
+    return {"traceparent": traceparent, "tracestate": tracestate_of(request) if traceparent else ""}
 
 
 _TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -164,6 +215,19 @@ def traceparent_of(request: Request) -> str:
     """The request's W3C ``traceparent`` if it sent a valid one (its events then carry it), else none."""
     given = request.headers.get("traceparent", "").strip().lower()
     return given if _TRACEPARENT.match(given) else ""
+
+
+_TRACESTATE_MEMBER = re.compile(
+    r"^[a-z0-9][_0-9a-z\-*/@]{0,255}=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$")
+
+
+def tracestate_of(request: Request) -> str:
+    """The request's W3C ``tracestate`` if well formed (at most 32 members, 512 characters), else none."""
+    given = ",".join(request.headers.getlist("tracestate")).strip()
+    members = [m.strip() for m in given.split(",") if m.strip()]
+    if len(given) > 512 or len(members) > 32 or not all(_TRACESTATE_MEMBER.match(m) for m in members):
+        return ""
+    return ",".join(members)
 
 
 def limit_lookups(ctx: Context) -> None:

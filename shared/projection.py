@@ -35,7 +35,7 @@ from nats.js.errors import NotFoundError
 from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.contracts import contract_for
 from shared.envelope import CloudEvent
 from shared.settings import Settings
@@ -363,7 +363,7 @@ class ProjectionRunner:
     def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
         """Applies one event inside a savepoint; returns the failure, if any."""
         try:
-            with cur.connection.transaction():
+            with tracing.consuming(self.projection.name, event), cur.connection.transaction():
                 self.projection.apply(cur, event)
         except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered

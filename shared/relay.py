@@ -27,7 +27,7 @@ import psycopg
 from nats.js import JetStreamContext
 from psycopg import sql
 
-from shared import envelope, heal, metrics
+from shared import envelope, heal, metrics, tracing
 from shared.application import IdempotencyRecord, ServiceApplication
 from shared.contracts import Contract
 from shared.settings import Settings
@@ -66,10 +66,12 @@ class Outgoing:
     body: bytes = b""
     msg_id: str = ""
     traceparent: str = ""
+    tracestate: str = ""
 
     def headers(self) -> dict[str, str]:
         """The NATS headers: the dedup id, and the W3C trace context of the command (if it had one)."""
-        return {"Nats-Msg-Id": self.msg_id, **({"traceparent": self.traceparent} if self.traceparent else {})}
+        return {"Nats-Msg-Id": self.msg_id, **({"traceparent": self.traceparent} if self.traceparent else {}),
+                **({"tracestate": self.tracestate} if self.tracestate else {})}
 
 
 class Relay:
@@ -170,6 +172,7 @@ class Relay:
             body=envelope.encode(document),
             msg_id=document["id"],
             traceparent=document.get("traceparent", ""),
+            tracestate=document.get("tracestate", ""),
         )
 
     # --- publishing ---------------------------------------------------------------------
@@ -185,9 +188,10 @@ class Relay:
                 futures.append(None)
                 continue
             try:
-                futures.append(await js.publish_async(
-                    item.subject, item.body, headers=item.headers(), stream=self.settings.stream_name,
-                ))
+                with tracing.publishing(self.service, item.subject, item.msg_id, item.traceparent, item.tracestate):
+                    futures.append(await js.publish_async(
+                        item.subject, item.body, headers=item.headers(), stream=self.settings.stream_name,
+                    ))
             except (TimeoutError, nats.errors.Error) as exc:  # refused before sending (e.g. over max_payload)
                 self.stuck = (item.msg_id, _publish_failure(item, exc))
                 heal.note_publish_failure(self, exc)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import nats.errors
 import psycopg
@@ -22,21 +22,28 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import ConnectionPool
 
-from shared import metrics, stream
+from shared import metrics, stream, tracing
 from shared.application import ServiceApplication
 from shared.contracts import Contract
 from shared.http import Unavailable, install_error_mapper, install_request_metrics, ops_router
 from shared.logs import configure_logging
-from shared.projection import Projection, ProjectionRunner
-from shared.relay import Relay
+from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
+from shared.relay import POSITION_DDL, Relay
+from shared.runtime_role import RuntimeRelay, RuntimeRunner
 from shared.settings import Settings, get_settings
 from shared.shadow import Shadow
 from shared.store import (
+    APPEND_ONLY,
+    BOOKKEEPING,
+    READ_WRITE,
+    Owned,
     ensure_database,
     eventsourcing_env,
     open_pool,
+    owner_session,
     provision,
     runtime_url,
+    service_url,
     session_options,
     tune_event_store,
 )
@@ -57,6 +64,32 @@ class ServiceSpec:
     projections: Callable[[Settings, ServiceApplication | None], list[Projection]] = lambda _s, _a: []
     routers: list[APIRouter] = field(default_factory=list)
     encrypt_store: bool = False
+    tables: Callable[[Settings], list[Owned]] = lambda _s: []
+    """Tables of its own beside the event store and the read models (created by the owner role too)."""
+
+    def events_table(self) -> str:
+        """The event store's table (eventsourcing names it after the application class), or "" if none."""
+        if self.make_application is None:
+            return ""
+        application = get_type_hints(self.make_application).get("return")
+        if application is None:
+            raise TypeError(f"{self.name}: make_application must declare the application class it returns")
+        return f"{application.name.lower()}_events"
+
+    def owned(self, settings: Settings) -> list[Owned]:
+        """Every table of the service's database but the event store, and what its runtime role may do to each."""
+        bookkeeping = [Owned((TRACKING_DDL, SCHEMA_DDL), ("projection_tracking", "projection_schema"), BOOKKEEPING)]
+        if self.published:
+            bookkeeping.append(Owned((POSITION_DDL,), ("relay_position",), BOOKKEEPING))
+        views = [Owned(p.ddl, p.tables, READ_WRITE if p.resettable else APPEND_ONLY,
+                       p.name if p.resettable else "",  # an append-only table's DDL is its migrations: always run
+                       ProjectionRunner(settings, p, "").fingerprint())
+                 for p in self.projections(settings, None) if p.tables]
+        return [*bookkeeping, *views, *self.tables(settings)]
+
+    def provision(self, settings: Settings, **options: str) -> None:
+        """Sets the service's database up for least privilege (``shared.store.provision``)."""
+        provision(settings, self.name, self.owned(settings), self.events_table(), **options)
 
 
 class Waiting(Exception):
@@ -105,14 +138,16 @@ class Runtime:
         loop.starting("setting up the projections")
         if not self.runners:
             projections = self.spec.projections(self.settings, self.application)
-            self.runners = [ProjectionRunner(self.settings, p, self.db_url, self.pool) for p in projections]
+            runner = RuntimeRunner if self.settings.database_roles else ProjectionRunner
+            self.runners = [runner(self.settings, p, self.db_url, self.pool) for p in projections]
         for runner in self.runners:
             await self._rebuild_if_schema_changed(runner, loop)  # before setup records the new schema
             await asyncio.to_thread(runner.setup)
         for runner in self.runners:
             self.supervisor.spawn(f"projection:{runner.projection.name}", partial(runner.attempt, self.js))
         if self.application is not None and self.spec.published:
-            self.relay = Relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url)
+            relay = RuntimeRelay if self.settings.database_roles else Relay
+            self.relay = relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url)
             self.supervisor.spawn("relay", partial(self.relay.attempt, self.js))
         self.booted = True
 
@@ -129,8 +164,22 @@ class Runtime:
             return
         assert self.js is not None
         loop.starting(f"rebuilding {name}: its schema changed")
-        read = await Shadow(self.settings, runner.projection, self.db_url, self.spec.name).build(self.js)
+        read = await self.rebuild(runner.projection)
         log.warning("projection %s: schema changed; rebuilt from %s stream messages and swapped in", name, read)
+
+    async def rebuild(self, projection: Projection) -> int:
+        """Rebuilds a read model beside the live one (as the owner role: the runtime role may run no DDL)."""
+        assert self.js is not None
+        if not self.settings.database_roles:
+            return await Shadow(self.settings, projection, self.db_url, self.spec.name).build(self.js)
+        if not self.settings.database_provision:
+            raise Waiting(f"read model {projection.name} changed its schema: rebuild it as the administrator "
+                          f"(python -m deploy.rebuild {self.spec.name} {projection.name})")
+        shadow = Shadow(self.settings, projection, service_url(self.settings, self.spec.name), self.spec.name)
+        shadow.session = owner_session(self.settings, f"{self.spec.name}-rebuild")
+        read = await shadow.build(self.js)
+        await asyncio.to_thread(self.spec.provision, self.settings)  # the new tables' grants
+        return read
 
     def _open_store(self) -> None:
         """Creates the database if needed, the shared pool and the application (each once)."""
@@ -138,9 +187,7 @@ class Runtime:
             options = session_options(self.settings, self.spec.name)
             ensure_database(self.settings.database_url, self.settings.database_name(self.spec.name), **options)
             if self.settings.database_roles and self.settings.database_provision:
-                append_only = [(p.ddl, p.tables) for p in self.spec.projections(self.settings, None)
-                               if not p.resettable]
-                provision(self.settings, self.spec.name, append_only, **options)
+                self.spec.provision(self.settings, **options)
             self.pool = open_pool(self.settings, self.spec.name, runtime=True)
         if self.application is None and self.spec.make_application is not None:
             env = eventsourcing_env(self.settings, self.spec.name, encrypt=self.spec.encrypt_store, runtime=True)
@@ -251,6 +298,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app of a service, with its runtime started in the lifespan."""
     settings = settings or get_settings()
     configure_logging(spec.name)
+    tracing.configure(spec.name, settings)  # only when an OTLP endpoint is configured
     runtime = Runtime(spec, settings)
 
     @asynccontextmanager
@@ -265,6 +313,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_mapper(app)
     install_request_metrics(app, spec.name)
+    tracing.instrument_app(app)
     checks = {"started": runtime.check_started, "store": runtime.check_store, "broker": runtime.check_broker}
     app.include_router(ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
                                   stall_threshold=settings.stall_threshold_seconds))

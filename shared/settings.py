@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -66,6 +69,13 @@ class Settings(BaseSettings):
     identity_lookup_burst: int = Field(60, description="identity lookups one user makes at once")
     identity_lookups_per_minute: float = Field(30.0, description="identity lookups per minute after the burst")
 
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the "
+                        "client (rate-limit keys); none by default: the connecting address is the client")
+
+    # Traces (shared.tracing): off unless an OTLP endpoint is configured here or in OTEL_EXPORTER_OTLP_ENDPOINT.
+    otlp_endpoint: str = Field("", description="base URL of an OTLP HTTP receiver (spans go to <url>/v1/traces)")
+
     # The input boundary (shared.fields): what a request may carry.
     date_min: date = Field(date(2000, 1, 1), description="earliest date a command may name")
     date_max: date = Field(date(2035, 12, 31), description="latest date a command may name")
@@ -106,6 +116,16 @@ class Settings(BaseSettings):
     audit_pay_grace_days: int = Field(15, description="days after a month's end its pay may still be recorded in time")
     audit_insurance_grace_days: int = Field(30, description="days after hiring each of 五险一金 must be enrolled by")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"SW_TRUSTED_PROXIES: {entry!r} is not an address or a CIDR") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "dev" and self.jwt_secret == DEV_SECRET:
@@ -123,6 +143,18 @@ class Settings(BaseSettings):
             raise ValueError("SW_AUDIT_SIGNING_KEY must be set in prod")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_short_keys(self) -> Settings:
+        """Outside dev, a key that is set has at least 32 bytes: the identity key as given, the cipher key once
+        decoded (AES-256)."""
+        if self.environment == "dev":
+            return self
+        if self.identity_key and len(self.identity_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SW_IDENTITY_KEY must be at least {MIN_SECRET_BYTES} bytes outside dev")
+        if self.cipher_key and _decoded_length(self.cipher_key) != MIN_SECRET_BYTES:
+            raise ValueError(f"SW_CIPHER_KEY must be base64 of {MIN_SECRET_BYTES} bytes outside dev")
+        return self
+
     @property
     def stream_name(self) -> str:
         """The JetStream stream holding every event of this deployment."""
@@ -138,6 +170,13 @@ class Settings(BaseSettings):
     def database_name(self, service: str) -> str:
         """The database of one service."""
         return f"{self.database_prefix}{service}"
+
+
+def _decoded_length(text: str) -> int:
+    try:
+        return len(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return -1
 
 
 @lru_cache

@@ -25,6 +25,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -150,9 +151,10 @@ def eventsourcing_env(
 ) -> dict[str, str]:
     """Environment for a service's eventsourcing Application on its own database.
 
-    Its pool is small (one connection at rest, ``event_store_pool_size`` at most), checks a
-    connection before use, and waits ``db_connect_timeout_seconds`` at most for one; its inserts
-    wait ``db_lock_timeout_seconds`` at most for the table lock.
+    As the runtime role (``runtime``, with roles on) it creates no table and takes the insert lock through the
+    owner's procedure (``shared.runtime_role.LockingRecorder``). Its pool is small (one connection at rest,
+    ``event_store_pool_size`` at most), checks a connection before use, and waits ``db_connect_timeout_seconds``
+    at most for one; its inserts wait ``db_lock_timeout_seconds`` at most for the table lock.
     """
     info = conninfo((runtime_url if runtime else service_url)(settings, service))
     size = max(settings.event_store_pool_size, 1)
@@ -168,9 +170,11 @@ def eventsourcing_env(
         "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout_seconds),
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout_seconds),
-        "CREATE_TABLE": "true" if create_table else "false",
+        "CREATE_TABLE": "true" if create_table and not (runtime and settings.database_roles) else "false",
         "MAX_EVENT_BYTES": str(settings.max_event_bytes),
     }
+    if runtime and settings.database_roles:  # the owner created the tables (provision); see LockingRecorder
+        env["APPLICATION_RECORDER_TOPIC"] = "shared.runtime_role:LockingRecorder"
     if encrypt:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key or dev_cipher_key(settings)
@@ -233,30 +237,171 @@ def runtime_url(settings: Settings, service: str) -> str:
     return parts._replace(netloc=f"{user}{secret}@{host}").geturl()
 
 
-def provision(settings: Settings, service: str, append_only: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
-              **options: str) -> None:
-    """Sets up a service's roles and database for least privilege; idempotent, run by the configured (admin) user.
+APPEND_ONLY = "SELECT, INSERT"
+READ_WRITE = "SELECT, INSERT, UPDATE, DELETE"
+BOOKKEEPING = "SELECT, INSERT, UPDATE"
 
-    The owner role creates the append-only tables (``append_only``: each projection's DDL and tables) and the
-    runtime role gets ``SELECT, INSERT`` on them and nothing else, so it can neither change a row nor disable a
-    trigger nor drop the table. The runtime role may connect, create schemas (a read model is rebuilt beside the
-    live one) and create tables in ``public`` (its event store, read models, bookkeeping, which it owns).
+
+@dataclass(frozen=True)
+class Owned:
+    """Tables the owner role creates (``ddl``, idempotent) and the DML the runtime role gets on them."""
+
+    ddl: Sequence[str]
+    tables: Sequence[str]
+    privileges: str = READ_WRITE
+    projection: str = ""
+    """A read model's name: its DDL is left alone while its tables follow another ``fingerprint`` (a rebuild
+    makes the new ones; the old DDL's tables may lack what the new DDL's indexes name)."""
+    fingerprint: str = ""
+
+
+def owner_session(settings: Settings, name: str) -> dict[str, str]:
+    """Session keywords acting as the owner role (for the configured user: migrations, rebuilds, set-up)."""
+    options = session_options(settings, name)
+    if settings.database_roles:
+        options["options"] += f" -c role={owner_role(settings)}"
+    return options
+
+
+def provision(settings: Settings, service: str, owned: Sequence[Owned] = (), events_table: str = "",
+              **options: str) -> None:
+    """Sets up a service's database for least privilege; idempotent, run by the configured (admin) user.
+
+    The owner role owns everything in the database's ``public`` schema: it creates the event store
+    (``events_table``, eventsourcing's DDL, and a procedure taking the table's insert lock), and every ``owned``
+    table; objects an earlier version left to another role are taken over. The runtime role may connect and use
+    the schema, and gets on each table the DML its ``Owned`` entry names and nothing else: no CREATE on the
+    database or the schema, no TRUNCATE, REFERENCES or TRIGGER, no ownership, so no DDL at all.
     """
     owner, runtime = owner_role(settings), runtime_role(settings, service)
     dbname = settings.database_name(service)
     with connect(url_for(settings.database_url, "postgres"), autocommit=True, **options) as conn:
         _create_role(conn, owner, login=False, password="")
         _create_role(conn, runtime, login=True, password=settings.database_role_password)
-        conn.execute(sql.SQL("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {} TO {}").format(
+        _become_member(conn, owner)
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(dbname), sql.Identifier(runtime)))
+        conn.execute(sql.SQL("GRANT CONNECT, CREATE ON DATABASE {} TO {}").format(  # a rebuild's schema
+            sql.Identifier(dbname), sql.Identifier(owner)))
+        conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(
             sql.Identifier(dbname), sql.Identifier(runtime)))
     with connect(service_url(settings, service), **options) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROVISION_LOCK,))  # replicas starting together
-        conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}, {}").format(
-            sql.Identifier(owner), sql.Identifier(runtime)))
-        for ddl, tables in append_only:
-            _create_as_owner(conn, owner, ddl, tables)
-            conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in tables), sql.Identifier(runtime)))
+        conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(sql.Identifier(owner)))
+        conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}, PUBLIC").format(sql.Identifier(runtime)))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(runtime)))
+        _take_over(conn, owner)
+    if events_table:
+        _create_event_store(settings, service, events_table)
+    with connect(service_url(settings, service), **options) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROVISION_LOCK,))
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+        if events_table:
+            _event_store_grants(conn, events_table, runtime)
+        for entry in owned:
+            if not _built_by_another_version(conn, entry):
+                for statement in entry.ddl:
+                    conn.execute(statement)
+            _grant_only(conn, [t for t in entry.tables if _exists(conn, t)], entry.privileges, runtime)
+        conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(sql.Identifier(runtime)))
+        # A read model rebuilt later (shared/shadow.py, as the owner) is readable and writable the moment it is
+        # swapped in; every table made here got its exact grants above, in this transaction.
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES GRANT {} ON TABLES TO {}").format(
+            sql.SQL(READ_WRITE), sql.Identifier(runtime)))
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO {}").format(
+            sql.Identifier(runtime)))
+        conn.execute("RESET ROLE")
+
+
+def lock_procedure(events_table: str) -> str:
+    """The procedure taking an event table's insert lock for a role that may not take it itself."""
+    return f"{events_table}_lock"[:63]
+
+
+def _create_event_store(settings: Settings, service: str, events_table: str) -> None:
+    """eventsourcing's table, type, index and function, created by the owner role."""
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+    info = conninfo(service_url(settings, service))
+    datastore = PostgresDatastore(info["dbname"], info["host"], info["port"], info["user"], info["password"],
+                                  connect_timeout=settings.db_connect_timeout_seconds, max_overflow=1)
+    datastore.pool.kwargs.update(owner_session(settings, f"{service}-setup"))
+    try:
+        with datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (PROVISION_LOCK,))
+            try:
+                PostgresApplicationRecorder(datastore, events_table_name=events_table).create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (PROVISION_LOCK,))
+    finally:
+        datastore.close()
+
+
+def _event_store_grants(conn: psycopg.Connection, events_table: str, runtime: str) -> None:
+    """Reading and appending; the insert lock (EXCLUSIVE mode, which PostgreSQL grants only to roles that may
+    UPDATE, DELETE or TRUNCATE) through a procedure running as the owner, which takes that lock and nothing else."""
+    table, procedure = sql.Identifier("public", events_table), sql.Identifier("public", lock_procedure(events_table))
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE PROCEDURE {}() LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
+        "AS $$ BEGIN LOCK TABLE {} IN EXCLUSIVE MODE; END $$").format(procedure, table))
+    conn.execute(sql.SQL("REVOKE ALL ON PROCEDURE {}() FROM PUBLIC").format(procedure))
+    conn.execute(sql.SQL("GRANT EXECUTE ON PROCEDURE {}() TO {}").format(procedure, sql.Identifier(runtime)))
+    _grant_only(conn, (events_table,), APPEND_ONLY, runtime)
+
+
+def _built_by_another_version(conn: psycopg.Connection, entry: Owned) -> bool:
+    if not entry.projection or not _exists(conn, "projection_schema"):
+        return False
+    row = conn.execute("SELECT fingerprint FROM projection_schema WHERE projection = %s",
+                       (entry.projection,)).fetchone()
+    return row is not None and row["fingerprint"] != entry.fingerprint
+
+
+def _exists(conn: psycopg.Connection, table: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (f"public.{table}",)).fetchone()
+    return bool(row and row["found"])
+
+
+def _grant_only(conn: psycopg.Connection, tables: Sequence[str], privileges: str, runtime: str) -> None:
+    """The runtime role gets exactly ``privileges`` on the tables (whatever it held before is revoked)."""
+    if not tables:
+        return
+    names = sql.SQL(", ").join(sql.Identifier(t) for t in tables)
+    conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(names, sql.Identifier(runtime)))
+    conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(sql.SQL(privileges), names, sql.Identifier(runtime)))
+
+
+def _become_member(conn: psycopg.Connection, role: str) -> None:
+    """A non-superuser administrator acts as the owner role by membership (a superuser needs none)."""
+    me = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if me is not None and not me["rolsuper"]:
+        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role)))
+
+
+def _take_over(conn: psycopg.Connection, owner: str) -> None:
+    """Gives the owner role whatever in ``public`` another role owns (an earlier version let the runtime roles
+    create their tables): tables, views, composite types, functions and procedures; extensions' objects stay."""
+    relations = conn.execute(
+        "SELECT c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+        "AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND c.relowner <> to_regrole(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')", (owner,)).fetchall()
+    for row in relations:
+        kind = "TYPE" if row["relkind"] == "c" else "TABLE"
+        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+            sql.SQL(kind), sql.Identifier("public", row["relname"]), sql.Identifier(owner)))
+    routines = conn.execute(
+        "SELECT p.oid::regprocedure::text AS signature, p.prokind FROM pg_proc p "
+        "WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> to_regrole(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')", (owner,)).fetchall()
+    for row in routines:
+        kind = "PROCEDURE" if row["prokind"] == "p" else "FUNCTION"
+        conn.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+            sql.SQL(kind), sql.SQL(row["signature"]), sql.Identifier(owner)))
+    schemas = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'rebuild_') AND nspowner <> to_regrole(%s)",
+        (owner,)).fetchall()
+    for row in schemas:  # a rebuild's schema left by an earlier version: the next rebuild recreates it
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(row["nspname"])))
 
 
 PROVISION_LOCK = 0x5357_524C
@@ -270,19 +415,6 @@ def _create_role(conn: psycopg.Connection, role: str, login: bool, password: str
             conn.execute(statement)
     if password:
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
-
-
-def _create_as_owner(conn: psycopg.Connection, owner: str, ddl: Sequence[str], tables: Sequence[str]) -> None:
-    """Runs the DDL as the owner role, unless the first table exists under another owner (then it is theirs to
-    migrate: nothing is changed)."""
-    row = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = %s",
-                       (tables[0],)).fetchone()
-    if row is not None and row["tableowner"] != owner:
-        return
-    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
-    for statement in ddl:
-        conn.execute(statement)
-    conn.execute("RESET ROLE")
 
 
 def drop_roles(settings: Settings) -> None:

@@ -3,5 +3,5 @@ CREATE DATABASE sw_stations;
 CREATE DATABASE sw_workforce;
 CREATE DATABASE sw_casework;
 CREATE DATABASE sw_audit;
--- The services connect as their own roles (roles.sql, README.md here): only the audit service's role may
--- insert into the ledger, it may not change a row, and only the ledger's owner role may touch its triggers.
+-- The services connect as their own roles (roles.sql, README.md here): they own no table and run no DDL;
+-- only the audit service's role may insert into the ledger, and no runtime role may change a stored row.

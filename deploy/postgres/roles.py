@@ -1,11 +1,12 @@
 """``python -m deploy.postgres.roles [service ...]``: set up the least-privilege roles and databases, as the
 administrator named by ``SW_DATABASE_URL`` (what each service also does at start while ``SW_DATABASE_PROVISION``
-is on; see README.md here).
+is on; see README.md here). Run it again after each upgrade: it is the migration step.
 
-For each service: its database; the owner role (``<prefix>owner``, no login) creating the append-only tables (the
-audit ledger); the runtime role (``<prefix><service>_service``) with ``SELECT, INSERT`` on those and the right to
-create its own tables (event store, read models). ``--check`` prints each runtime role's privileges on the
-append-only tables instead, and exits 1 if one holds more than ``SELECT, INSERT`` or owns one.
+For each service: its database; the owner role (``<prefix>owner``, no login) creating every table (event store,
+relay position, read models and their tracking, the audit ledger, casework's key table and access log); the
+runtime role (``<prefix><service>_service``) with only the DML each table needs. ``--check`` prints what a runtime
+role holds beyond that instead (ownership, DDL rights, TRUNCATE/REFERENCES/TRIGGER, more than ``SELECT, INSERT``
+on an append-only table), and exits 1 if anything.
 """
 
 from __future__ import annotations
@@ -15,38 +16,52 @@ import importlib
 import sys
 
 from shared import store
+from shared.service import ServiceSpec
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
 
-def append_only_tables(settings: Settings, service: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """The DDL and tables of a service's append-only projections (those the owner role creates)."""
-    spec = importlib.import_module(f"services.{service}.main").SPEC
-    return [(tuple(p.ddl), tuple(p.tables)) for p in spec.projections(settings, None) if not p.resettable]
+def spec_of(service: str) -> ServiceSpec:
+    """The service's description (its tables follow from it)."""
+    return importlib.import_module(f"services.{service}.main").SPEC
 
 
 def provision_all(settings: Settings, services: list[str]) -> None:
-    """Creates each service's database and roles and the owner's tables (idempotent)."""
+    """Creates each service's database, roles and tables, and grants the runtime roles their DML (idempotent)."""
     for service in services:
         store.ensure_database(settings.database_url, settings.database_name(service))
-        store.provision(settings, service, append_only_tables(settings, service))
+        spec_of(service).provision(settings)
+
+
+def allowed(settings: Settings, service: str) -> dict[str, set[str]]:
+    """What the runtime role may do to each table of its database."""
+    spec = spec_of(service)
+    found = {entry_table: set(entry.privileges.split(", "))
+             for entry in spec.owned(settings) for entry_table in entry.tables}
+    if spec.events_table():
+        found[spec.events_table()] = set(store.APPEND_ONLY.split(", "))
+    return found
 
 
 def excess(settings: Settings, service: str) -> list[str]:
-    """What the service's runtime role may do to its append-only tables beyond SELECT and INSERT."""
+    """What the service's runtime role holds in its database beyond the DML its tables need."""
+    role, expected = store.runtime_role(settings, service), allowed(settings, service)
     found = []
     with store.connect(store.service_url(settings, service)) as conn:
-        for _ddl, tables in append_only_tables(settings, service):
-            for table in tables:
-                row = conn.execute(
-                    "SELECT tableowner, array(SELECT p FROM unnest(ARRAY['UPDATE','DELETE','TRUNCATE','REFERENCES',"
-                    "'TRIGGER']) p WHERE has_table_privilege(%s, %s, p)) AS extra FROM pg_tables "
-                    "WHERE schemaname = current_schema() AND tablename = %s",
-                    (store.runtime_role(settings, service), table, table)).fetchone()
-                if row is None:
-                    continue
-                if row["tableowner"] == store.runtime_role(settings, service):
-                    found.append(f"{service}: owns {table}")
-                found.extend(f"{service}: {p} on {table}" for p in row["extra"])
+        rights = conn.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'CREATE') AS db, "
+            "has_schema_privilege(%s, 'public', 'CREATE') AS schema, "
+            "(SELECT count(*) FROM pg_class WHERE relowner = to_regrole(%s)) AS owns",
+            (role, role, role)).fetchone()
+        found += [f"{service}: CREATE on the database"] if rights["db"] else []
+        found += [f"{service}: CREATE on schema public"] if rights["schema"] else []
+        found += [f"{service}: owns {rights['owns']} relation(s)"] if rights["owns"] else []
+        rows = conn.execute(
+            "SELECT c.relname, array(SELECT p FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE',"
+            "'REFERENCES','TRIGGER']) p WHERE has_table_privilege(%s, c.oid, p)) AS held FROM pg_class c "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1", (role,)).fetchall()
+    for row in rows:
+        extra = sorted(set(row["held"]) - expected.get(row["relname"], set()))
+        found += [f"{service}: {p} on {row['relname']}" for p in extra]
     return found
 
 
@@ -59,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     if args.check:
         found = [line for service in args.services for line in excess(settings, service)]
-        print("\n".join(found) if found else "every runtime role holds only SELECT, INSERT on the append-only tables")
+        print("\n".join(found) if found else "every runtime role holds only the DML its tables need")
         return 1 if found else 0
     provision_all(settings, args.services)
     for service in args.services:

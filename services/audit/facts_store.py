@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
 import psycopg
 
 from services.audit.facts import FOLDED_SOURCES, Facts
+from services.audit.queries import read_ledger
 
 COUNTY_TIME = timezone(timedelta(hours=8), "CST")
 BATCH = 2000
@@ -30,7 +31,7 @@ def today() -> date:
     return datetime.now(COUNTY_TIME).date()
 
 
-def fold_rows(facts: Facts, rows: list[dict]) -> None:
+def fold_rows(facts: Facts, rows: Iterable[dict]) -> None:
     """Folds ledger rows (position, source, type, subject, canonical) in position order."""
     for row in rows:
         try:
@@ -57,12 +58,7 @@ def with_facts(conn: psycopg.Connection, use: Callable[[Facts], T]) -> T:
         if head < facts.head:  # a ledger is never rebuilt; a database made anew under the same name is another one
             facts = _FOLDS[key] = Facts()
         prefixes = [f"sw.{service}." for service in FOLDED_SOURCES]
-        while True:
-            rows = conn.execute(
-                "SELECT position, source, type, subject, canonical FROM ledger WHERE position > %s "
-                "AND (starts_with(type, %s) OR starts_with(type, %s) OR starts_with(type, %s)) "
-                "ORDER BY position LIMIT %s", (facts.head, *prefixes, BATCH)).fetchall()
-            if not rows:
-                break
-            fold_rows(facts, rows)
+        fold_rows(facts, read_ledger(conn, "position, source, type, subject, canonical", after=facts.head,
+                                     where=" OR ".join("starts_with(type, %s)" for _ in prefixes), params=prefixes,
+                                     batch=BATCH))
         return use(facts)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Query, Request
+from psycopg.rows import tuple_row
 
 from services.audit import application, history, history_plan
 from services.audit.api import MAX_POSITION, PROBLEMS, _problem_doc, known_params
@@ -25,9 +26,11 @@ from services.audit.history_models import (
     TargetsHistory,
     WorkerHistory,
 )
+from services.audit.queries import read_ledger
 from shared.domain import Invalid, NotFound
 from shared.http import CurrentContext
 from shared.service import ReadDb, runtime_of
+from shared.settings import Settings
 
 BATCH = 2000
 LAST = 2**63 - 1
@@ -39,26 +42,19 @@ LAST = 2**63 - 1
 def facts(conn: psycopg.Connection, at_position: int | None, as_of: datetime | None, *, subject: str | None = None,
           type_prefixes: tuple[str, ...] = ("",)) -> Iterator[Fact]:
     """The ledger's facts in position order up to ``at_position``, recorded by ``as_of``, of one subject or types."""
-    after, last = 0, LAST if at_position is None else at_position
-    sql = "SELECT position, canonical FROM ledger WHERE position > %s AND position <= %s"
-    params: list[Any] = []
+    where = ["(" + " OR ".join("starts_with(type, %s)" for _ in type_prefixes) + ")"]
+    params: list[Any] = list(type_prefixes)
     if as_of is not None:
-        sql += " AND event_time <= %s"
+        where.append("event_time <= %s")
         params.append(as_of)
     if subject is not None:
-        sql += " AND subject = %s"
+        where.append("subject = %s")
         params.append(subject)
-    sql += " AND (" + " OR ".join("starts_with(type, %s)" for _ in type_prefixes) + ")"
-    params.extend(type_prefixes)
-    while True:
-        rows = conn.execute(sql + " ORDER BY position LIMIT %s", (after, last, *params, BATCH)).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            fact = _fact(row["position"], bytes(row["canonical"]))
-            if fact is not None:
-                yield fact
-        after = rows[-1]["position"]
+    for position, canonical in read_ledger(conn, "position, canonical", upto=at_position, where=" AND ".join(where),
+                                           params=params, row_factory=tuple_row, batch=BATCH):
+        fact = _fact(position, canonical)
+        if fact is not None:
+            yield fact
 
 
 def _fact(position: int, body: bytes) -> Fact | None:
@@ -174,10 +170,15 @@ def targets_history(request: Request, ctx: CurrentContext, db: ReadDb, at_positi
     bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
     settings = runtime_of(request).settings
     chosen = facts(db, at_position, recorded, type_prefixes=("sw.stations.county_plan.", "sw.workforce."))
-    answer = history_plan.workforce_figures(
-        chosen, settings.county_code, business_day(as_of_date, recorded), settings.certified_multiple_by_2023,
-        settings.professionals_population_share, settings.registered_organisations_min)
+    answer = history_plan.workforce_figures(chosen, settings.county_code, business_day(as_of_date, recorded),
+                                            target_policy(settings))
     return {**answer, "bounds": bounds}
+
+
+def target_policy(settings: Settings) -> history_plan.TargetPolicy:
+    """The plan's workforce targets as the settings give them (the workforce service reads the same)."""
+    return history_plan.TargetPolicy(settings.certified_growth_per_year, settings.certified_multiple_by_2023,
+                                     settings.professionals_population_share, settings.registered_organisations_min)
 
 
 def business_day(as_of_date: date | None, recorded: datetime | None) -> date:

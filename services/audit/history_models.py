@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Bounds(BaseModel):
@@ -174,11 +174,19 @@ class BatchProgress(BaseModel):
     behind_schedule: bool
 
 
+class BatchStatus(BaseModel):
+    batch: int
+    status: str = Field(description="met (every township of the batch opened), at_risk (its deadline passed "
+                                    "before that) or on_track (its deadline is still ahead)")
+
+
 class PlanProgressHistory(Answer):
     """The plan's progress on ``as_of`` (business date) as the ledger shows it at the bounds."""
 
     county_code: str
     as_of: date
+    status: str = Field(description="met (every batch met), at_risk (a batch at risk) or on_track")
+    batch_status: list[BatchStatus]
     batches: list[BatchProgress]
     target: int
     opened: int
@@ -200,14 +208,17 @@ class BaselineFigures(BaseModel):
 
 
 class TargetFigure(BaseModel):
+    """One of the plan's workforce targets on the date, as the workforce service's ``GET /v1/targets`` says it."""
+
     target: str
-    value: int
-    threshold: int
-    met: bool
+    value: float | int | None
+    threshold: float | int
+    status: str = Field(description="met, on_track or at_risk")
+    deadline: date
 
 
 class TargetsHistory(Answer):
-    """The workforce figures on ``as_of`` (business date) as recorded at the bounds, and the thresholds met."""
+    """The workforce figures on ``as_of`` (business date) as recorded at the bounds, and each target's status."""
 
     county_code: str
     as_of: date

@@ -9,9 +9,11 @@ changed it, never earlier than its previous status (as the stations service date
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from services.audit.history import Fact, apply_station_event, planned_station
@@ -68,11 +70,22 @@ def plan_progress(facts: Iterable[Fact], county_code: str, as_of_date: date) -> 
         positions.append(fact.position)
     batches = [_batch(batch, deadline, townships, stations, as_of_date)
                for batch, deadline in sorted(deadlines.items())]
+    statuses = [{"batch": b["batch"], "status": _batch_status(b)} for b in batches]
+    overall = {s["status"] for s in statuses}
     return {"county_code": county_code, "as_of": as_of_date.isoformat(), "batches": batches,
+            "status": "at_risk" if "at_risk" in overall else "on_track" if "on_track" in overall else "met",
+            "batch_status": statuses,
             "target": sum(b["target"] for b in batches), "opened": sum(b["opened"] for b in batches),
             "operating": sum(b["operating"] for b in batches),
             "below_minimum": sum(len(b["below_minimum_townships"]) for b in batches),
             "late_townships": [t for b in batches for t in b["late_townships"]], "positions": positions}
+
+
+def _batch_status(batch: dict[str, Any]) -> str:
+    """Met once every township of the batch opened; at risk once its deadline passed before that; else on track."""
+    if batch["opened"] >= batch["target"]:
+        return "met"
+    return "at_risk" if batch["deadline_passed"] else "on_track"
 
 
 def _advance(station: _Station, fact: Fact) -> None:
@@ -110,9 +123,22 @@ def _batch(batch: int, deadline: date, townships: dict[str, int], stations: dict
 # --- workforce figures -----------------------------------------------------------------------------------------
 
 
-def workforce_figures(facts: Iterable[Fact], county_code: str, as_of_date: date, certified_multiple: float,
-                      professionals_share: float, organisations_min: int) -> dict[str, Any]:
-    """The figures the plan's workforce targets are measured on, as recorded, and whether each threshold was met."""
+@dataclass(frozen=True)
+class TargetPolicy:
+    """The plan's workforce targets (docs/domain.md §11), from the same settings the workforce service reads."""
+
+    certified_growth_rate: float
+    certified_multiple: float
+    professionals_share: float
+    registered_organisations: int
+    plan_start: date = date(2021, 1, 1)
+    target_year: int = 2023
+
+
+def workforce_figures(facts: Iterable[Fact], county_code: str, as_of_date: date,
+                      policy: TargetPolicy) -> dict[str, Any]:
+    """The figures the plan's workforce targets are measured on, as recorded, and each target's status on the date
+    (met, on_track, at_risk), assessed as the workforce service's ``GET /v1/targets`` assesses it."""
     baseline: dict[str, Any] | None = None
     yearly: dict[int, dict[str, int]] = {}
     population: dict[str, list[tuple[date, int]]] = {}
@@ -129,32 +155,101 @@ def workforce_figures(facts: Iterable[Fact], county_code: str, as_of_date: date,
             else:
                 continue
         positions.append(fact.position)
-    people = sum(max(((on, n) for on, n in figures if on <= as_of_date), default=(date.min, 0))[1]
-                 for figures in population.values())
+    people = sum(_in_force(figures, as_of_date) for figures in population.values())
     in_county = sum(1 for since in organisations.values() if since <= as_of_date)
-    certified = sum(1 for w in workers.values() if w["hired_on"] <= as_of_date
-                    and (w["left_on"] is None or w["left_on"] > as_of_date)
-                    and any(on <= as_of_date for on in w["certificates"]))
+    certified = _certified(workers, as_of_date)
     figures = {"county_code": county_code, "as_of": as_of_date.isoformat(),
                "baseline": None if baseline is None else {k: v for k, v in baseline.items() if k != "id"},
                "yearly": [{"year": y, **f} for y, f in sorted(yearly.items()) if y <= as_of_date.year],
                "population": people, "townships": len(population), "registered_organisations": in_county,
                "certified_on_roster": certified, "positions": positions, "targets": []}
     if baseline is not None:
-        latest = max((y for y in yearly if y <= as_of_date.year), default=None)
-        recorded = yearly[latest] if latest is not None else None
-        figures["targets"] = [
-            _target("certified_total_multiple", recorded["certified_social_workers"] if recorded else certified,
-                    round(baseline["certified_social_workers"] * certified_multiple)),
-            _target("professionals_share", recorded["professionals"] if recorded else baseline["professionals"],
-                    round(people * professionals_share)),
-            _target("registered_organisations", in_county, organisations_min),
-        ]
+        by_year = {year: yearly[year]["certified_social_workers"] if year in yearly
+                   else _certified(workers, min(date(year, 12, 31), as_of_date))
+                   for year in range(baseline["year"] + 1, as_of_date.year + 1)}
+        if as_of_date.year <= baseline["year"]:
+            professionals = baseline["professionals"]
+        elif as_of_date.year in yearly:
+            professionals = yearly[as_of_date.year]["professionals"]
+        else:
+            professionals = certified  # 社工专业人才: the certified workers on the roster
+        figures["targets"] = assess_targets(baseline, by_year, professionals, people, in_county, as_of_date, policy)
     return figures
 
 
-def _target(name: str, value: int, threshold: int) -> dict[str, Any]:
-    return {"target": name, "value": value, "threshold": threshold, "met": value >= threshold}
+def _in_force(figures: list[tuple[date, int]], day: date) -> int:
+    """A township's population on ``day``: the latest figure in force, else the plan's first (as the workforce
+    service counts it)."""
+    chosen: tuple[date, int] | None = None
+    for on, people in figures:  # of two figures for one day, the later recorded (it replaced the other)
+        if on <= day and (chosen is None or on >= chosen[0]):
+            chosen = (on, people)
+    if chosen is None:
+        first = min(on for on, _ in figures)
+        chosen = [(on, people) for on, people in figures if on == first][-1]
+    return chosen[1]
+
+
+def _certified(workers: dict[str, dict[str, Any]], day: date) -> int:
+    return sum(1 for w in workers.values() if w["hired_on"] <= day and (w["left_on"] is None or w["left_on"] > day)
+               and any(on <= day for on in w["certificates"]))
+
+
+def assess_targets(baseline: dict[str, Any], certified_by_year: dict[int, int], professionals: int, population: int,
+                   organisations: int, as_of: date, policy: TargetPolicy) -> list[dict[str, Any]]:
+    """The plan's four workforce targets, each ``{target, value, threshold, status, deadline}``; the status is
+    ``met`` (threshold reached), ``on_track`` (the pace so far reaches it by the deadline) or ``at_risk``."""
+    base_year, base = baseline["year"], baseline["certified_social_workers"]
+    known = {y: n for y, n in certified_by_year.items() if base_year < y <= as_of.year}
+    latest_year = max(known, default=base_year)
+    latest = known.get(latest_year, base)
+    years = latest_year - base_year
+    growth = (latest / base) ** (1 / years) - 1 if years > 0 and base > 0 else None
+    deadline = date(policy.target_year, 12, 31)
+    early = "on_track" if as_of.year <= base_year + 1 else "at_risk"  # too early for a year's figures
+    rate = policy.certified_growth_rate
+    if growth is None:
+        growth_status = early
+    else:
+        growth_status = ("met" if latest_year >= policy.target_year else "on_track") if growth >= rate else "at_risk"
+    threshold = math.ceil(Decimal(base) * Decimal(str(policy.certified_multiple)))
+    if latest >= threshold:
+        multiple_status = "met"
+    elif as_of > deadline:
+        multiple_status = "at_risk"
+    elif growth is None:
+        multiple_status = early
+    else:
+        projected = latest * (1 + growth) ** max(policy.target_year - latest_year, 0)
+        multiple_status = "on_track" if projected >= threshold else "at_risk"
+    share = math.ceil(Decimal(population) * Decimal(str(policy.professionals_share)))
+    return [
+        _target("certified_growth_per_year", None if growth is None else round(growth, 4), rate, growth_status,
+                deadline),
+        _target("certified_total_multiple", latest, threshold, multiple_status, deadline),
+        _paced("professionals_share", professionals, baseline["professionals"], share, as_of, policy, deadline),
+        _paced("registered_organisations", organisations, 0, policy.registered_organisations, as_of, policy,
+               deadline),
+    ]
+
+
+def _paced(name: str, value: int, start: int, threshold: int, as_of: date, policy: TargetPolicy,
+           deadline: date) -> dict[str, Any]:
+    """Met, else on track while the value keeps a straight-line pace from the plan's start (rounded half up)."""
+    if value >= threshold:
+        status = "met"
+    elif as_of > deadline:
+        status = "at_risk"
+    else:
+        elapsed = min(max((as_of - policy.plan_start).days / (deadline - policy.plan_start).days, 0.0), 1.0)
+        expected = math.floor(start + (threshold - start) * elapsed + 0.5)
+        status = "on_track" if value >= expected else "at_risk"
+    return _target(name, value, threshold, status, deadline)
+
+
+def _target(name: str, value: Any, threshold: Any, status: str, deadline: date) -> dict[str, Any]:
+    return {"target": name, "value": value, "threshold": threshold, "status": status,
+            "deadline": deadline.isoformat()}
 
 
 def _figure(fact: Fact, county_code: str, baseline: dict[str, Any] | None, yearly: dict[int, dict[str, int]],
@@ -173,10 +268,9 @@ def _figure(fact: Fact, county_code: str, baseline: dict[str, Any] | None, yearl
         population.setdefault(t["code"], []).append((date.fromisoformat(t["population_as_of"]), t["population"]))
     elif kind == "stations.county_plan.township_population_amended" and d.get("township_code") in population:
         population[d["township_code"]].append((date.fromisoformat(d["effective_on"]), d["population"]))
-    elif kind == "workforce.organisation.registered" and d.get("registered_in_county"):
-        organisations[fact.subject] = date.fromisoformat(d["registered_on"])
-    elif kind == "workforce.organisation.registered_in_county":
-        organisations.setdefault(fact.subject, date.fromisoformat(d["registered_on"]))
+    elif kind == "workforce.organisation.registered_in_county" or (
+            kind == "workforce.organisation.registered" and d.get("registered_in_county")):
+        organisations[fact.subject] = date.fromisoformat(d["registered_on"])  # in the county since
     elif kind == "workforce.worker.hired":
         workers[fact.subject] = {"hired_on": date.fromisoformat(d["hired_on"]), "left_on": None, "certificates": []}
     elif kind == "workforce.worker.certificate_obtained" and fact.subject in workers:

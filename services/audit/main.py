@@ -17,6 +17,7 @@ from services.audit import proofs, signing
 from services.audit.access import ACCESS
 from services.audit.api import router
 from services.audit.checkpoints import AuditLog, LedgerBroken
+from services.audit.console import mount as mount_console
 from services.audit.exports.ledger import router as ledger_exports_router
 from services.audit.finance_api import router as finance_router
 from services.audit.findings_api import findings_schedule
@@ -131,6 +132,7 @@ async def checkpoint_schedule(runtime: Runtime, stop: asyncio.Event, loop: Loop)
 def make_app(settings: Settings | None = None) -> FastAPI:
     """The audit service's ASGI app, with the checkpoint schedule supervised beside the service's own loops."""
     app = create_app(SPEC, settings)
+    mount_console(app)  # the county console's pages at /
     runtime: Runtime = app.state.runtime
     started = app.router.lifespan_context
 

@@ -37,6 +37,9 @@ def largest_power_of_two_below(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+_sha256 = hashlib.sha256
+
+
 def frontier_sizes(size: int) -> list[int]:
     """The sizes of the complete subtrees on the right edge of a tree of ``size`` leaves, largest first."""
     return [1 << bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]
@@ -56,11 +59,11 @@ class Tree:
 
     def append(self, leaf: bytes) -> None:
         """Adds the next leaf hash; merges the complete subtrees it closes."""
-        node, size = leaf, self.size
+        node, size, frontier = leaf, self.size, self.frontier
         while size & 1:  # each trailing 1 bit of the old size is a subtree of the new leaf's size: merge
-            node = node_hash(self.frontier.pop(), node)
+            node = _sha256(b"\x01" + frontier.pop() + node).digest()  # node_hash, inline: once per leaf
             size >>= 1
-        self.frontier.append(node)
+        frontier.append(node)
         self.size += 1
 
     def extend(self, leaves: Iterable[bytes]) -> Tree:

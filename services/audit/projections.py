@@ -78,6 +78,9 @@ LEDGER_DDL = (
     END $$
     """,
     "CREATE INDEX IF NOT EXISTS ledger_source_sequence ON ledger (source, sequence, position)",
+    # migration 2: one subject's history (history, findings), and what was recorded by a moment (as_of)
+    "CREATE INDEX IF NOT EXISTS ledger_subject ON ledger (subject, position)",
+    "CREATE INDEX IF NOT EXISTS ledger_event_time ON ledger (event_time, position)",
 )
 
 

@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from services.audit import merkle, signing
 from services.audit.application import Resume
 from services.audit.checkpoints import AuditLog, Checkpoint
-from services.audit.queries import ledger_entries
+from services.audit.queries import ledger_entries, read_ledger
 from shared.contracts.audit import CheckpointSigned
 from shared.domain import Context
 
@@ -25,15 +26,8 @@ def leaves(conn: psycopg.Connection, batch: int = 10_000) -> Callable[[int, int]
     """The proof builders' callback: leaf hashes of leaf indexes ``start``..``end`` − 1 (positions start+1..end)."""
 
     def read(start: int, end: int) -> Iterator[bytes]:
-        after = start
-        while after < end:
-            rows = conn.execute("SELECT position, leaf_hash FROM ledger WHERE position > %s AND position <= %s "
-                                "ORDER BY position LIMIT %s", (after, end, batch)).fetchall()
-            if not rows:
-                return
-            for row in rows:
-                yield bytes(row["leaf_hash"])
-            after = rows[-1]["position"]
+        for (leaf,) in read_ledger(conn, "leaf_hash", after=start, upto=end, row_factory=tuple_row, batch=batch):
+            yield leaf
 
     return read
 

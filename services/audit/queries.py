@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+import itertools
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import nats.errors
 import psycopg
 from nats.js import JetStreamContext
+from psycopg.rows import dict_row, tuple_row
 
 from services.audit.domain import Entry, Link, parse_canonical
 from shared.envelope import source_of
@@ -55,40 +58,46 @@ def _document(body: bytes) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def ledger_entries(conn: psycopg.Connection, batch: int = 1000, after: int = 0,
-                   upto: int | None = None) -> Iterator[Entry]:
-    """The entries after ``after`` (up to ``upto``) in position order with their search columns, for the verifier."""
+# A row's search columns, the time as UTC text the way events write it (``domain.Entry.search``).
+SEARCH = ("event_id, source, type, subject, to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+          "CASE WHEN date_trunc('second', event_time) = event_time THEN 'Z' "
+          "ELSE to_char(event_time AT TIME ZONE 'UTC', '.US') || 'Z' END, sequence, prevsequence")
+
+
+_CURSORS = itertools.count(1)
+
+
+def read_ledger(conn: psycopg.Connection, columns: str, *, after: int = 0, upto: int | None = None, where: str = "",
+                params: Sequence[Any] = (), order: str = "position", row_factory: Any = dict_row,
+                batch: int = 5000) -> Iterator[Any]:
+    """The one way the service reads through the ledger: ``columns`` of the rows after position ``after`` (up to
+    ``upto``), that also match ``where`` (SQL with ``params``), in ``order``; streamed through a server-side cursor
+    ``batch`` rows at a time, so a reader of the whole ledger holds one batch in memory, whatever its size."""
     last = LAST_BIGINT if upto is None else upto
-    while True:
-        rows = conn.execute(
-            "SELECT position, canonical, leaf_hash, chain_hash, event_id, source, type, subject, event_time, "
-            "sequence, prevsequence FROM ledger WHERE position > %s AND position <= %s ORDER BY position LIMIT %s",
-            (after, last, batch),
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            columns = {k: row[k] for k in ("event_id", "source", "type", "subject", "event_time", "sequence",
-                                           "prevsequence")}
-            yield Entry(row["position"], bytes(row["canonical"]), bytes(row["leaf_hash"]), bytes(row["chain_hash"]),
-                        columns)
-        after = rows[-1]["position"]
+    sql = f"SELECT {columns} FROM ledger WHERE position > %s AND position <= %s"
+    sql += f" AND ({where})" if where else ""
+    held = conn.transaction() if conn.autocommit else contextlib.nullcontext()  # a cursor lives in a transaction
+    with held, conn.cursor(name=f"ledger_{next(_CURSORS)}", row_factory=row_factory, binary=True) as cur:
+        cur.itersize = batch
+        cur.execute(f"{sql} ORDER BY {order}", (after, last, *params))
+        yield from cur
+
+
+def ledger_entries(conn: psycopg.Connection, batch: int = 5000, after: int = 0,
+                   upto: int | None = None) -> Iterator[Entry]:
+    """The entries after ``after`` (up to ``upto``) in position order with their search columns, for the verifier,
+    as plain tuples."""
+    for row in read_ledger(conn, f"position, canonical, leaf_hash, chain_hash, {SEARCH}", after=after, upto=upto,
+                           row_factory=tuple_row, batch=batch):
+        yield Entry(row[0], row[1], row[2], row[3], None, row[4:])
 
 
 def ledger_links(conn: psycopg.Connection, batch: int = 5000) -> Iterator[Link]:
     """Each entry's (source, sequence, prevsequence), ordered by source then sequence: columns only."""
-    last: tuple[str, int, int] = ("", -1, -1)
-    while True:
-        rows = conn.execute(
-            "SELECT source, sequence, prevsequence, position FROM ledger "
-            "WHERE sequence IS NOT NULL AND (source, sequence, position) > (%s, %s, %s) "
-            "ORDER BY source, sequence, position LIMIT %s", (*last, batch),
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            yield Link(row["source"], row["sequence"], row["prevsequence"] if row["prevsequence"] is not None else -1)
-        last = (rows[-1]["source"], rows[-1]["sequence"], rows[-1]["position"])
+    for source, sequence, prevsequence in read_ledger(
+            conn, "source, sequence, prevsequence", where="sequence IS NOT NULL",
+            order="source, sequence, position", row_factory=tuple_row, batch=batch):
+        yield Link(source, sequence, prevsequence if prevsequence is not None else -1)
 
 
 async def stream_heads(js: JetStreamContext | None, settings: Settings) -> tuple[dict[str, int] | None, str]:

@@ -8,7 +8,7 @@ from services.casework.api import router
 from services.casework.application import Casework, policy_from
 from services.casework.published import PUBLISHED
 from services.casework.read_models import PgDirectory, Registry, SupervisionSessions, WorkforceDirectory
-from services.casework.storage import PgAccessLog, PgKeyStore, create_tables
+from services.casework.storage import PgAccessLog, PgKeyStore, create_tables, owned_tables
 from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
@@ -18,8 +18,9 @@ from shared.store import dev_cipher_key, open_pool
 
 def make_application(settings: Settings, env: dict[str, str]) -> Casework:
     """The casework application on its encrypted store, with its key table, access log and directory."""
-    pool = open_pool(settings, "casework")  # key table and access log: owned by the set-up user, not the runtime role
-    create_tables(pool)
+    pool = open_pool(settings, "casework", runtime=True)  # key table and access log: the owner role's (storage.py)
+    if not settings.database_roles:
+        create_tables(pool)
     master = settings.cipher_key or dev_cipher_key(settings)
     identity = settings.identity_key or hashlib.sha256(f"identity:{settings.jwt_secret}".encode()).hexdigest()
     app_env = {**env, "CASEWORK_MASTER_KEY": master, "CASEWORK_IDENTITY_KEY": identity}
@@ -42,6 +43,7 @@ SPEC = ServiceSpec(
     projections=projections,
     routers=[router],
     encrypt_store=True,
+    tables=owned_tables,
 )
 
 

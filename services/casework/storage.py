@@ -12,8 +12,10 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from services.casework.application.ports import KeyRow
+from shared.settings import Settings
+from shared.store import APPEND_ONLY, READ_WRITE, Owned
 
-DDL = (
+KEYS_DDL = (
     """
     CREATE TABLE IF NOT EXISTS beneficiary_keys (
         beneficiary_id uuid PRIMARY KEY,
@@ -25,6 +27,8 @@ DDL = (
     """,
     "CREATE INDEX IF NOT EXISTS beneficiary_keys_id_digest ON beneficiary_keys (id_digest)",
     "CREATE INDEX IF NOT EXISTS beneficiary_keys_match_digest ON beneficiary_keys (match_digest)",
+)
+READS_DDL = (
     """
     CREATE TABLE IF NOT EXISTS personal_data_reads (
         id bigserial PRIMARY KEY,
@@ -52,6 +56,13 @@ DDL = (
     END $$
     """,
 )
+DDL = (*KEYS_DDL, *READS_DDL)
+
+
+def owned_tables(_settings: Settings) -> list[Owned]:
+    """Created by the owner role (``shared.store.provision``): the service reads, writes and erases keys, and only
+    appends to and reads the access log."""
+    return [Owned(KEYS_DDL, ("beneficiary_keys",), READ_WRITE), Owned(READS_DDL, ("personal_data_reads",), APPEND_ONLY)]
 
 
 def create_tables(pool: ConnectionPool) -> None:

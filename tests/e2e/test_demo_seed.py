@@ -1,29 +1,44 @@
 """The demonstration year (``python -m deploy.demo``, part of ``make run``) fills every view, and loading it twice
-records nothing the second time. On a system of its own, so the shared county's figures in other tests hold."""
+records nothing the second time; every event it publishes is a CloudEvent (read with the CloudEvents SDK) matching
+its published JSON Schema. On a system of its own, so the shared county's figures in other tests hold."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
+from cloudevents.core.formats.json import JSONFormat
 
 from deploy.demo import load_demo
-from shared import store
+from shared import store, stream
+from shared.asyncapi import json_schemas
 from shared.settings import Settings
-from tests.kit.infra import isolated
+from tests.kit.infra import isolated, read_subject
 from tests.kit.plan import ok
 from tests.kit.system import System, start_system, stop_system
 from tests.kit.waiting import eventually
 
 SERVICES = ("stations", "workforce", "casework")
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
 @pytest.fixture(scope="module")
 def own(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    running = start_system(isolated(settings), tmp_path_factory.mktemp("demo"), services=SERVICES)
+    own_settings = isolated(settings, audit_checkpoint_every_s=1.0, audit_findings_every_s=2.0)
+    running = start_system(own_settings, tmp_path_factory.mktemp("demo"), services=(*SERVICES, "audit"))
     yield running
     stop_system(running)
+
+
+@pytest.fixture(scope="module")
+def loaded(own: System) -> dict[str, Any]:
+    """The demonstration, loaded once."""
+    return load_demo(own.settings, own.urls)
 
 
 def events_stored(system: System) -> dict[str, int]:
@@ -39,8 +54,8 @@ def station_rows(admin: httpx.Client) -> dict[str, dict]:
     return {r["township_code"]: r for r in ok(admin.get("/v1/station-status", params={"month": "2021-08"}))["items"]}
 
 
-def test_the_demonstration_fills_every_view_and_a_second_run_records_nothing(own: System) -> None:
-    first = load_demo(own.settings, own.urls)
+def test_the_demonstration_fills_every_view_and_a_second_run_records_nothing(own: System, loaded: dict) -> None:
+    first = loaded
 
     workforce, stations, casework = own.client("workforce"), own.client("stations"), own.client("casework")
     targets = eventually(lambda: (r := workforce.get("/v1/targets", params={"as_of": "2021-12-31"})).status_code
@@ -73,3 +88,40 @@ def test_the_demonstration_fills_every_view_and_a_second_run_records_nothing(own
     again = load_demo(own.settings, own.urls)
     assert again == first
     assert events_stored(own) == before
+
+
+async def _published(system: System) -> list[Any]:
+    """Every message of the system's stream but dead letters."""
+    nc = await stream.connect(system.settings, "contract-test")
+    try:
+        msgs = await read_subject(nc.jetstream(), system.settings, f"{system.settings.subject_prefix}.>")
+    finally:
+        await nc.close()
+    return [m for m in msgs if not m.subject.startswith(f"{system.settings.subject_prefix}.dlq.")]
+
+
+def test_every_published_event_is_a_cloudevent_whose_data_matches_its_published_schema(
+        own: System, loaded: dict) -> None:
+    township = {"code": "T12", "name": "新设乡", "kind": "township", "population": 9000, "batch": 2}
+    assert own.client("stations").post("/v1/county-plan/townships", json=township, headers={
+        "traceparent": TRACEPARENT, "tracestate": "county=xx", "Idempotency-Key": "contract-test-T12"}
+    ).status_code in (200, 201)
+    sources = {f"/sw/{service}" for service in (*SERVICES, "audit")}
+    msgs = eventually(lambda: (m := asyncio.run(_published(own)))
+                      and {json.loads(x.data)["source"] for x in m} == sources
+                      and any(b"county=xx" in x.data for x in m)
+                      and any(x.subject.endswith(".audit.finding.raised") for x in m) and m, timeout=60)
+    validators = {event_type: jsonschema_rs.validator_for(schema) for event_type, schema in json_schemas().items()}
+    seen: dict[str, int] = {}
+    for msg in msgs:
+        event = JSONFormat().read(None, msg.data)  # structured JSON mode; refuses a document that is no CloudEvent
+        document = json.loads(msg.data)
+        assert (event.get_specversion(), event.get_id(), event.get_data()) == ("1.0", document["id"], document["data"])
+        assert msg.headers["Nats-Msg-Id"] == event.get_id()
+        errors = [f"{e.instance_path}: {e.message}" for e in validators[event.get_type()].iter_errors(document)]
+        assert not errors, f"{event.get_type()} {event.get_id()} does not match its schema: {errors}"
+        seen[event.get_type()] = seen.get(event.get_type(), 0) + 1
+    traced = [JSONFormat().read(None, m.data) for m in msgs if b"county=xx" in m.data]
+    assert {(e.get_extension("traceparent"), e.get_extension("tracestate")) for e in traced} == {
+        (TRACEPARENT, "county=xx")}
+    assert len(seen) >= 35, f"the demonstration publishes {len(seen)} event types: {sorted(seen)}"

@@ -137,3 +137,51 @@ def test_a_township_reads_the_roster_of_its_own_station_only(system: System, sta
     other = system.client("workforce", role="township", townships=["T09"])
     refused(other.get("/v1/roster", params={"station_id": T10}), 403)
     assert worker not in str(ok(other.get("/v1/roster", params={"as_of": "2024-03-01"})))
+
+
+T09 = str(Stations.station_id_for("T09"))
+CODE9 = credit_code(9, tag="MJN")
+ORG9 = str(Workforce.organisation_id_for(CODE9))
+
+
+@pytest.fixture(scope="module")
+def ninth(system: System) -> None:
+    """Organisation ``CODE9`` registered in workforce; station T09 under a contract naming it by credit code."""
+    ok(system.client("workforce").post("/v1/organisations", headers={"Idempotency-Key": "ninth-org"}, json={
+        "name": "九号社工", "unified_social_credit_code": CODE9, "registered_in_county": True,
+        "registration_place": "本县民政局", "registered_on": "2023-01-02"}), 201)
+    admin = system.client("stations")
+    ok(admin.put("/v1/county-plan", json=PLAN))
+    assert admin.post("/v1/stations", json={"township_code": "T09"},
+                      headers={"Idempotency-Key": "ninth-T09"}).status_code == 201
+    ok(admin.put(f"/v1/stations/{T09}/site", json={"office_area_m2": 45, "facilities": ["桌"], "on": "2023-01-10"},
+                 headers={"Idempotency-Key": "ninth-site-T09"}))
+    ok(admin.post("/v1/contracts", headers={"Idempotency-Key": "ninth-contract"}, json={
+        "contract_number": "HT-E2E-T09", "organisation_id": CODE9, "organisation_name": "九号社工",
+        "station_ids": [T09], "period_start": "2023-03-01", "period_end": "2024-02-28", "amount_fen": 400_000,
+        "supervision_fen": 0, "budget_year": 2023, "budget_line": "2080299",
+        "payment_schedule": [{"due_on": "2023-03-15", "amount_fen": 400_000}], "signed_on": "2023-02-20"}), 201)
+
+
+@pytest.mark.parametrize(("n", "named"), enumerate([CODE9, CODE9.lower(), ORG9, ORG9.upper()]))
+def test_every_service_knows_an_organisation_by_its_id_or_its_credit_code_alike(
+        system: System, ninth: None, n: int, named: str) -> None:
+    stations = system.client("stations", role="contractor", organisation=named)
+    assert eventually(lambda: [row["contract_number"] for row in ok(stations.get("/v1/contracts"))["items"]]
+                      == ["HT-E2E-T09"]), "its token's organisation, by id or credit code"
+    assert [row["contract_number"] for row in ok(system.client("stations").get(
+        "/v1/contracts", params={"organisation_id": named}))["items"]] == ["HT-E2E-T09"], "a filter naming it"
+    assert ok(stations.get(f"/v1/stations/{T09}"))["township_code"] == "T09"
+    assert [row["township_code"] for row in ok(stations.get("/v1/station-status"))["items"]] == ["T09"]
+
+    workforce = system.client("workforce", role="contractor", organisation=named)
+    worker = ok(workforce.post("/v1/workers", json={
+        "employer_id": named, "name": f"九号社工{n}", "national_id_number": national_id(90 + n),
+        "phone": f"1370000009{n}", "hired_on": "2023-03-01"}), 201)
+    assert worker["employer_id"] == ORG9
+    assert ok(workforce.get(f"/v1/workers/{worker['worker_id']}"))["worker_id"] == worker["worker_id"]
+
+    casework = system.client("casework", role="contractor", organisation=named)
+    activity = {"kind": "group", "station_id": T09, "held_on": "2023-05-14", "title": f"九号小组{n}",
+                "goal": "邻里互助", "method": "小组工作", "participants": 6}
+    assert eventually(lambda: casework.post("/v1/activities", json=activity).status_code == 201)

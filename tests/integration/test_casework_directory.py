@@ -68,6 +68,8 @@ async def test_assignments_supervision_and_contracts_follow_workforce_events(ser
     assert not directory.supervises(str(boss), str(WEST), date(2021, 6, 1))
     assert directory.organisation_stations(str(org)) == {str(EAST), str(WEST)}
     assert directory.organisation_stations(credit_code(7)) == {str(EAST), str(WEST)}, "by credit code too"
+    assert directory.organisation_stations(credit_code(7).lower()) == {str(EAST), str(WEST)}, "in any case"
+    assert directory.organisation_stations(str(org).upper()) == {str(EAST), str(WEST)}
     assert directory.organisation_stations(str(UUID(int=1))) == set()
 
     w.record_contract_ended(ADMIN, organisation_id=org, contract_id=contract, source_seq=2)

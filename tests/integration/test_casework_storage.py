@@ -1,10 +1,10 @@
-"""The casework database's own tables on the real PostgreSQL: the key table forgets a destroyed key, and the
-access log refuses to be changed or emptied."""
+"""The casework database's own tables on the real PostgreSQL: the key table forgets a destroyed key, the access log
+refuses to be changed or emptied, and the registry counts a registrant only the duplicates at its own stations."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -12,8 +12,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.casework.application.ports import KeyRow
+from services.casework.read_models.registry import Registry, registry
 from services.casework.storage import PgAccessLog, PgKeyStore, create_tables
 from shared import store
+from shared.contracts import casework
+from shared.envelope import CloudEvent
 from shared.settings import Settings
 
 
@@ -50,3 +53,35 @@ def test_the_access_log_is_append_only(pool: ConnectionPool, statement: str) -> 
         conn.execute(statement)
     assert [(e["actor"], e["purpose"]) for e in log.entries(person, 0, 10)] == [("w-1", "home visit")]
     assert log.entries(None, 0, 10, actor="w-2") == [] and len(log.entries(None, 0, 10, actor="w-1")) == 1
+
+
+def _registered(beneficiary: UUID, station: str, duplicates: list[UUID], sequence: int) -> CloudEvent:
+    return CloudEvent.model_validate({
+        "specversion": "1.0", "id": f"casework-{sequence}", "source": "/sw/casework", "subject": str(beneficiary),
+        "type": casework.BeneficiaryRegistered.event_type(), "time": "2022-03-01T08:00:00Z", "sequence": sequence,
+        "prevsequence": sequence - 1, "aggregateid": str(beneficiary), "data": {
+            "station_id": station, "township_code": "T01", "village_code": "V01", "household_ref": "",
+            "household_size": 1, "target_groups": ["elderly_in_difficulty"], "registered_on": "2022-03-01",
+            "child": False, "guardian_relation": None, "guardian_consented_on": None,
+            "possible_duplicates": [{"beneficiary_id": str(d), "reason": "same_id_number"} for d in duplicates]}})
+
+
+def test_a_registrant_counts_only_the_duplicates_at_its_own_stations(pool: ConnectionPool) -> None:
+    east, west = str(uuid4()), str(uuid4())
+    elsewhere, here, mine = uuid4(), uuid4(), uuid4()
+    with pool.connection() as conn:
+        for statement in Registry.ddl:
+            conn.execute(statement)
+        with conn.cursor() as cur:
+            for n, (who, station, duplicates) in enumerate(
+                    [(elsewhere, west, []), (here, east, []), (mine, east, [elsewhere, here])], 1):
+                Registry().apply(cur, _registered(who, station, duplicates, n))
+        conn.commit()
+
+        def counted(within: set[str] | None) -> int:
+            rows = registry(conn, None, None, None, 0, 10, duplicates_within=within)
+            return next(r["possible_duplicates"] for r in rows if r["beneficiary_id"] == mine)
+
+        assert counted(None) == 2, "the bureau and the readers see every flag"
+        assert counted({east}) == 1, "a registrant at the east station only the one there"
+        assert counted(set()) == 0

@@ -110,8 +110,12 @@ class TotalsV2(WidgetTotals):
            "(widget text PRIMARY KEY, name text, total int NOT NULL, note text)",)
 
 
+def _widgets(_settings: Settings, env: dict[str, str]) -> Widgets:
+    return Widgets(env=env)
+
+
 def _widgets_spec(projection: Projection) -> ServiceSpec:
-    return ServiceSpec(name=SERVICE, title="widgets", make_application=lambda _s, env: Widgets(env=env),
+    return ServiceSpec(name=SERVICE, title="widgets", make_application=_widgets,
                        published=PUBLISHED, projections=lambda _s, _a: [projection])
 
 

@@ -66,7 +66,8 @@ command_route(router, "post", "/beneficiaries/{beneficiary_id}/erasure", Casewor
 
 @router.get("/personal-data-reads", response_model=Page[AccessLogEntry], responses=QUERY_PROBLEMS)
 def personal_data_reads(ctx: CurrentContext, app: App, beneficiary_id: UUID | None = None,
-                        actor: Annotated[ShortText | None, Query(description="reads by this user")] = None,
+                        actor: Annotated[ShortText | None, Query(description="reads by this user",
+                                                                 pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
                         offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
     """The access log: every read of personal data (who, when, which record, why), newest first."""
     items = app.personal_data_reads(ctx, beneficiary_id, offset, limit + 1, actor)
@@ -80,7 +81,8 @@ def list_beneficiaries(ctx: CurrentContext, app: App, db: ReadDb, station_id: UU
                        limit: Limit = 100) -> dict[str, Any]:
     """The registry (服务对象台账): facts of service only, by station, township or target group."""
     township = own_township(ctx, app, township_code)
-    items = read_models.registry(db, station_id, township, target_group, offset, limit + 1)
+    items = read_models.registry(db, station_id, township, target_group, offset, limit + 1,
+                                 duplicates_within=app.registrant_stations(ctx))
     return page_of(items, offset, limit)
 
 

@@ -26,9 +26,10 @@ from services.casework.application.ports import (
     MemoryKeyStore,
 )
 from services.casework.application.vault import Vault
+from services.casework.application.views import beneficiary_view
 from services.casework.domain import Beneficiary, Policy
 from shared.application import Command, ServiceApplication
-from shared.domain import Context, Forbidden, Role
+from shared.domain import Context, Forbidden, NotFound, Role
 from shared.settings import Settings, get_settings
 
 ADMIN, CONTRACTOR, WORKER = Role.CIVIL_AFFAIRS_ADMIN, Role.CONTRACTOR, Role.SOCIAL_WORKER
@@ -93,6 +94,35 @@ class CaseworkBase(ServiceApplication):
         if ctx.has_role(CONTRACTOR):
             return station_id in self.directory.organisation_stations(ctx.organisation)
         return False
+
+    def registrant_stations(self, ctx: Context) -> set[str] | None:
+        """The stations a social worker or contractor registers people at today (None: another role, no such limit)."""
+        if ctx.has_role(WORKER):
+            return self.directory.worker_stations(ctx.actor, date.today())
+        if ctx.has_role(CONTRACTOR):
+            return self.directory.organisation_stations(ctx.organisation)
+        return None
+
+    def seen_by(self, ctx: Context) -> Callable[[Beneficiary], dict[str, Any]]:
+        """A beneficiary as ``ctx`` sees it: a social worker or contractor, who names people by id number, sees only
+        the duplicate flags on records at its own stations, so no answer tells it whether a number is on record
+        elsewhere."""
+        stations = self.registrant_stations(ctx)
+
+        def view(beneficiary: Beneficiary) -> dict[str, Any]:
+            answer = beneficiary_view(beneficiary)
+            if stations is not None:
+                answer["possible_duplicates"] = [flag for flag in answer["possible_duplicates"]
+                                                 if self._station_of(flag["beneficiary_id"]) in stations]
+            return answer
+
+        return view
+
+    def _station_of(self, beneficiary_id: str) -> str | None:
+        try:
+            return self.load(Beneficiary, UUID(beneficiary_id)).station_id
+        except NotFound:
+            return None
 
     def check_reads_personal_data(self, ctx: Context, beneficiary: Beneficiary) -> None:
         """Refuses (403) a read of personal data by a role or scope that does not need it."""

@@ -10,7 +10,6 @@ from uuid import UUID, uuid4
 
 from services.casework.application.base import ADMIN, WRITERS, CaseworkBase, ChangeOptions
 from services.casework.application.fields import Choice, HouseholdSize
-from services.casework.application.views import beneficiary_view
 from services.casework.domain import Beneficiary, TargetGroup, check_guardian_consent, choices, validate_national_id
 from shared.application import Command, Outcome
 from shared.domain import Context, NotFound, RuleViolated
@@ -129,7 +128,7 @@ class BeneficiaryCommands(CaseworkBase):
                 guardian_consented_on=consent, sealed=self.vault.seal(beneficiary_id, self._plain(personal)),
                 possible_duplicates=tuple(duplicates), ctx=ctx,
             )
-            return Outcome(result=beneficiary_view(beneficiary), changed=[beneficiary])
+            return Outcome(result=self.seen_by(ctx)(beneficiary), changed=[beneficiary])
 
         # The idempotency record keeps a keyed digest of the personal data, never the data itself.
         return self.execute(ctx, command, handler, idempotency_key, about=self.personal_about(command))
@@ -143,7 +142,7 @@ class BeneficiaryCommands(CaseworkBase):
             groups = choices("target_groups", TargetGroup, command.target_groups)
             beneficiary.change_target_groups(groups, command.changed_on, ctx=ctx)
 
-        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view, **options)
+        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, self.seen_by(ctx), **options)
 
     def correct_personal_data(self, ctx: Context, beneficiary_id: UUID, command: CorrectPersonalData,
                               **options: Unpack[ChangeOptions]) -> dict[str, Any]:
@@ -163,7 +162,7 @@ class BeneficiaryCommands(CaseworkBase):
                 guardian_relation=personal.guardian.relation if personal.guardian else None,
                 guardian_consented_on=consent, ctx=ctx)
 
-        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, beneficiary_view, **options)
+        return self.on_aggregate(ctx, Beneficiary, beneficiary_id, command, act, self.seen_by(ctx), **options)
 
     def merge_beneficiary(self, ctx: Context, beneficiary_id: UUID, command: MergeBeneficiary,
                           **options: Unpack[ChangeOptions]) -> dict[str, Any]:
@@ -175,7 +174,7 @@ class BeneficiaryCommands(CaseworkBase):
             for record in (duplicate, target):
                 self.check_station(ctx, record.station_id, command.merged_on)
             duplicate.merge_into(target, command.merged_on, command.reason, ctx=ctx)
-            return Outcome(result=beneficiary_view(duplicate), changed=[duplicate, target])
+            return Outcome(result=self.seen_by(ctx)(duplicate), changed=[duplicate, target])
 
         return self.execute(ctx, command, handler, options.get("idempotency_key"), about=(beneficiary_id,))
 
@@ -195,7 +194,7 @@ class BeneficiaryCommands(CaseworkBase):
             # records it (an erasure never waits on a save).
             for record in records:
                 self.vault.destroy(record.id)
-            return Outcome(result=beneficiary_view(person), changed=records)
+            return Outcome(result=self.seen_by(ctx)(person), changed=records)
 
         return self.execute(ctx, command, handler, options.get("idempotency_key"), about=(beneficiary_id,))
 

@@ -9,8 +9,9 @@ from pydantic import AfterValidator, Field, StrictInt, StringConstraints
 
 from shared.settings import get_settings
 
-Choice = Annotated[str, StringConstraints(max_length=40)]
-"""One word of a domain vocabulary (target group, service type, ...): the domain names the choices."""
+Choice = Annotated[str, StringConstraints(max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")]
+"""One word of a domain vocabulary (target group, service type, ...): the domain names the choices (no control
+characters: a filter goes into a query)."""
 
 HouseholdSize = Annotated[StrictInt, Field(ge=1, le=50, description="people in the household")]
 

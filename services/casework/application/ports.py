@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from shared.auth import same_organisation
+
 
 @dataclass(frozen=True)
 class KeyRow:
@@ -121,7 +123,8 @@ class MemoryDirectory:
         return {s for w, s, start, end in self.assignments if w == worker_id and _within(on, start, end)}
 
     def organisation_stations(self, organisation: str) -> set[str]:
-        return set(self.contracts.get(organisation, set()))
+        return {s for named, stations in self.contracts.items() if same_organisation(named, organisation)
+                for s in stations}
 
     def supervises(self, worker_id: str, station_id: str, on: date) -> bool:
         return any(w == worker_id and s == station_id and _within(on, start, end)

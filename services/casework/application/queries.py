@@ -10,7 +10,6 @@ from services.casework.application.activities import activity_view, organisation
 from services.casework.application.base import ADMIN, AUDITOR, CaseworkBase
 from services.casework.application.cases import case_view
 from services.casework.application.oversight import session_view, survey_view, verification_view
-from services.casework.application.views import beneficiary_view
 from services.casework.domain import (
     Activity,
     Beneficiary,
@@ -30,7 +29,7 @@ class CaseworkQueries(CaseworkBase):
         """A beneficiary's facts of service (never personal data)."""
         beneficiary = self.load(Beneficiary, beneficiary_id)
         self.check_reads_facts(ctx, beneficiary.township_code)
-        return beneficiary_view(beneficiary)
+        return self.seen_by(ctx)(beneficiary)
 
     def personal_data_reads(self, ctx: Context, beneficiary_id: UUID | None, offset: int, limit: int,
                             actor: str | None = None) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from datetime import date
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from shared.auth import organisation_id
 from shared.contracts import workforce as w
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
@@ -126,7 +127,7 @@ class PgDirectory:
                 "SELECT unnest(c.station_ids) AS station_id FROM directory_contracts c "
                 "LEFT JOIN directory_organisations o ON o.organisation_id = c.organisation_id "
                 "WHERE NOT c.ended AND (c.organisation_id = %s OR o.credit_code = %s)",
-                (organisation, organisation),
+                (organisation_id(organisation), organisation.strip().upper()),  # by id or credit code, any case
             ).fetchall()
         return {r["station_id"] for r in rows}
 

@@ -27,7 +27,8 @@ DDL = (
         child boolean NOT NULL,
         possible_duplicates int NOT NULL,
         erased_on date,
-        merged_into uuid
+        merged_into uuid,
+        duplicate_ids uuid[] NOT NULL DEFAULT '{}'
     )
     """,
     """
@@ -83,10 +84,11 @@ class Registry(Projection):
     @staticmethod
     def _registered(cur: psycopg.Cursor, e: CloudEvent) -> None:
         d = e.data
-        cur.execute("INSERT INTO registry_beneficiaries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL) "
-                    "ON CONFLICT DO NOTHING",
+        duplicates = [flag["beneficiary_id"] for flag in d["possible_duplicates"]]
+        cur.execute("INSERT INTO registry_beneficiaries VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, "
+                    "%s::uuid[]) ON CONFLICT DO NOTHING",
                     (e.aggregateid, d["station_id"], d["township_code"], d["village_code"], d["target_groups"],
-                     d["registered_on"], d["child"], len(d["possible_duplicates"])))
+                     d["registered_on"], d["child"], len(duplicates), duplicates))
 
     @staticmethod
     def _groups(cur: psycopg.Cursor, e: CloudEvent) -> None:
@@ -171,14 +173,19 @@ class Statistics(BaseModel):
 
 
 def registry(db: psycopg.Connection, station_id: UUID | None, township_code: str | None, target_group: str | None,
-             offset: int, limit: int) -> list[dict[str, Any]]:
-    """Beneficiaries, oldest first, by station, township or target group."""
+             offset: int, limit: int, duplicates_within: set[str] | None = None) -> list[dict[str, Any]]:
+    """Beneficiaries, oldest first, by station, township or target group; ``duplicates_within``: count only the
+    likely duplicates registered at these stations (a registrant's own)."""
     return db.execute(
-        "SELECT * FROM registry_beneficiaries WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
+        "SELECT r.beneficiary_id, r.station_id, r.township_code, r.village_code, r.target_groups, r.registered_on, "
+        "r.child, r.erased_on, r.merged_into, CASE WHEN %(d)s::text[] IS NULL THEN r.possible_duplicates ELSE "
+        "(SELECT count(*)::int FROM registry_beneficiaries o WHERE o.beneficiary_id = ANY(r.duplicate_ids) "
+        "AND o.station_id = ANY(%(d)s::text[])) END AS possible_duplicates "
+        "FROM registry_beneficiaries r WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
         "AND (%(t)s::text IS NULL OR township_code = %(t)s) AND (%(g)s::text IS NULL OR %(g)s = ANY(target_groups)) "
         "ORDER BY registered_on, beneficiary_id OFFSET %(o)s LIMIT %(l)s",
         {"s": str(station_id) if station_id else None, "t": township_code, "g": target_group, "o": offset,
-         "l": limit},
+         "l": limit, "d": None if duplicates_within is None else sorted(duplicates_within)},
     ).fetchall()
 
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.stations.commands import AmendContract, Disburse, SignContract, TerminateContract
 from services.stations.read_models import registers
-from shared.auth import organisation_refs
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -23,7 +22,16 @@ from shared.http import (
 )
 from shared.service import ReadDb
 
-from .deps import CONTRACT_READERS, CONTRACTOR, App, IdFilter, IdPath, check_organisation, uuid_text
+from .deps import (
+    CONTRACT_READERS,
+    CONTRACTOR,
+    App,
+    IdFilter,
+    IdPath,
+    check_organisation,
+    named_organisation,
+    uuid_text,
+)
 from .representations import ContractPublic
 from .rows import ContractRow
 
@@ -52,10 +60,10 @@ def list_contracts(
     ctx.require(*CONTRACT_READERS)
     if ctx.has_role(CONTRACTOR):
         check_organisation(ctx, organisation_id or ctx.organisation, "contracts")
-        organisation_id = organisation_refs(ctx.organisation)  # type: ignore[assignment] # any name of it
+        organisation_id = ctx.organisation or "-"
     station = None if station_id is None else uuid_text(station_id, "station")
-    return registers.list_contracts(db, organisation_id=organisation_id, status=state, station_id=station,
-                                budget_year=budget_year, limit=limit, offset=offset)
+    return registers.list_contracts(db, organisation_id=named_organisation(db, organisation_id), status=state,
+                                    station_id=station, budget_year=budget_year, limit=limit, offset=offset)
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractPublic, responses=QUERY_PROBLEMS)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Path, Query, Request
 
 from services.stations.application import Stations, as_id
-from shared.auth import organisation_refs, same_organisation
+from services.stations.read_models import registers
+from shared.auth import same_organisation
 from shared.domain import Context, Forbidden, Role
 from shared.service import application_of, runtime_of
 
@@ -21,7 +23,7 @@ TOWNSHIP, CONTRACTOR, EVALUATOR = Role.TOWNSHIP, Role.CONTRACTOR, Role.EVALUATOR
 CONTRACT_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR)
 LEDGER_READERS = (ADMIN, FINANCE, AUDITOR, EVALUATOR, CONTRACTOR, TOWNSHIP)
 MISUSE_READERS = (ADMIN, AUDITOR, TOWNSHIP)
-IdFilter = Annotated[str | None, Query(max_length=64)]
+IdFilter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]  # no control characters
 IdPath = Annotated[str, Path(max_length=64)]
 TOWNSHIP_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$"
 CodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -38,24 +40,35 @@ def supervision_min_hours(request: Request) -> float:
 MinHours = Annotated[float, Depends(supervision_min_hours)]
 
 
-def scope(ctx: Context) -> tuple[list[str] | None, list[str] | None]:
+def scope(ctx: Context, db: psycopg.Connection) -> tuple[list[str] | None, list[str] | None]:
     """What a caller may see of the stations: (townships, the names of its organisation); None means no limit.
 
-    A contractor's organisation is known by the id or the credit code its token names (``organisation_refs``).
+    A contractor's organisation is known by the id or the credit code its token names, in any case, whichever of them
+    the records use (``registers.organisation_names``).
     """
     if ctx.has_role(TOWNSHIP):
-        return list(ctx.townships), None
+        return township_scope(ctx), None
     if ctx.has_role(CONTRACTOR):
-        return None, organisation_refs(ctx.organisation or "-")
+        return None, registers.organisation_names(db, ctx.organisation or "-")
     return None, None
+
+
+def township_scope(ctx: Context) -> list[str] | None:
+    """The townships a township user is limited to (None: no limit by township)."""
+    return list(ctx.townships) if ctx.has_role(TOWNSHIP) else None
+
+
+def named_organisation(db: psycopg.Connection, organisation_id: str | None) -> list[str] | None:
+    """A filter on an organisation given by its id or its credit code: every name the records may give it."""
+    return None if organisation_id is None else registers.organisation_names(db, organisation_id)
 
 
 def check_station_readable(ctx: Context, station: dict[str, Any]) -> None:
     """A township reads only its own townships' stations, a contractor only stations it holds."""
-    townships, organisation = scope(ctx)
-    if townships is not None and station["township_code"] not in townships:
+    if ctx.has_role(TOWNSHIP) and station["township_code"] not in ctx.townships:
         raise Forbidden(f"a township user may read only its own township's station, not {station['township_code']}")
-    if organisation is not None and station["organisation_id"] not in organisation:
+    holder = station["organisation_id"]
+    if ctx.has_role(CONTRACTOR) and not (holder and same_organisation(holder, ctx.organisation or "-")):
         raise Forbidden(f"station {station['township_code']} is not covered by a contract of your organisation")
 
 

@@ -21,7 +21,7 @@ from shared.http import (
 )
 from shared.service import ReadDb
 
-from .deps import App, IdFilter, IdPath, uuid_text
+from .deps import App, IdFilter, IdPath, named_organisation, uuid_text
 from .representations import DisclosurePublic
 from .rows import DisclosureRow
 
@@ -50,7 +50,7 @@ def list_disclosures(
 ) -> dict[str, Any]:
     """Public disclosures (公开), newest first: anyone reads them, without a token."""
     return registers.list_disclosures(
-        db, organisation_id=organisation_id, kind=kind, limit=limit, offset=offset,
+        db, organisation_id=named_organisation(db, organisation_id), kind=kind, limit=limit, offset=offset,
         contract_id=None if contract_id is None else uuid_text(contract_id, "contract"),
         station_id=None if station_id is None else uuid_text(station_id, "station"))
 

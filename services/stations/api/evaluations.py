@@ -46,7 +46,7 @@ def list_evaluations(
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
     """External evaluations, newest first (a township sees its own stations', a contractor those it holds)."""
-    townships, organisation = scope(ctx)
+    townships, organisation = scope(ctx, db)
     return station_queries.list_evaluations(
         db, station_id=None if station_id is None else uuid_text(station_id, "station"), open_items=open_items,
         townships=townships, organisation_id=organisation, limit=limit, offset=offset)

@@ -30,6 +30,7 @@ from .deps import (
     IdPath,
     check_organisation,
     check_station_readable,
+    named_organisation,
     scope,
     uuid_text,
 )
@@ -60,12 +61,13 @@ def list_ledgers(
 ) -> dict[str, Any]:
     """Quarterly ledgers, newest quarter first (a township sees its own stations', a contractor its own)."""
     ctx.require(*LEDGER_READERS)
-    townships, organisation = scope(ctx)
+    townships, organisation = scope(ctx, db)
     if organisation is not None:
         check_organisation(ctx, organisation_id or ctx.organisation, "ledgers")
-        organisation_id = organisation
+    else:
+        organisation = named_organisation(db, organisation_id)
     station = None if station_id is None else uuid_text(station_id, "station")
-    return station_queries.list_ledgers(db, station_id=station, organisation_id=organisation_id, status=state,
+    return station_queries.list_ledgers(db, station_id=station, organisation_id=organisation, status=state,
                                         year=year, quarter=quarter, townships=townships, limit=limit, offset=offset)
 
 

@@ -23,7 +23,7 @@ from shared.http import (
 )
 from shared.service import ReadDb
 
-from .deps import MISUSE_READERS, TOWNSHIP, TOWNSHIP_CODE, App, IdFilter, IdPath, scope, uuid_text
+from .deps import MISUSE_READERS, TOWNSHIP, TOWNSHIP_CODE, App, IdFilter, IdPath, township_scope, uuid_text
 from .representations import MisuseReportPublic
 from .rows import MisuseReportRow
 
@@ -51,7 +51,7 @@ def list_misuse_reports(
 ) -> dict[str, Any]:
     """Misuse reports, newest first, without their descriptions (bureau, auditor; a township its own)."""
     ctx.require(*MISUSE_READERS)
-    townships, _ = scope(ctx)
+    townships = township_scope(ctx)
     return station_queries.list_misuse_reports(
         db, station_id=None if station_id is None else uuid_text(station_id, "station"), township_code=township_code,
         status=state, townships=townships, limit=limit, offset=offset)
@@ -63,7 +63,7 @@ def get_misuse_report(report_id: IdPath, ctx: CurrentContext, app: App, response
     report = app.get_misuse_report(report_id)
     if report["reported_by"].get("actor") != ctx.actor:
         ctx.require(*MISUSE_READERS)
-        townships, _ = scope(ctx)
+        townships = township_scope(ctx)
         if townships is not None and report["township_code"] not in townships:
             raise Forbidden("a township user may read only its own township's misuse reports")
         if ctx.has_role(TOWNSHIP):

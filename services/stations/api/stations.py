@@ -147,7 +147,7 @@ def station_status(
 ) -> dict[str, Any]:
     """The station-status view: state, batch, deadline, contractor, workers, supervisor and the month's supervision,
     rectification, ledger."""
-    townships, organisation = scope(ctx)
+    townships, organisation = scope(ctx, db)
     return station_queries.list_station_status(db, township_code=township_code, batch=batch, status=state,
                                                townships=townships, organisation_id=organisation, limit=limit,
                                                offset=offset, month=month, minimum_hours=minimum_hours)

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from shared.auth import organisation_id as id_of_organisation
 from shared.contracts import stations as c
 from shared.envelope import CloudEvent
 from shared.projection import Handler, Projection
@@ -133,3 +134,12 @@ def list_disclosures(conn: psycopg.Connection, *, organisation_id: str | None = 
                                kind=kind)
     return fetch_page(conn, "SELECT * FROM register_disclosure", where(clauses), params,
                       "disclosed_on DESC, disclosure_id", limit, offset)
+
+
+def organisation_names(conn: psycopg.Connection, named: str) -> list[str]:
+    """Every name the records may give the organisation ``named`` (by its id or its credit code, in any case): as
+    named, its id, and each way a contract named it. Every record of an organisation takes its name from a contract."""
+    own = id_of_organisation(named)
+    recorded = conn.execute("SELECT DISTINCT organisation_id FROM register_contract").fetchall()
+    return sorted({named, own} | {r["organisation_id"] for r in recorded
+                                  if id_of_organisation(r["organisation_id"]) == own})

@@ -29,6 +29,7 @@ from services.workforce.domain import (
     validate_national_id,
 )
 from shared.application import Command, ServiceApplication
+from shared.auth import same_organisation
 from shared.domain import Context, Forbidden, Role
 from shared.settings import Settings, get_settings
 
@@ -137,7 +138,7 @@ class WorkforceBase(ServiceApplication):
 
     def is_own(self, ctx: Context, organisation: ServiceOrganisation) -> bool:
         """True if the caller's token names this organisation (by id or credit code)."""
-        return ctx.organisation in {str(organisation.id), organisation.unified_social_credit_code}
+        return same_organisation(str(organisation.id), ctx.organisation)
 
     def check_employer(self, ctx: Context, organisation: ServiceOrganisation) -> None:
         """Refuses a contractor hiring into another organisation."""
@@ -151,9 +152,7 @@ class WorkforceBase(ServiceApplication):
 
     def employs(self, ctx: Context, worker: SocialWorker) -> bool:
         """True if the caller's organisation employs the worker."""
-        if ctx.organisation == str(worker.employer_id):
-            return True
-        return self.is_own(ctx, self.load(ServiceOrganisation, worker.employer_id))
+        return same_organisation(str(worker.employer_id), ctx.organisation)
 
     def check_station_contracted(self, ctx: Context, worker: SocialWorker, station_id: UUID) -> None:
         """Refuses a contractor posting a worker to a station none of its contracts covers."""

@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 from pydantic import Field
 
 from services.workforce.application.base import EMPLOYER, HR, PARTY, ChangeOptions, WorkforceBase
-from services.workforce.application.fields import Choice, Month
+from services.workforce.application.fields import Choice, Month, OrganisationRef
 from services.workforce.application.views import masked_worker
 from services.workforce.domain import (
     ServiceOrganisation,
@@ -29,7 +29,7 @@ from shared.fields import Day, Name, NationalId, Phone, PositiveFen, RequiredTex
 class HireWorker(Command):
     """招聘: a social worker hired into an organisation."""
 
-    employer_id: UUID
+    employer_id: OrganisationRef
     name: Name
     national_id_number: NationalId = Field(description="身份证号 (personal data)")
     phone: Phone = Field(description="mobile phone (personal data)")

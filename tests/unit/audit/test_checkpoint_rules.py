@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from services.audit import application, signing
@@ -55,7 +53,7 @@ def test_the_next_checkpoint_grows_from_the_previous_one_without_rehashing(log: 
 def test_nothing_is_signed_over_an_entry_that_does_not_verify(log: AuditLog) -> None:
     entries = ledger(10)
     first, _ = log.sign(SYSTEM, None, entries[:5])
-    altered = [*entries[5:7], replace(entries[7], canonical=b'{"id":"e-8","n":800}'), *entries[8:]]
+    altered = [*entries[5:7], entries[7]._replace(canonical=b'{"id":"e-8","n":800}'), *entries[8:]]
     with pytest.raises(LedgerBroken, match="entry 8: leaf hash does not match"):
         log.sign(SYSTEM, first, altered)
     with pytest.raises(LedgerBroken, match="empty"):
@@ -97,7 +95,7 @@ def test_a_resumed_verification_hashes_only_the_entries_after_the_checkpoint() -
     verdict = application.verify(entries[20:], [], {}, key=KEY.public_key(),
                                  resume=application.Resume(at, entries[19].chain_hash))
     assert verdict.ok and verdict.checked == 10 and verdict.resumed_after == 20
-    broken = [*entries[20:25], replace(entries[25], chain_hash=bytes(32)), *entries[26:]]
+    broken = [*entries[20:25], entries[25]._replace(chain_hash=bytes(32)), *entries[26:]]
     verdict = application.verify(broken, [], {}, key=KEY.public_key(),
                                  resume=application.Resume(at, entries[19].chain_hash))
     assert (verdict.ok, verdict.first_bad_position) == (False, 26)

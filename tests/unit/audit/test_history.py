@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.audit import history, history_plan
 from services.audit.history import Fact
+from services.workforce.domain import targets as workforce_targets
+from services.workforce.domain.policy import Policy
 
 STATION, CONTRACT, WORKER = "st-1", "ct-1", "wk-1"
 
@@ -115,6 +121,9 @@ def test_an_open_station_whose_staff_fell_below_the_minimum_is_not_counted_opera
         (0, 1, ["T1"])
 
 
+POLICY = history_plan.TargetPolicy(0.35, 2.0, 0.01, 1)
+
+
 def test_workforce_figures_count_the_population_and_compare_the_thresholds() -> None:
     facts = [*story(),
              fact(9, "workforce.baseline.entered", "b", "2021-01-10T00:00:00", county_code="XX", year=2020,
@@ -122,8 +131,25 @@ def test_workforce_figures_count_the_population_and_compare_the_thresholds() -> 
              fact(10, "workforce.organisation.registered", "org-1", "2021-01-11T00:00:00", name="社工机构",
                   unified_social_credit_code="x", registered_in_county=True, registration_place="县",
                   registered_on="2021-01-11")]
-    figures = history_plan.workforce_figures(facts, "XX", date(2021, 6, 1), 2.0, 0.01, 1)
+    figures = history_plan.workforce_figures(facts, "XX", date(2021, 6, 1), POLICY)
     assert figures["population"] == 50000 and figures["townships"] == 2
-    assert {t["target"]: (t["value"], t["threshold"], t["met"]) for t in figures["targets"]} == {
-        "certified_total_multiple": (0, 20, False), "professionals_share": (100, 500, False),
-        "registered_organisations": (1, 1, True)}
+    assert {t["target"]: (t["value"], t["threshold"], t["status"]) for t in figures["targets"]} == {
+        "certified_growth_per_year": (-1.0, 0.35, "at_risk"), "certified_total_multiple": (0, 20, "at_risk"),
+        "professionals_share": (0, 500, "at_risk"), "registered_organisations": (1, 1, "met")}  # roster: none certified
+
+
+@settings(max_examples=400, deadline=None)
+@given(base=st.integers(0, 40), professionals=st.integers(0, 60), population=st.integers(0, 20_000),
+       organisations=st.integers(0, 3), figures=st.dictionaries(st.integers(2021, 2024), st.integers(0, 120)),
+       as_of=st.dates(date(2020, 6, 1), date(2024, 6, 30)))
+def test_the_targets_are_assessed_as_the_workforce_service_assesses_them(
+        base: int, professionals: int, population: int, organisations: int, figures: dict[int, int],
+        as_of: date) -> None:
+    baseline = {"year": 2020, "certified_social_workers": base, "professionals": professionals}
+    policy = Policy(minimum_wage_fen=0, supervisor_min_stations=5, supervisor_max_stations=10,
+                    certified_growth_rate=Decimal("0.35"), certified_multiple=Decimal("2.0"),
+                    professionals_share=Decimal("0.01"), registered_organisations_target=1,
+                    supervisor_certificate_levels=())
+    said = workforce_targets.assess_targets(baseline, figures, professionals, population, organisations, as_of, policy)
+    assert history_plan.assess_targets(baseline, figures, professionals, population, organisations, as_of,
+                                       POLICY) == said

@@ -65,6 +65,8 @@ def test_without_a_configured_key_dev_and_test_derive_one_from_the_secret_and_pr
     with pytest.raises(ValueError, match="32 bytes"):
         signing.private_key(base64.b64encode(b"short").decode(), "s1")
     with pytest.raises(ValueError, match="SW_AUDIT_SIGNING_KEY"):
-        Settings(environment="prod", jwt_secret="x" * 40, cipher_key="k", identity_key="i")
-    assert Settings(environment="prod", jwt_secret="x" * 40, cipher_key="k", identity_key="i",
+        Settings(environment="prod", jwt_secret="x" * 40, cipher_key=base64.b64encode(bytes(32)).decode(),
+                 identity_key="i" * 32)
+    assert Settings(environment="prod", jwt_secret="x" * 40, cipher_key=base64.b64encode(bytes(32)).decode(),
+                    identity_key="i" * 32,
                     audit_signing_key=base64.b64encode(bytes(32)).decode()).audit_signing_key

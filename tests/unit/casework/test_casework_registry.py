@@ -23,6 +23,7 @@ from tests.unit.casework.world import (
     AUDITOR,
     CHILD_ID,
     CONTRACTOR,
+    EAST,
     FINANCE,
     OTHER_WORKER,
     SUPERVISOR,
@@ -244,3 +245,17 @@ def test_a_contractor_acts_only_for_the_stations_its_contracts_cover(world: Worl
     with pytest.raises(Forbidden):
         world.app.read_personal_data(stranger, bid, "curious")
     assert world.app.read_personal_data(CONTRACTOR, bid, "case review")["name"] == "赵大爷"
+
+
+def test_a_registrant_learns_of_a_duplicate_only_at_its_own_stations(world: World) -> None:
+    """Registering a known id number must not tell a social worker it is on record at a station it does not serve."""
+    elsewhere = register(world, adult_body(station_id=WEST), ctx=OTHER_WORKER)
+    mine = register(world, adult_body(village_code="V09"), ctx=WORKER)
+    assert mine["possible_duplicates"] == [], "the other record is at a station the worker does not serve"
+    assert world.app.get_beneficiary(WORKER, UUID(str(mine["id"])))["possible_duplicates"] == []
+    flag = [{"beneficiary_id": str(elsewhere["id"]), "reason": "same_id_number"}]
+    assert world.app.get_beneficiary(CONTRACTOR, UUID(str(mine["id"])))["possible_duplicates"] == flag, \
+        "the contractor holds both stations"
+    for reader in (ADMIN, AUDITOR):
+        assert world.app.get_beneficiary(reader, UUID(str(mine["id"])))["possible_duplicates"] == flag
+    assert world.app.registrant_stations(WORKER) == {EAST} and world.app.registrant_stations(ADMIN) is None

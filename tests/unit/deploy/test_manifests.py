@@ -3,6 +3,7 @@ environment variable names (Settings fields), the NATS node configs and the aler
 
 from __future__ import annotations
 
+import base64
 import importlib.resources
 import json
 import re
@@ -19,6 +20,7 @@ from prometheus_client import REGISTRY
 
 import shared.heal  # registers its counters
 import shared.metrics  # noqa: F401 - registers the metrics
+from services.audit.console.settings import ConsoleSettings
 from shared.settings import SERVICE_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,13 +28,14 @@ DEPLOY = ROOT / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 K8S = [doc for name in ("services.yaml", "nats.yaml")
        for doc in yaml.safe_load_all((DEPLOY / "k8s" / name).read_text())]
-SETTINGS_VARIABLES = {f"SW_{name.upper()}" for name in Settings.model_fields}
+SETTINGS_VARIABLES = {f"SW_{name.upper()}" for name in Settings.model_fields} | {
+    f"SW_CONSOLE_{name.upper()}" for name in ConsoleSettings.model_fields}  # the audit console's own settings
 IMAGE_TAG = "county-sw:0.1.0"
 
 
 def command_of(service: str) -> list[str]:
     return ["uvicorn", f"services.{service}.main:make_app", "--factory", "--host", "0.0.0.0", "--port",
-            str(SERVICE_PORTS[service])]
+            str(SERVICE_PORTS[service]), "--no-proxy-headers"]  # as the launcher: SW_TRUSTED_PROXIES decides
 
 
 def test_compose_validates_against_the_compose_specification() -> None:
@@ -56,6 +59,10 @@ def test_compose_runs_each_service_from_the_image_on_its_port_with_probes_and_kn
     assert spec["healthcheck"]["test"] == ["CMD", "python", "-m", "deploy.probe", port, "/healthz", "/readyz"]
     assert port in [str(p).split(":")[-1] for p in spec.get("ports", []) + spec.get("expose", [])]
     assert set(spec["environment"]) <= SETTINGS_VARIABLES
+    for name, url in spec["environment"].items():  # the console reaches each service by its name and port
+        if name.startswith("SW_CONSOLE_") and name.endswith("_URL"):
+            called = name.removeprefix("SW_CONSOLE_").removesuffix("_URL").lower()
+            assert url == f"http://{called}:{SERVICE_PORTS[called]}"
     assert spec["environment"]["SW_NATS_INBOX_PREFIX"] == f"_INBOX_{spec['environment']['SW_COUNTY_CODE']}_{service}"
     assert spec["environment"]["SW_SUBJECT_PREFIX"].endswith("." + spec["environment"]["SW_COUNTY_CODE"])
     seed = COMPOSE["secrets"][spec["secrets"][0]["source"]]["file"]
@@ -131,13 +138,14 @@ def test_the_alert_rules_parse_and_name_only_metrics_the_services_export() -> No
 
 
 def settings_from(environment: dict[str, str]) -> Settings:
-    """The settings a process would read from ``environment`` (secrets stand in as 32-byte placeholders)."""
+    """The settings a process would read from ``environment`` (secrets stand in as base64 of 32 bytes)."""
     values = {}
     for name, value in environment.items():
         value = str(value)
         if value.startswith("${") or value.startswith("REPLACE-ME"):
-            value = "x" * 32
-        values[name.removeprefix("SW_").lower()] = value
+            value = base64.b64encode(b"x" * 32).decode()
+        if not name.startswith("SW_CONSOLE_"):
+            values[name.removeprefix("SW_").lower()] = value
     return Settings(**values)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import jsonschema_rs
+
 from services.audit.published import PUBLISHED as AUDIT
 from services.casework.published import PUBLISHED as CASEWORK
 from services.stations.published import PUBLISHED as STATIONS
@@ -24,6 +26,24 @@ def test_a_schema_describes_the_envelope_and_the_payload() -> None:
     assert {"id", "source", "type", "sequence", "prevsequence", "actor", "data"} <= set(schema["required"])
     payload = schema["$defs"]["StationPlanned"]["properties"]
     assert {"township_code", "batch", "deadline"} <= set(payload)
+
+
+def test_the_envelope_declares_the_distributed_tracing_attributes_as_optional() -> None:
+    schema = json_schemas()["sw.stations.station.planned.v1"]
+    assert {"traceparent", "tracestate"} <= set(schema["properties"])
+    assert not {"traceparent", "tracestate"} & set(schema["required"])
+    validator = jsonschema_rs.validator_for(schema)
+    document = {"specversion": "1.0", "id": "stations-1", "source": "/sw/stations", "type": "sw.stations.station."
+                "planned.v1", "subject": "s", "time": "2021-05-01T00:00:00Z", "sequence": 1, "prevsequence": 0,
+                "aggregateid": "s", "aggregateversion": 1, "actor": "a", "role": "civil_affairs_admin",
+                "organisation": "", "correlationid": "c", "causationid": "",
+                "data": {"county_code": "XX", "township_code": "T01", "township_name": "城关镇", "batch": 1,
+                         "deadline": "2021-12-31", "minimum_staffing": 2}}
+    assert validator.is_valid(document)
+    assert validator.is_valid({**document, "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                               "tracestate": "county=xx"})
+    assert not validator.is_valid({**document, "traceparent": "not a trace"})
+    assert not validator.is_valid({**document, "tracestate": "x" * 513})
 
 
 def _field_names(schema: object) -> set[str]:

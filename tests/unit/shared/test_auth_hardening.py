@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 import time
 
 import jwt
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from shared.auth import ALGORITHM, InvalidToken, mint, organisation_id, organisation_refs, same_organisation, verify
-from shared.http import AUTH_FAILURES, LOOKUPS, CurrentContext, install_error_mapper, limit_lookups
+from shared.http import (
+    AUTH_FAILURES,
+    LOOKUPS,
+    CurrentContext,
+    client_address,
+    install_error_mapper,
+    limit_lookups,
+)
 from shared.settings import Settings, get_settings
 
 SETTINGS = get_settings()
@@ -55,7 +63,7 @@ def test_well_formed_claims_give_the_scope_they_name() -> None:
 
 @pytest.mark.parametrize("environment", ["test", "prod"])
 def test_outside_dev_the_token_secret_has_at_least_32_bytes(environment: str) -> None:
-    keys = {"cipher_key": "k", "identity_key": "i", "audit_signing_key": "s"}
+    keys = {"cipher_key": base64.b64encode(bytes(32)).decode(), "identity_key": "i" * 32, "audit_signing_key": "s"}
     with pytest.raises(ValueError, match="at least 32 bytes"):
         Settings(environment=environment, jwt_secret="x" * 31, **keys)
     assert Settings(environment=environment, jwt_secret="x" * 32, **keys).jwt_secret == "x" * 32
@@ -131,3 +139,90 @@ def test_only_a_well_formed_traceparent_is_carried_onto_the_callers_context() ->
     for bad in ("00-" + "0" * 32 + "-00f067aa0ba902b7-01", "garbage", "00-4bf92f3577b34da6-00f067aa0ba902b7-01"):
         assert client.get("/trace", headers={**auth, "traceparent": bad}).json() == {"traceparent": ""}
     assert client.get("/trace", headers=auth).json() == {"traceparent": ""}
+
+
+def _peer_client(peer: str, trusted: str, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """A client whose connections come from ``peer``, served with ``SW_TRUSTED_PROXIES=trusted``."""
+    monkeypatch.setattr(get_settings(), "trusted_proxies", trusted)
+    app = FastAPI()
+    install_error_mapper(app)
+
+    @app.get("/who")
+    def who(request: Request) -> dict[str, str]:
+        return {"client": client_address(request)}
+
+    @app.get("/me")
+    def me(ctx: CurrentContext) -> dict[str, str]:
+        return {"actor": ctx.actor}
+
+    return TestClient(app, client=(peer, 50000))
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "client"), [
+    ("10.0.0.5", "203.0.113.7", "203.0.113.7"),  # the proxy says who connected to it
+    ("10.0.0.5", "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # what the client wrote itself is not believed
+    ("10.0.0.5", "198.51.100.1, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # past every trusted proxy
+    ("10.0.0.5", "not-an-address", "10.0.0.5"),
+    ("10.0.0.5", None, "10.0.0.5"),
+    ("192.0.2.44", "203.0.113.7", "192.0.2.44"),  # a spoofed header from an untrusted peer is ignored
+    ("2001:db8::1", "203.0.113.7", "2001:db8::1"),
+])
+def test_x_forwarded_for_names_the_client_only_from_a_trusted_proxy(
+        peer: str, forwarded: str | None, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = _peer_client(peer, "10.0.0.0/24, 127.0.0.1", monkeypatch).get(
+        "/who", headers={"X-Forwarded-For": forwarded} if forwarded else {})
+    assert answer.json() == {"client": client}
+
+
+def test_without_trusted_proxies_a_forwarded_header_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().trusted_proxies == ""
+    answer = _peer_client("10.0.0.5", "", monkeypatch).get("/who", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert answer.json() == {"client": "10.0.0.5"}
+    with pytest.raises(ValueError, match="SW_TRUSTED_PROXIES"):
+        Settings(trusted_proxies="10.0.0.0/24, proxy.example")
+
+
+def test_a_spoofing_client_cannot_escape_the_limit_on_bad_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    AUTH_FAILURES.clear()
+    bad = {"Authorization": "Bearer not-a-token"}
+    direct = _peer_client("192.0.2.44", "10.0.0.0/24", monkeypatch)
+    answers = [direct.get("/me", headers={**bad, "X-Forwarded-For": f"198.51.100.{i}"}).status_code
+               for i in range(SETTINGS.auth_failure_burst + 1)]
+    assert answers == [401] * SETTINGS.auth_failure_burst + [429], "one address, whatever the header says"
+
+    behind = _peer_client("10.0.0.5", "10.0.0.0/24", monkeypatch)  # clients behind the trusted proxy count apart
+    assert behind.get("/me", headers={**bad, "X-Forwarded-For": "203.0.113.7"}).status_code == 401
+    assert behind.get("/me", headers={**bad, "X-Forwarded-For": "192.0.2.44"}).status_code == 429
+    AUTH_FAILURES.clear()
+
+
+def test_a_tracestate_is_carried_only_well_formed_and_with_a_traceparent() -> None:
+    app = FastAPI()
+    install_error_mapper(app)
+
+    @app.get("/trace")
+    def trace(ctx: CurrentContext) -> dict[str, str]:
+        return {"traceparent": ctx.traceparent, "tracestate": ctx.tracestate}
+
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {mint(SETTINGS, subject='u', role='finance')}"}
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert client.get("/trace", headers={**auth, "traceparent": good, "tracestate": "county=xx, vendor@sw=1"}
+                      ).json() == {"traceparent": good, "tracestate": "county=xx,vendor@sw=1"}
+    for bad in ("County=xx", "county", "county=x,=y", ",".join(f"k{i}=v" for i in range(33)), "k=" + "v" * 600):
+        assert client.get("/trace", headers={**auth, "traceparent": good, "tracestate": bad}).json()["tracestate"] == ""
+    assert client.get("/trace", headers={**auth, "tracestate": "county=xx"}).json() == {"traceparent": "",
+                                                                                       "tracestate": ""}
+
+
+@pytest.mark.parametrize("environment", ["test", "prod"])
+def test_outside_dev_the_identity_and_cipher_keys_have_at_least_32_bytes(environment: str) -> None:
+    good = {"jwt_secret": "x" * 32, "cipher_key": base64.b64encode(bytes(32)).decode(), "identity_key": "i" * 32,
+            "audit_signing_key": base64.b64encode(bytes(32)).decode()}
+    assert Settings(environment=environment, **good).identity_key == "i" * 32
+    with pytest.raises(ValueError, match="SW_IDENTITY_KEY"):
+        Settings(environment=environment, **{**good, "identity_key": "i" * 31})
+    for cipher in (base64.b64encode(bytes(16)).decode(), "not base64!"):
+        with pytest.raises(ValueError, match="SW_CIPHER_KEY"):
+            Settings(environment=environment, **{**good, "cipher_key": cipher})
+    assert Settings(environment="dev", identity_key="i", cipher_key="k").identity_key == "i"
