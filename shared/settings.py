@@ -138,12 +138,6 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_missing_signing_key(self) -> Settings:
-        if self.environment == "prod" and not self.audit_signing_key:
-            raise ValueError("SW_AUDIT_SIGNING_KEY must be set in prod")
-        return self
-
-    @model_validator(mode="after")
     def _refuse_short_keys(self) -> Settings:
         """Outside dev, a key that is set has at least 32 bytes: the identity key as given, the cipher key once
         decoded (AES-256)."""

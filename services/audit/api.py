@@ -122,7 +122,7 @@ async def verify_ledger(request: Request, ctx: CurrentContext,
     application.check_may_read_ledger(ctx)
     runtime = runtime_of(request)
     heads, why = await stream_heads(runtime.js, runtime.settings)  # before the ledger: see application.verify
-    key = signing.private_key(runtime.settings.audit_signing_key, runtime.settings.jwt_secret).public_key()
+    key = signing.configured_key(runtime.settings).public_key()
     try:
         return await asyncio.to_thread(_verify, runtime.pool, heads, why, key, full)
     except psycopg.Error as exc:

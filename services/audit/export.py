@@ -72,7 +72,7 @@ def write_export(directory: Path, entries: Iterable[Entry], checkpoint: signing.
 
 def export(settings: Settings, directory: Path, to: int | None) -> int:
     """Writes the export of this deployment's ledger; returns the exit status."""
-    key = signing.private_key(settings.audit_signing_key, settings.jwt_secret).public_key()
+    key = signing.configured_key(settings).public_key()
     with connect(service_url(settings, "audit")) as conn:
         upto = to if to is not None else proofs.ledger_head(conn)
         checkpoint = proofs.latest_checkpoint(conn, upto)

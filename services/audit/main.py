@@ -49,7 +49,7 @@ def origin(settings: Settings) -> str:
 
 def make_application(settings: Settings, env: dict[str, str]) -> AuditLog:
     """The audit service's checkpoint store, signing with the configured key."""
-    key = signing.private_key(settings.audit_signing_key, settings.jwt_secret)
+    key = signing.configured_key(settings)
     return AuditLog(env=env, key=key, origin=origin(settings))
 
 

@@ -22,11 +22,14 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 DEV_KEY_LABEL = b"sw-audit-checkpoint-signing-key\x00"
 _TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
@@ -118,6 +121,13 @@ def private_key(seed_b64: str, dev_secret: str) -> Ed25519PrivateKey:
     else:
         seed = hashlib.sha256(DEV_KEY_LABEL + dev_secret.encode()).digest()
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def configured_key(settings: Settings) -> Ed25519PrivateKey:
+    """The deployment's signing key; in prod only a configured one (the audit service alone holds it)."""
+    if settings.environment == "prod" and not settings.audit_signing_key:
+        raise ValueError("SW_AUDIT_SIGNING_KEY must be set in prod")
+    return private_key(settings.audit_signing_key, settings.jwt_secret)
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:

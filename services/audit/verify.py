@@ -48,7 +48,7 @@ async def _stream_heads(settings: Settings) -> tuple[dict[str, int] | None, str]
 def run(settings: Settings, full: bool = False) -> Verdict:
     """The verdict on the ledger of this deployment (stream heads read first)."""
     heads, why = asyncio.run(_stream_heads(settings))
-    key = signing.private_key(settings.audit_signing_key, settings.jwt_secret).public_key()
+    key = signing.configured_key(settings).public_key()
     with connect(service_url(settings, "audit")) as conn:
         return verify_from(conn, heads, why, key, full)
 

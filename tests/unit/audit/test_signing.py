@@ -59,14 +59,15 @@ def test_the_json_form_round_trips_and_names_a_bad_field() -> None:
         Checkpoint.from_json({**signed.to_json(), "origin": "two words"})
 
 
-def test_without_a_configured_key_dev_and_test_derive_one_from_the_secret_and_prod_refuses_to_start() -> None:
+def test_without_a_configured_key_dev_and_test_derive_one_from_the_secret_and_prod_audit_refuses_to_start() -> None:
     assert signing.raw_public(signing.private_key("", "s1").public_key()) == \
         signing.raw_public(signing.private_key("", "s1").public_key())
     with pytest.raises(ValueError, match="32 bytes"):
         signing.private_key(base64.b64encode(b"short").decode(), "s1")
+    unkeyed = Settings(environment="prod", jwt_secret="x" * 40, cipher_key=base64.b64encode(bytes(32)).decode(),
+                       identity_key="i" * 32)  # stations, workforce and casework never hold the signing key
     with pytest.raises(ValueError, match="SW_AUDIT_SIGNING_KEY"):
-        Settings(environment="prod", jwt_secret="x" * 40, cipher_key=base64.b64encode(bytes(32)).decode(),
-                 identity_key="i" * 32)
-    assert Settings(environment="prod", jwt_secret="x" * 40, cipher_key=base64.b64encode(bytes(32)).decode(),
-                    identity_key="i" * 32,
-                    audit_signing_key=base64.b64encode(bytes(32)).decode()).audit_signing_key
+        signing.configured_key(unkeyed)
+    keyed = unkeyed.model_copy(update={"audit_signing_key": base64.b64encode(bytes(32)).decode()})
+    assert signing.raw_public(signing.configured_key(keyed).public_key()) == \
+        signing.raw_public(signing.private_key(keyed.audit_signing_key, "").public_key())

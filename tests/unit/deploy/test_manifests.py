@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 
 import shared.heal  # registers its counters
 import shared.metrics  # noqa: F401 - registers the metrics
+from services.audit import signing
 from services.audit.console.settings import ConsoleSettings
 from shared.settings import SERVICE_PORTS, Settings
 
@@ -158,3 +159,10 @@ def test_each_services_environment_is_accepted_by_the_settings_in_prod(service: 
     for settings in (compose, k8s):
         assert settings.environment == "prod" and settings.event_county == settings.county_code
         assert settings.stream_replicas == 3 and len(settings.nats_url.split(",")) == 3
+        # the ledger's signing key: audit alone holds it, and audit alone would refuse to start in prod without it
+        assert bool(settings.audit_signing_key) == (service == "audit")
+        if service == "audit":
+            assert signing.configured_key(settings)
+        else:
+            assert "SW_AUDIT_SIGNING_KEY" not in (DEPLOY / "k8s" / "services.yaml").read_text().split(
+                f"name: sw-{service}\ntype: Opaque", 1)[1].split("---", 1)[0]
