@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +16,7 @@ from services.audit.console.settings import ConsoleSettings
 
 OWN_CALLS = asyncio.Semaphore(1)
 """Calls to this service's own API, one at a time: each holds one of its few pooled connections."""
+BUSY_RETRIES, BUSY_WAIT_MAX_S = 3, 2.0  # a 503's Retry-After, honoured a few times, never long
 
 
 @dataclass
@@ -23,6 +25,7 @@ class ApiError(Exception):
 
     status: int
     problem: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
 
     @property
     def detail(self) -> str:
@@ -86,11 +89,23 @@ class Api:
         return urllib.request.Request(url, data=data, headers=headers, method=method)
 
     def _open(self, request: urllib.request.Request) -> tuple[bytes, Any]:
+        """The answer; a 503 (a busy pool, a store restarting) is asked again after its ``Retry-After``, a few
+        times, with the same request (a command keeps its Idempotency-Key, so it is recorded once)."""
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return self._open_once(request)
+            except ApiError as exc:
+                if exc.status != 503 or exc.retry_after is None or attempt == BUSY_RETRIES:
+                    raise
+                time.sleep(min(exc.retry_after, BUSY_WAIT_MAX_S))
+        raise AssertionError("unreachable")
+
+    def _open_once(self, request: urllib.request.Request) -> tuple[bytes, Any]:
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout_seconds) as response:
                 return response.read(), response.headers
         except urllib.error.HTTPError as exc:
-            raise ApiError(exc.code, _problem(exc.read(), exc.code)) from None
+            raise ApiError(exc.code, _problem(exc.read(), exc.code), _retry_after(exc.headers)) from None
         except (OSError, TimeoutError) as exc:
             raise ApiError(503, {"title": "Service unavailable", "detail": f"{request.full_url}: {exc}"}) from None
 
@@ -105,6 +120,14 @@ class Api:
         raw, headers = self._open(request)
         return Download(raw, headers.get("Content-Type", "application/octet-stream"),
                         headers.get("Content-Disposition", ""))
+
+
+def _retry_after(headers: Any) -> float | None:
+    """The seconds a 503 asks the caller to wait, when it says."""
+    try:
+        return max(0.0, float(headers.get("Retry-After", "")))
+    except (TypeError, ValueError):
+        return None
 
 
 def _problem(raw: bytes, status: int) -> dict[str, Any]:

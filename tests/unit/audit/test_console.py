@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.datastructures import FormData
 
@@ -74,3 +75,50 @@ def test_the_chart_puts_the_targets_at_the_deadlines_and_the_points_in_order() -
     assert drawn is not None and [label for _x, _y, label in drawn.targets] == ["2021-12-31: 5", "2022-12-31: 11"]
     assert drawn.points[0][1] > drawn.points[1][1] == drawn.targets[0][1], "5 opened reaches the first target's height"
     assert chart.progress_chart([], str) is None
+
+
+def test_a_busy_service_is_asked_again_after_its_retry_after_with_the_same_idempotency_key() -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from services.audit.console.api import Api, ApiError
+    from services.audit.console.settings import ConsoleSettings
+
+    seen: list[str | None] = []
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("Idempotency-Key"))
+            busy = len(seen) < 3
+            self.send_response(503 if busy else 200)
+            self.send_header("Content-Type", "application/json")
+            if busy:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(json.dumps({"status": 503} if busy else {"ok": True}).encode())
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = Api(ConsoleSettings(), "token", f"http://127.0.0.1:{server.server_port}")
+        assert api._json("POST", "audit", "/v1/x", {}, {"a": 1}) == {"ok": True}
+        assert len(seen) == 3 and len(set(seen)) == 1, "one command, asked three times under one key"
+        seen.clear()  # now a service that stays busy
+
+        class Down(Busy):
+            def do_POST(self) -> None:
+                seen.append("again")
+                self.send_response(503)
+                self.send_header("Retry-After", "0")
+                self.end_headers()
+
+        server.RequestHandlerClass = Down
+        with pytest.raises(ApiError) as refused:
+            api._json("POST", "audit", "/v1/x", {}, {"a": 1})
+        assert refused.value.status == 503 and len(seen) == 4, "asked four times, then reported"
+    finally:
+        server.shutdown()
