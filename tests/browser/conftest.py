@@ -14,6 +14,7 @@ from shared.settings import Settings
 from tests.kit.browser import chromium
 from tests.kit.infra import isolated
 from tests.kit.system import System, start_system, stop_system
+from tests.kit.waiting import eventually
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,7 +30,9 @@ def county(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     environment, where the console's sign-in form mints tokens (the run's own secret all the same)."""
     running = start_system(isolated(settings, environment="dev"), tmp_path_factory.mktemp("console"))
     try:
-        yield running, load_demo(running.settings, running.urls)
+        demo = load_demo(running.settings, running.urls)
+        _until_the_read_models_show_it(running)
+        yield running, demo
     finally:
         stop_system(running)
 
@@ -39,3 +42,13 @@ def browser() -> Iterator[Browser]:
     """Debian's chromium."""
     with chromium() as launched:
         yield launched
+
+
+def _until_the_read_models_show_it(system: System) -> None:
+    """The demonstration year in the station status (the dashboard's figures), however loaded the machine."""
+    with system.client("stations") as stations:
+        def shown() -> bool:
+            answer = stations.get("/v1/station-status", params={"limit": 100})
+            items = answer.json().get("items", []) if answer.status_code == 200 else []
+            return len(items) == 11 and sum(i.get("status") == "opened" for i in items) == 5
+        eventually(shown, timeout=120, interval=0.5)
