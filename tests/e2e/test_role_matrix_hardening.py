@@ -108,12 +108,18 @@ def test_hiring_another_organisations_worker_reveals_neither_the_worker_nor_the_
 
 def test_a_burst_of_identity_lookups_by_one_user_is_answered_429_with_retry_after(system: System) -> None:
     prober = system.client("workforce", role="contractor", organisation=ORG, subject="prober")
-    burst = system.settings.identity_lookup_burst
-    answers = [prober.post("/v1/workers/lookup", json={"national_id_number": national_id(500 + n)}).status_code
-               for n in range(burst)]
-    assert answers == [404] * burst
-    limited = prober.post("/v1/workers/lookup", json={"national_id_number": national_id(999)})
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    burst, per_minute = system.settings.identity_lookup_burst, system.settings.identity_lookups_per_minute
+    started, answers = time.monotonic(), []
+    while len(answers) < 3 * burst:  # the bucket refills while a loaded machine answers: count what it allows
+        answer = prober.post("/v1/workers/lookup", json={"national_id_number": national_id(500 + len(answers))})
+        answers.append(answer.status_code)
+        if answer.status_code == 429:
+            limited = answer
+            break
+    refilled = (time.monotonic() - started) * per_minute / 60
+    assert answers[:burst] == [404] * burst and answers[-1] == 429, "the burst is answered, then refused"
+    assert answers.count(404) <= burst + refilled + 1, "no more than the burst and what refilled meanwhile"
+    assert int(limited.headers["Retry-After"]) >= 1
     other = system.client("workforce", role="contractor", organisation=ORG, subject="someone-else")
     assert other.post("/v1/workers/lookup", json={"national_id_number": national_id(999)}).status_code == 404
 
