@@ -26,13 +26,13 @@ from pathlib import Path
 
 from benchmarks import commands, raw
 from benchmarks.load import History
-from benchmarks.pipeline import consume_all, relay_all
+from benchmarks.pipeline import relay_all
 from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
 from deploy import infra
 from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
 from shared import store, stream
-from shared.projection import ProjectionRunner
+from shared.projection import Projection, ProjectionRunner
 from shared.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -94,7 +94,7 @@ class Bench:
         """Raw commits and saves, relay vs raw publish, ledger vs raw fetch and insert, rebuild vs log read."""
         s, o = self.settings, self.options
         store.ensure_database(s.database_url, s.database_name(SERVICE))
-        store.ensure_database(s.database_url, s.database_name("audit"))
+        store.ensure_database(s.database_url, s.database_name(PROJECTIONS_DB))
         rawset = await raw.ensure_raw_stream(s)
         nc = await stream.connect(s, "bench")
         js = nc.jetstream()
@@ -242,12 +242,29 @@ class Bench:
                         "raw SHA-256 per entry", [rates["raw SHA-256/entry"]], target="≥ 50 %"))
 
 
+PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
+
+
+async def consume_all(settings: Settings, js, projection: Projection, n: int, reset: bool = False) -> float:
+    """A projection consuming n events from the stream (after dropping it, with ``reset``): seconds."""
+    runner = ProjectionRunner(settings, projection, store.service_url(settings, PROJECTIONS_DB))
+    if reset:
+        await runner.reset(js)
+    runner.setup()
+    sub = await runner.subscribe(js)
+    done, started = 0, time.perf_counter()
+    while done < n:
+        msgs = await sub.fetch(settings.consumer_batch, timeout=5)
+        await runner.process(js, msgs)
+        done += len(msgs)
+    seconds = time.perf_counter() - started
+    await sub.unsubscribe()
+    return seconds
+
+
 async def rebuild(settings: Settings, js, total: int) -> float:
     """A resettable projection dropped and rebuilt from the stream's first message: events per second."""
-    runner = ProjectionRunner(settings, WidgetTotals(), store.service_url(settings, "audit"))
-    await runner.reset(js)
-    runner.setup()
-    return total / await consume_all(settings, js, WidgetTotals(), total)
+    return total / await consume_all(settings, js, WidgetTotals(), total, reset=True)
 
 
 def fmt(values: list[float]) -> str:
