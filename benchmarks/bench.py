@@ -335,7 +335,7 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
         drop_run_databases(settings)
         await delete_run_streams(settings)
         servers.stop()
-    write(bench, opts, started, args.label)
+        write(bench, opts, started, args.label)  # what was measured, even when a later section failed
     return 0
 
 

@@ -40,12 +40,11 @@ class System:
     settings: Settings
     urls: dict[str, str]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
-    token: str = ""
 
-    def client(self, service: str) -> httpx.Client:
-        """A client with the admin token (each thread gets its own)."""
-        return httpx.Client(base_url=self.urls[service], headers={"Authorization": f"Bearer {self.token}"},
-                            timeout=60)
+    def client(self, service: str, role: str = "civil_affairs_admin") -> httpx.Client:
+        """A client with a token for ``role`` (each thread gets its own)."""
+        token = mint(self.settings, subject=f"bench-{role}", role=role, organisation=f"county-{role}")
+        return httpx.Client(base_url=self.urls[service], headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
     def stop(self) -> None:
         """Stops every service process."""
@@ -64,8 +63,6 @@ def start(settings: Settings) -> System:
                             if isinstance(v, str | int | float)}}
     logs = Path(tempfile.mkdtemp(prefix="sw-bench-"))
     system = System(settings, {name: f"http://127.0.0.1:{free_port()}" for name in SERVICE_PORTS})
-    system.token = mint(settings, subject="bench-admin", role="civil_affairs_admin",
-                        organisation="county-civil-affairs")
     for name, url in system.urls.items():
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         system.procs[name] = subprocess.Popen(
@@ -151,6 +148,7 @@ class Requests:
 
     def __init__(self, kind: str, fixture: Fixture) -> None:
         self.kind, self.fixture, self.n, self.lock = kind, fixture, 0, threading.Lock()
+        self.role = "hr_social_security" if kind == "workforce.training" else "civil_affairs_admin"
 
     def next(self) -> Request:
         """The next command."""
@@ -205,7 +203,7 @@ def closed_loop(system: System, requests: Requests, concurrency: int, total: int
                     break
                 remaining[0] -= 1
             service, path, body = requests.next()
-            client = clients.get(service) or clients.setdefault(service, system.client(service))
+            client = clients.get(service) or clients.setdefault(service, system.client(service, requests.role))
             started = time.perf_counter()
             response = client.post(path, json=body)
             elapsed = time.perf_counter() - started
@@ -233,7 +231,7 @@ def steady(system: System, requests: Requests, rate: float, seconds: float) -> R
     def send(due: float) -> None:
         time.sleep(max(0.0, due - time.perf_counter()))
         service, path, body = requests.next()
-        client = getattr(local, service, None) or system.client(service)
+        client = getattr(local, service, None) or system.client(service, requests.role)
         setattr(local, service, client)
         started = time.perf_counter()
         response = client.post(path, json=body)
@@ -296,8 +294,8 @@ def query_latency(system: System, service: str, path: str, n: int) -> list[float
 
 def command_latency(system: System, path_of: Callable[[int], str], body_of: Callable[[int], dict[str, Any]],
                     n: int) -> list[float]:
-    """Seconds of ``n`` POSTs, one after another."""
-    with system.client("workforce") as client:
+    """Seconds of ``n`` POSTs of training records (HR), one after another."""
+    with system.client("workforce", "hr_social_security") as client:
         times = []
         for i in range(n):
             started = time.perf_counter()
