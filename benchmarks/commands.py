@@ -3,6 +3,7 @@ freshness at a steady rate (2xx → visible in the ledger and in the stations re
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import subprocess
@@ -143,18 +144,20 @@ def training(i: int) -> RecordTraining:
     return RecordTraining(course=f"专题培训{i}", hours=2 + i % 6, completed_on=f"2021-{1 + (i % 11):02d}-20")
 
 
+SENT = itertools.count(1)  # every command of the run is distinct, whichever ``Requests`` sends it
+
+
 class Requests:
     """Endless, distinct commands of one kind; thread-safe."""
 
     def __init__(self, kind: str, fixture: Fixture) -> None:
-        self.kind, self.fixture, self.n, self.lock = kind, fixture, 0, threading.Lock()
+        self.kind, self.fixture, self.lock = kind, fixture, threading.Lock()
         self.role = "hr_social_security" if kind == "workforce.training" else "civil_affairs_admin"
 
     def next(self) -> Request:
         """The next command."""
         with self.lock:
-            self.n += 1
-            n = self.n
+            n = next(SENT)
         f = self.fixture
         if self.kind == "workforce.hire":
             return "workforce", "/v1/workers", {
@@ -303,6 +306,13 @@ def command_latency(system: System, path_of: Callable[[int], str], body_of: Call
             response.raise_for_status()
             times.append(time.perf_counter() - started)
     return times
+
+
+def store_head(settings: Settings, service: str) -> int:
+    """The head of a service's notification log."""
+    with store.connect(store.service_url(settings, service)) as conn:
+        row = conn.execute(f"SELECT max(notification_id) AS n FROM {service}_events").fetchone()
+        return int(row["n"] or 0)
 
 
 def wait_for_ledger(settings: Settings, source: str, count: int, timeout: float = 1800) -> float:

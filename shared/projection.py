@@ -84,6 +84,12 @@ class Projection:
         """Handlers by CloudEvents ``type``; other types are passed over (and still tracked)."""
         return {}
 
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        """Around the events of one batch, inside its transaction and outside any event's savepoint: a projection
+        may take a lock or read a head once per batch here (the audit ledger does). Nothing by default."""
+        yield
+
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
         """Changes the read model for one event (the handler table is built once, on the first event)."""
         table = self.__dict__.get("_handler_table")
@@ -308,8 +314,9 @@ class ProjectionRunner:
             # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
             cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
             last = self._positions(cur)
-            for msg in msgs:
-                batch.decisions.append(self._decide(cur, msg, last, batch))
+            with self.projection.batch(cur):
+                for msg in msgs:
+                    batch.decisions.append(self._decide(cur, msg, last, batch))
             for source, (sequence, stream_seq) in batch.reached.items():
                 cur.execute(
                     "INSERT INTO projection_tracking (projection, source, last_sequence, stream_sequence) "

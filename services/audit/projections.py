@@ -18,6 +18,8 @@ Its body must never change (stored values would not be recomputed); a new need g
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import Iterator
 
 import psycopg
 
@@ -91,20 +93,59 @@ class LedgerProjection(Projection):
     halts_on_failure = True  # a gap in the auditors' ledger is worse than a delay
     checks_contracts = False  # the ledger records what the stream carried, even a type this process does not know
 
+    _head: tuple[int, bytes] | None = None  # the chain's head while a batch is open
+
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        """One lock and one head read per batch: the lock is held to the end of the batch's transaction (taken
+        outside any event's savepoint, so a failed event does not release it), and the head advances in memory
+        only after an event's row was inserted."""
+        self._head = self._read_head(cur)
+        try:
+            yield
+        finally:
+            self._head = None
+
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        """One new entry after the current head; raises ``NotCanonicalisable`` rather than alter the event."""
+        """One new entry after the current head; raises ``NotCanonicalisable`` rather than alter the event.
+
+        The insert itself checks that the head it follows is still the table's last row (an event whose savepoint
+        was rolled back after its row was inserted leaves the batch's head ahead of the table): if not, the head
+        is read again, so no position is ever skipped and every chain hash follows the row before it.
+        """
         body = canonical_form(event.document)
+        leaf = leaf_hash(body)
+        head = self._head if self._head is not None else self._read_head(cur)
+        appended = self._append(cur, event, body, leaf, head)
+        if appended is None:
+            appended = self._append(cur, event, body, leaf, self._read_head(cur))
+            if appended is None:
+                raise RuntimeError("the ledger's head moved while its appenders' lock was held")
+        if self._head is not None:
+            self._head = appended
+
+    @staticmethod
+    def _append(cur: psycopg.Cursor, event: CloudEvent, body: bytes, leaf: bytes,
+                head: tuple[int, bytes]) -> tuple[int, bytes] | None:
+        """Inserts the entry after ``head`` if ``head`` is the last row; answers the new head, or None."""
+        position, previous = head
+        chain = chain_hash(previous, leaf)
+        cur.execute(
+            "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
+            "leaf_hash, chain_hash) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s "
+            "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s",
+            (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time),
+             event.stream_sequence, body, leaf, chain, position),
+        )
+        return (position + 1, chain) if cur.rowcount == 1 else None
+
+    @staticmethod
+    def _read_head(cur: psycopg.Cursor) -> tuple[int, bytes]:
+        """Takes the appenders' lock (to the end of the transaction) and reads the chain's head."""
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
         cur.execute("SELECT position, chain_hash FROM ledger ORDER BY position DESC LIMIT 1")
         head = cur.fetchone()
-        position, previous = (head["position"], bytes(head["chain_hash"])) if head else (0, GENESIS)
-        leaf = leaf_hash(body)
-        cur.execute(
-            "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
-            "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time),
-             event.stream_sequence, body, leaf, chain_hash(previous, leaf)),
-        )
+        return (head["position"], bytes(head["chain_hash"])) if head else (0, GENESIS)
 
 
 CHECKPOINTS_DDL = (

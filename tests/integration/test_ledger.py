@@ -236,3 +236,40 @@ async def test_an_event_the_ledger_cannot_record_stops_it_there_and_is_never_pas
     verdict = await _verdict(iso, js, ledger_url)
     assert verdict.ok and not verdict.complete
     assert verdict.missing == (Gap(f"/sw/{service}", 2, stream_head=4, detail=verdict.missing[0].detail),)
+
+
+class _FailingAfterItsInsert(_CountingLedger):
+    """The ledger, failing one event after its row was inserted (its savepoint then removes the row)."""
+
+    def __init__(self, fail: str) -> None:
+        super().__init__()
+        self.fail = fail
+
+    def apply(self, cur: psycopg.Cursor, event: envelope.CloudEvent) -> None:
+        super().apply(cur, event)
+        if event.id == self.fail:
+            raise psycopg.errors.CheckViolation("refused after the insert")
+
+
+async def test_a_batch_appends_each_event_after_the_one_before_even_around_one_that_fails(
+        iso: Settings, js, ledger_url: str) -> None:
+    """One lock and one head read per batch; an event whose row was inserted and then rolled back with its
+    savepoint leaves no hole: the next event of the batch takes its position, chained to the row before."""
+    await publish_event(js, iso, "gizmos", 1, 0)
+    rolled_back = await publish_event(js, iso, "gizmos", 2, 1)
+    for seq in (1, 2):
+        await publish_event(js, iso, "gadgets", seq, seq - 1)
+    bad = await publish_event(js, iso, "gadgets", 3, 2, {"area": float("inf")})  # refused before any insert
+    ledger = _FailingAfterItsInsert(rolled_back)
+    await run_ledger(iso, js, ledger_url, lambda: ledger.attempts[bad] >= 2 and ledger.attempts[rolled_back] >= 2
+                     and ledger_size(ledger_url) >= 3, ledger)
+
+    rows = ledger_rows(ledger_url)
+    assert [(r["position"], r["source"], r["sequence"]) for r in rows] == [
+        (1, "/sw/gizmos", 1), (2, "/sw/gadgets", 1), (3, "/sw/gadgets", 2)]
+    previous = GENESIS
+    for row in rows:
+        assert bytes(row["chain_hash"]) == chain_hash(previous, bytes(row["leaf_hash"]))
+        previous = bytes(row["chain_hash"])
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.checked == 3
