@@ -90,6 +90,11 @@ class Projection:
         may take a lock or read a head once per batch here (the audit ledger does). Nothing by default."""
         yield
 
+    def applies_in_memory(self) -> bool:
+        """True while ``apply`` runs no statement (it gathers rows that ``batch`` writes when the batch closes): the
+        runner then applies each event without a savepoint of its own. False by default."""
+        return False
+
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
         """Changes the read model for one event (the handler table is built once, on the first event)."""
         table = self.__dict__.get("_handler_table")
@@ -370,8 +375,11 @@ class ProjectionRunner:
     def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
         """Applies one event inside a savepoint; returns the failure, if any."""
         try:
-            with cur.connection.transaction():
-                self.projection.apply(cur, event)
+            if self.projection.applies_in_memory():
+                self.projection.apply(cur, event)  # no statement to roll back: no savepoint
+            else:
+                with cur.connection.transaction():
+                    self.projection.apply(cur, event)
         except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:
