@@ -167,9 +167,10 @@ class Bench:
         p99: dict[str, list[float]] = {"ledger": [], "station read model": []}
         answered = []
         for _ in range(o.reps):
-            run = commands.steady(system, requests, o.rate, o.seconds)
+            watcher = commands.Watcher(self.settings)
+            run = commands.steady(system, requests, o.rate, o.seconds, watcher)
             answered.append(run.throughput)
-            seen = commands.freshness(self.settings, run.ids)
+            seen = watcher.delays()
             for name, values in seen.items():
                 p50[name].append(commands.ms(values, 50))
                 p99[name].append(commands.ms(values, 99))
@@ -238,7 +239,7 @@ class Bench:
         rates = {}
         for line in out.splitlines():
             if "entries/s median" in line:
-                rates[line[:16].strip()] = float(line.rsplit("median", 1)[1].replace(",", ""))
+                rates[line.split(" MB/s")[0].strip()] = float(line.rsplit("median", 1)[1].replace(",", ""))
         self.add(Figure("verification", f"verify --full of {n:,} entries", "entries/s", [rates["verify --full"]],
                         "raw SHA-256 per entry", [rates["raw SHA-256/entry"]], target="≥ 50 %"))
 

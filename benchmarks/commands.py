@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -226,7 +226,57 @@ def closed_loop(system: System, requests: Requests, concurrency: int, total: int
     return Run(statuses, latencies, time.perf_counter() - started)
 
 
-def steady(system: System, requests: Requests, rate: float, seconds: float) -> Run:
+class Watcher:
+    """Polls, every 20 ms while commands are being sent, for what each 2xx created: in the audit ledger (by subject)
+    and in the stations read model (misuse reports). A figure therefore includes up to 20 ms of polling."""
+
+    QUERIES: ClassVar[dict[str, tuple[str, str]]] = {
+        "ledger": ("audit", "SELECT subject AS id FROM ledger WHERE subject = ANY(%s)"),
+        "station read model": ("stations", "SELECT report_id::text AS id FROM station_misuse "
+                                           "WHERE report_id::text = ANY(%s)")}
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.lock, self.stop = settings, threading.Lock(), threading.Event()
+        self.answered: dict[str, float] = {}
+        self.seen: dict[str, dict[str, float]] = {name: {} for name in self.QUERIES}
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def note(self, created: str, at: float) -> None:
+        """A 2xx answered at ``at`` (epoch seconds) created ``created``."""
+        with self.lock:
+            self.answered[created] = at
+
+    def _poll(self) -> None:
+        conns = {name: store.connect(store.service_url(self.settings, service), autocommit=True)
+                 for name, (service, _) in self.QUERIES.items()}
+        try:
+            while not (self.stop.is_set() and self._complete()):
+                with self.lock:
+                    ids = list(self.answered)
+                for name, (_, sql) in self.QUERIES.items():
+                    pending = [i for i in ids if i not in self.seen[name]]
+                    if pending:
+                        rows = conns[name].execute(sql, (pending,)).fetchall()
+                        now = time.time()
+                        for row in rows:
+                            self.seen[name].setdefault(row["id"], now)
+                time.sleep(0.02)
+        finally:
+            for conn in conns.values():
+                conn.close()
+
+    def _complete(self) -> bool:
+        with self.lock:
+            return all(len(s) >= len(self.answered) for s in self.seen.values())
+
+    def delays(self, timeout: float = 120) -> dict[str, list[float]]:
+        """Seconds from each 2xx until it was seen, per place (after waiting for the last one)."""
+        self.stop.set()
+        self.thread.join(timeout)
+        return {name: [max(0.0, t - self.answered[i]) for i, t in s.items()] for name, s in self.seen.items()}
+
+
+def steady(system: System, requests: Requests, rate: float, seconds: float, watcher: Watcher | None = None) -> Run:
     """Commands sent at a steady ``rate`` (open loop: a slow answer does not delay the next command)."""
     lock, statuses, latencies, ids = threading.Lock(), {}, [], []
     local = threading.local()
@@ -239,48 +289,22 @@ def steady(system: System, requests: Requests, rate: float, seconds: float) -> R
         started = time.perf_counter()
         response = client.post(path, json=body)
         done_at, elapsed = time.time(), time.perf_counter() - started
+        if response.status_code < 300 and watcher is not None:
+            watcher.note(response.json()["id"], done_at)
         with lock:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if response.status_code < 300:
                 latencies.append(elapsed)
                 ids.append((response.json()["id"], done_at))
 
+    if watcher is not None:
+        watcher.thread.start()
     count = int(rate * seconds)
     begin = time.perf_counter() + 0.2
     with ThreadPoolExecutor(max_workers=64) as pool:
         for i in range(count):
             pool.submit(send, begin + i / rate)
     return Run(statuses, latencies, seconds, ids)
-
-
-def freshness(settings: Settings, created: list[tuple[str, float]], timeout: float = 120) -> dict[str, list[float]]:
-    """Seconds from each 2xx until its event is in the audit ledger and its report in the stations read model,
-    polled every 20 ms once the commands were answered (so a figure includes up to 20 ms of polling)."""
-    answered = dict(created)
-    seen: dict[str, dict[str, float]] = {"ledger": {}, "station read model": {}}
-    queries = {"ledger": ("audit", "SELECT subject AS id FROM ledger WHERE subject = ANY(%s)"),
-               "station read model": ("stations", "SELECT report_id::text AS id FROM station_misuse "
-                                                  "WHERE report_id::text = ANY(%s)")}
-    conns = {name: store.connect(store.service_url(settings, service)) for name, (service, _) in queries.items()}
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            for name, (_, sql) in queries.items():
-                pending = [i for i in answered if i not in seen[name]]
-                if not pending:
-                    continue
-                rows = conns[name].execute(sql, (pending,)).fetchall()
-                conns[name].commit()
-                now = time.time()
-                for row in rows:
-                    seen[name][row["id"]] = now
-            if all(len(s) == len(answered) for s in seen.values()):
-                break
-            time.sleep(0.02)
-    finally:
-        for conn in conns.values():
-            conn.close()
-    return {name: [max(0.0, t - answered[i]) for i, t in s.items()] for name, s in seen.items()}
 
 
 def query_latency(system: System, service: str, path: str, n: int) -> list[float]:
