@@ -5,7 +5,8 @@
 Uses the machine's PostgreSQL and NATS when they answer (``SW_DATABASE_URL``, ``SW_NATS_URL``), else starts its
 own, like ``make run``; its databases and stream have a prefix of their own and are removed at the end. Writes
 ``benchmarks/results/<date>[-label].json`` and ``.md`` (min / median / max of the repetitions, the limit, the
-ratio and the target) and prints the table. ``--quick`` (or ``SW_BENCH_QUICK=1``): one repetition, smaller runs.
+ratio and the target) and prints the table; the files are rewritten after every figure, so a run stopped early
+keeps what it measured. ``--quick`` (or ``SW_BENCH_QUICK=1``): one repetition, smaller runs.
 """
 
 from __future__ import annotations
@@ -79,14 +80,16 @@ class Options:
 class Bench:
     """Runs every section and collects figures."""
 
-    def __init__(self, settings: Settings, options: Options) -> None:
+    def __init__(self, settings: Settings, options: Options, label: str = "") -> None:
         self.settings, self.options, self.figures = settings, options, []
         self.raw_saves: list[float] = []
+        self.started, self.label = datetime.now(UTC), label
 
     def add(self, figure: Figure) -> Figure:
-        """Keeps a figure and prints it."""
+        """Keeps a figure, prints it and rewrites the results files."""
         self.figures.append(figure)
         print(markdown_row(figure), flush=True)
+        write(self, self.options, self.started, self.label)
         return figure
 
     # --- the pipeline beside raw PostgreSQL and JetStream ---------------------------------------
@@ -316,8 +319,7 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
     base = Settings()
     settings = base.model_copy(update={"database_prefix": f"swbench_{tag}_", "subject_prefix": f"swbench{tag}",
                                        "nats_url": servers.nats_url, "database_url": servers.database_url})
-    bench, system, history = Bench(settings, opts), None, None
-    started = datetime.now(UTC)
+    bench, system, history = Bench(settings, opts, args.label), None, None
     print(HEADER)
     try:
         await bench.pipeline()
@@ -337,7 +339,8 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
         drop_run_databases(settings)
         await delete_run_streams(settings)
         servers.stop()
-        write(bench, opts, started, args.label)  # what was measured, even when a later section failed
+    print(f"\nwritten: {RESULTS / bench.started.strftime('%Y-%m-%d')}{'-' + args.label if args.label else ''}"
+          ".json and .md")
     return 0
 
 
@@ -352,7 +355,6 @@ def write(bench: Bench, opts: Options, started: datetime, label: str) -> None:
     info = ", ".join(f"{k}: {v}" for k, v in doc["machine"].items())
     (RESULTS / f"{name}.md").write_text(f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{' (' + label + ')' if label else ''}"
                                         f"\n\n{info}; {opts.reps} repetition(s)\n\n{table}\n")
-    print(f"\nwritten: {RESULTS / name}.json and .md")
 
 
 def main() -> int:
