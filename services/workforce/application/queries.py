@@ -11,7 +11,6 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
 
 from services.workforce.application.base import EMPLOYER, HR, WORKER_READERS, WorkforceBase
 from services.workforce.application.views import baseline_view, organisation_view, supervisor_view, worker_view
@@ -97,9 +96,10 @@ class WorkforceQueries(WorkforceBase):
         recorder = self.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)  # masked_identities checked it
         topics = [get_topic(SocialWorker.Hired), get_topic(SocialWorker.PhoneChanged)]
-        statement = SQL("SELECT originator_id, originator_version, topic, state FROM {} WHERE originator_id = ANY(%s) "
-                        "AND topic = ANY(%s) ORDER BY originator_id, originator_version").format(
-                            Identifier(recorder.events_table_name))
+        table = recorder.events_table_name  # the application's name + "_events", never input
+        assert table.isidentifier(), table
+        statement = (f'SELECT originator_id, originator_version, topic, state FROM "{table}" '
+                     "WHERE originator_id = ANY(%s) AND topic = ANY(%s) ORDER BY originator_id, originator_version")
         with recorder.datastore.transaction(commit=False) as cur:
             cur.execute(statement, (ids, topics))
             return [StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
