@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean
+.PHONY: run test bench lint install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -19,6 +19,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m deploy.launcher test
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

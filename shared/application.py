@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.domain import Conflict, Context, Invalid, NotFound, PayloadTooLarge, StaleVersion
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:idempotency")
 DEFAULT_MAX_EVENT_BYTES = 262_144
 
@@ -145,6 +147,15 @@ class ServiceApplication(Application):
                         f"this change would record {size} bytes in one event ({name}); at most {limit} are accepted",
                         limit=limit, size=size,
                     )
+
+    def _take_snapshots(self, processing_event: Any) -> None:
+        """Snapshots (an application's ``snapshotting_intervals``) are taken after a command's events were recorded;
+        one that cannot be taken is logged, never turned into a failed command: the aggregate still loads from its
+        events, as every aggregate recorded before snapshots existed does."""
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:
+            log.exception("snapshot not taken; the aggregate still loads from its events")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Adds the transcodings of the project's event attributes."""

@@ -84,6 +84,17 @@ class Projection:
         """Handlers by CloudEvents ``type``; other types are passed over (and still tracked)."""
         return {}
 
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        """Around the events of one batch, inside its transaction and outside any event's savepoint: a projection
+        may take a lock or read a head once per batch here (the audit ledger does). Nothing by default."""
+        yield
+
+    def applies_in_memory(self) -> bool:
+        """True while ``apply`` runs no statement (it gathers rows that ``batch`` writes when the batch closes): the
+        runner then applies each event without a savepoint of its own. False by default."""
+        return False
+
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
         """Changes the read model for one event (the handler table is built once, on the first event)."""
         table = self.__dict__.get("_handler_table")
@@ -308,8 +319,9 @@ class ProjectionRunner:
             # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
             cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
             last = self._positions(cur)
-            for msg in msgs:
-                batch.decisions.append(self._decide(cur, msg, last, batch))
+            with self.projection.batch(cur):
+                for msg in msgs:
+                    batch.decisions.append(self._decide(cur, msg, last, batch))
             for source, (sequence, stream_seq) in batch.reached.items():
                 cur.execute(
                     "INSERT INTO projection_tracking (projection, source, last_sequence, stream_sequence) "
@@ -363,8 +375,12 @@ class ProjectionRunner:
     def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
         """Applies one event inside a savepoint; returns the failure, if any."""
         try:
-            with tracing.consuming(self.projection.name, event), cur.connection.transaction():
-                self.projection.apply(cur, event)
+            with tracing.consuming(self.projection.name, event):
+                if self.projection.applies_in_memory():
+                    self.projection.apply(cur, event)  # no statement to roll back: no savepoint
+                else:
+                    with cur.connection.transaction():
+                        self.projection.apply(cur, event)
         except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:

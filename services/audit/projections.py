@@ -18,6 +18,8 @@ Its body must never change (stored values would not be recomputed); a new need g
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import Iterator
 
 import psycopg
 
@@ -84,6 +86,13 @@ LEDGER_DDL = (
 )
 
 
+APPEND = (
+    "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
+    "leaf_hash, chain_hash) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s "
+    "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s"
+)
+
+
 class LedgerProjection(Projection):
     """Appends each event to the hash chain; never passes over an event of a known source."""
 
@@ -94,20 +103,90 @@ class LedgerProjection(Projection):
     halts_on_failure = True  # a gap in the auditors' ledger is worse than a delay
     checks_contracts = False  # the ledger records what the stream carried, even a type this process does not know
 
+    _head: tuple[int, bytes] | None = None  # the chain's head while a batch is open
+    _rows: list[tuple[object, ...]] | None = None  # the open batch's entries, inserted when it closes
+    _careful: bool = False  # after a batch whose insert failed: one row per event, each in its savepoint
+
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        """One lock, one head read and one multi-row insert per batch.
+
+        The lock is held to the end of the batch's transaction. Each event's entry is computed in memory after the
+        one before it (an event that cannot be canonicalised changes nothing, and halts there); the entries are
+        inserted together when the batch closes, each insert checking that it follows the table's last row. If that
+        insert fails, the whole batch fails (nothing is recorded or acknowledged) and is retried one event at a
+        time, each in its own savepoint, so the ledger stops exactly at the event that cannot be recorded.
+        """
+        careful, self._careful = self._careful, False
+        self._head = self._read_head(cur)
+        self._rows = None if careful else []
+        try:
+            yield
+            if self._rows:
+                self._insert(cur, self._rows)
+        except Exception:
+            self._careful = not careful
+            raise
+        finally:
+            self._head, self._rows = None, None
+
+    def applies_in_memory(self) -> bool:
+        """True while a batch gathers its entries in memory (no statement per event, so no savepoint)."""
+        return self._rows is not None
+
     def apply(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
-        """One new entry after the current head; raises ``NotCanonicalisable`` rather than alter the event."""
+        """One new entry after the current head; raises ``NotCanonicalisable`` rather than alter the event.
+
+        Outside a gathering batch the entry is inserted at once; the insert checks that the head it follows is still
+        the table's last row (an event whose savepoint was rolled back after its row was inserted leaves the batch's
+        head ahead of the table): if not, the head is read again, so no position is ever skipped.
+        """
         body = canonical_form(event.document)
+        leaf = leaf_hash(body)
+        head = self._head if self._head is not None else self._read_head(cur)
+        if self._rows is not None:
+            row = self._row(event, body, leaf, head)
+            self._rows.append(row)
+            self._head = (head[0] + 1, row[9])
+            return
+        appended = self._append(cur, event, body, leaf, head)
+        if appended is None:
+            appended = self._append(cur, event, body, leaf, self._read_head(cur))
+            if appended is None:
+                raise RuntimeError("the ledger's head moved while its appenders' lock was held")
+        if self._head is not None:
+            self._head = appended
+
+    @staticmethod
+    def _row(event: CloudEvent, body: bytes, leaf: bytes, head: tuple[int, bytes]) -> tuple[object, ...]:
+        """The entry after ``head``: its columns, then the position it must follow."""
+        position, previous = head
+        return (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time),
+                event.stream_sequence, body, leaf, chain_hash(previous, leaf), position)
+
+    @classmethod
+    def _append(cls, cur: psycopg.Cursor, event: CloudEvent, body: bytes, leaf: bytes,
+                head: tuple[int, bytes]) -> tuple[int, bytes] | None:
+        """Inserts the entry after ``head`` if ``head`` is the last row; answers the new head, or None."""
+        row = cls._row(event, body, leaf, head)
+        cur.execute(APPEND, row)
+        return (head[0] + 1, row[9]) if cur.rowcount == 1 else None
+
+    @staticmethod
+    def _insert(cur: psycopg.Cursor, rows: list[tuple[object, ...]]) -> None:
+        """Inserts a batch's entries in order (one pipelined round trip); each checks the row it follows."""
+        cur.executemany(APPEND, rows)
+        if cur.rowcount != len(rows):
+            raise RuntimeError(f"the ledger's head moved while its appenders' lock was held: {cur.rowcount} of "
+                               f"{len(rows)} entries followed it")
+
+    @staticmethod
+    def _read_head(cur: psycopg.Cursor) -> tuple[int, bytes]:
+        """Takes the appenders' lock (to the end of the transaction) and reads the chain's head."""
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
         cur.execute("SELECT position, chain_hash FROM ledger ORDER BY position DESC LIMIT 1")
         head = cur.fetchone()
-        position, previous = (head["position"], bytes(head["chain_hash"])) if head else (0, GENESIS)
-        leaf = leaf_hash(body)
-        cur.execute(
-            "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
-            "leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (position + 1, event.id, event.source, event.type, event.subject, event_time(event.time),
-             event.stream_sequence, body, leaf, chain_hash(previous, leaf)),
-        )
+        return (head["position"], bytes(head["chain_hash"])) if head else (0, GENESIS)
 
 
 CHECKPOINTS_DDL = (

@@ -236,3 +236,40 @@ async def test_an_event_the_ledger_cannot_record_stops_it_there_and_is_never_pas
     verdict = await _verdict(iso, js, ledger_url)
     assert verdict.ok and not verdict.complete
     assert verdict.missing == (Gap(f"/sw/{service}", 2, stream_head=4, detail=verdict.missing[0].detail),)
+
+
+async def test_a_batch_the_database_refuses_is_retried_event_by_event_and_stops_at_the_refused_one(
+        iso: Settings, js, ledger_url: str) -> None:
+    """Entries are inserted together when their batch closes; when that insert fails, nothing of the batch is
+    recorded, and its retry, one event at a time, records every event before and beside the refused one, leaving
+    no hole, and never passes over it."""
+    ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()
+    await publish_event(js, iso, "gizmos", 1, 0)
+    refused = await publish_event(js, iso, "gizmos", 2, 1)
+    for seq in (1, 2):
+        await publish_event(js, iso, "gadgets", seq, seq - 1)
+    with store.connect(ledger_url) as conn, conn.transaction():
+        conn.execute(f"""CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF NEW.event_id = '{refused}' THEN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF;
+            RETURN NEW; END $$""")
+        conn.execute("CREATE TRIGGER refuse_one BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION refuse_one()")
+    ledger = _CountingLedger()
+    await run_ledger(iso, js, ledger_url, lambda: ledger.attempts[refused] >= 3 and ledger_size(ledger_url) >= 3,
+                     ledger)
+
+    rows = ledger_rows(ledger_url)
+    assert [(r["position"], r["source"], r["sequence"]) for r in rows] == [
+        (1, "/sw/gizmos", 1), (2, "/sw/gadgets", 1), (3, "/sw/gadgets", 2)]
+    previous = GENESIS
+    for row in rows:
+        assert bytes(row["chain_hash"]) == chain_hash(previous, bytes(row["leaf_hash"]))
+        previous = bytes(row["chain_hash"])
+    tracked = ledger_rows(ledger_url, "SELECT source, last_sequence FROM projection_tracking ORDER BY source")
+    assert [(r["source"], r["last_sequence"]) for r in tracked] == [("/sw/gadgets", 2), ("/sw/gizmos", 1)]
+
+    with store.connect(ledger_url) as conn, conn.transaction():
+        conn.execute("DROP TRIGGER refuse_one ON ledger")
+    await run_ledger(iso, js, ledger_url, lambda: ledger_size(ledger_url) >= 4)
+    assert [(r["position"], r["sequence"]) for r in ledger_rows(ledger_url)][-1] == (4, 2)
+    verdict = await _verdict(iso, js, ledger_url)
+    assert verdict.ok and verdict.complete and verdict.checked == 4

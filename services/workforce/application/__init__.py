@@ -40,6 +40,10 @@ values. ``get_organisation``, ``supervisor_load`` and ``get_baseline`` carry no 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from eventsourcing.domain import Aggregate
+
 from services.workforce.application.base import ChangeOptions, identity_key, policy_from
 from services.workforce.application.baseline import (
     BaselineCommands,
@@ -84,10 +88,20 @@ from services.workforce.application.workers import (
     UnassignFromStation,
     WorkerCommands,
 )
+from services.workforce.domain import SocialWorker
+
+SNAPSHOT_EVERY = 50
 
 
 class Workforce(OrganisationCommands, WorkerCommands, SupervisorCommands, BaselineCommands, WorkforceQueries):
-    """The workforce service: organisations, social workers, supervisors, the county baseline."""
+    """The workforce service: organisations, social workers, supervisors, the county baseline.
+
+    A worker gathers events every month for years (pay, training, insurance…): every ``SNAPSHOT_EVERY`` events a
+    snapshot of it is stored (encrypted like its events), so loading it replays at most that many events. A worker
+    recorded before snapshots existed loads from its events, and gets its first snapshot at its next multiple.
+    """
+
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {SocialWorker: SNAPSHOT_EVERY}
 
 
 __all__ = [

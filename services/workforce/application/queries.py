@@ -8,6 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
+
 from services.workforce.application.base import EMPLOYER, HR, WORKER_READERS, WorkforceBase
 from services.workforce.application.views import baseline_view, organisation_view, supervisor_view, worker_view
 from services.workforce.domain import (
@@ -28,7 +32,9 @@ class WorkforceQueries(WorkforceBase):
     def get_worker(self, worker_id: UUID, reveal_personal_data: bool = False,
                    ctx: Context | None = None) -> dict[str, Any]:
         """A worker's record; id number and phone masked unless revealed to a role that needs them."""
-        worker = self.load(SocialWorker, worker_id)
+        return self._worker_record(self.load(SocialWorker, worker_id), reveal_personal_data, ctx)
+
+    def _worker_record(self, worker: SocialWorker, reveal_personal_data: bool, ctx: Context | None) -> dict[str, Any]:
         reveal = bool(reveal_personal_data and ctx is not None and self.may_reveal(ctx, worker))
         if reveal:
             assert ctx is not None
@@ -37,14 +43,15 @@ class WorkforceQueries(WorkforceBase):
         return worker_view(worker, reveal)
 
     def view_worker(self, ctx: Context, worker_id: UUID, reveal_personal_data: bool = False) -> dict[str, Any]:
-        """A worker's record for a caller allowed to read it; asking to reveal without the right is refused."""
+        """A worker's record for a caller allowed to read it; asking to reveal without the right is refused.
+        The worker is loaded once."""
         ctx.require(*WORKER_READERS)
         worker = self.load(SocialWorker, worker_id)
         if ctx.has_role(Role.CONTRACTOR) and not self.employs(ctx, worker):
             raise NotFound(f"socialworker {worker_id} not found")  # other organisations' workers stay hidden
         if reveal_personal_data and not self.may_reveal(ctx, worker):
             raise Forbidden(f"role {ctx.role!r} may not see personal data; the record is shown masked without reveal")
-        return self.get_worker(worker_id, reveal_personal_data, ctx)
+        return self._worker_record(worker, reveal_personal_data, ctx)
 
     def find_worker(self, ctx: Context, national_id_number: str) -> dict[str, Any]:
         """The worker id of a national id number, if that person is on record (and visible to the caller)."""
@@ -58,13 +65,45 @@ class WorkforceQueries(WorkforceBase):
         return {"id": str(worker_id), "version": worker.version, "worker_id": str(worker_id)}
 
     def masked_identities(self, worker_ids: Iterable[str]) -> dict[str, dict[str, str]]:
-        """The masked national id number and phone of each worker, for lists (never the whole values)."""
-        masked = {}
-        for worker_id in worker_ids:
-            worker = self.load(SocialWorker, UUID(str(worker_id)))
-            masked[str(worker_id)] = {"national_id_number": mask_national_id(worker.national_id_number),
-                                      "phone": mask_phone(worker.phone)}
-        return masked
+        """The masked national id number and phone of each worker, for lists (never the whole values).
+
+        One query reads only each worker's hiring and phone changes from the store (no aggregate is replayed), so a
+        page of the roster costs the same however long the workers' histories are.
+        """
+        ids = [UUID(str(worker_id)) for worker_id in worker_ids]
+        if not isinstance(self.recorder, PostgresApplicationRecorder):  # an in-memory store: replay
+            return {str(i): self._masked(self.load(SocialWorker, i)) for i in ids}
+        identity: dict[str, dict[str, str]] = {}
+        for stored in self._identity_events(ids):
+            event = self.mapper.to_domain_event(stored)
+            current = identity.setdefault(str(stored.originator_id), {})
+            if isinstance(event, SocialWorker.Hired):
+                current["national_id_number"] = mask_national_id(event.national_id_number)
+            current["phone"] = mask_phone(event.phone)
+        missing = [i for i in ids if str(i) not in identity]
+        for worker_id in missing:  # not a worker of this store: the load says so (404)
+            self.load(SocialWorker, worker_id)
+        return identity
+
+    @staticmethod
+    def _masked(worker: SocialWorker) -> dict[str, str]:
+        return {"national_id_number": mask_national_id(worker.national_id_number), "phone": mask_phone(worker.phone)}
+
+    def _identity_events(self, ids: list[UUID]) -> list[StoredEvent]:
+        """The stored ``Hired`` and ``PhoneChanged`` events of these workers, oldest first."""
+        if not ids:
+            return []
+        recorder = self.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)  # masked_identities checked it
+        topics = [get_topic(SocialWorker.Hired), get_topic(SocialWorker.PhoneChanged)]
+        table = recorder.events_table_name  # the application's name + "_events", never input
+        assert table.isidentifier(), table
+        statement = (f'SELECT originator_id, originator_version, topic, state FROM "{table}" '
+                     "WHERE originator_id = ANY(%s) AND topic = ANY(%s) ORDER BY originator_id, originator_version")
+        with recorder.datastore.transaction(commit=False) as cur:
+            cur.execute(statement, (ids, topics))
+            return [StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
+                                topic=row["topic"], state=bytes(row["state"])) for row in cur.fetchall()]
 
     def get_organisation(self, organisation_id: UUID) -> dict[str, Any]:
         """An organisation's record, with the contracts and stations it holds."""

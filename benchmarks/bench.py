@@ -1,0 +1,378 @@
+"""``make bench``: every figure of the pipeline beside the raw limit it is bounded by, measured in the same run.
+
+    .venv/bin/python -m benchmarks.bench [--quick] [--reps 3] [--history 10000,100000] [--million] [--label after]
+
+Uses the machine's PostgreSQL and NATS when they answer (``SW_DATABASE_URL``, ``SW_NATS_URL``), else starts its
+own, like ``make run``; its databases and stream have a prefix of their own and are removed at the end. Writes
+``benchmarks/results/<date>[-label].json`` and ``.md`` (min / median / max of the repetitions, the limit, the
+ratio and the target) and prints the table; the files are rewritten after every figure, so a run stopped early
+keeps what it measured. ``--quick`` (or ``SW_BENCH_QUICK=1``): one repetition, smaller runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import commands, raw
+from benchmarks.load import History
+from benchmarks.pipeline import relay_all
+from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
+from deploy import infra
+from deploy.cleanup import delete_run_streams, drop_run_databases
+from services.audit.projections import LedgerProjection
+from shared import store, stream
+from shared.projection import Projection, ProjectionRunner
+from shared.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Figure:
+    """One measured figure (every repetition) beside its limit (every repetition), and the target."""
+
+    section: str
+    name: str
+    unit: str
+    values: list[float]
+    limit_name: str = ""
+    limit: list[float] = field(default_factory=list)
+    higher_is_better: bool = True
+    target: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """Figure / limit (throughput) or limit / figure (latency), from the medians."""
+        if not self.limit or not self.values:
+            return None
+        value, limit = statistics.median(self.values), statistics.median(self.limit)
+        if not value or not limit:
+            return None
+        return value / limit if self.higher_is_better else limit / value
+
+
+@dataclass
+class Options:
+    """How much to measure."""
+
+    reps: int
+    events: int  # events per pipeline repetition
+    commands: int  # commands per closed-loop run
+    rate: float  # freshness: commands per second
+    seconds: float  # freshness: duration
+    long_aggregate: int
+    history: list[int]
+    seed: int
+
+
+class Bench:
+    """Runs every section and collects figures."""
+
+    def __init__(self, settings: Settings, options: Options, label: str = "") -> None:
+        self.settings, self.options, self.figures = settings, options, []
+        self.raw_saves: list[float] = []
+        self.started, self.label = datetime.now(UTC), label
+
+    def add(self, figure: Figure) -> Figure:
+        """Keeps a figure, prints it and rewrites the results files."""
+        self.figures.append(figure)
+        print(markdown_row(figure), flush=True)
+        write(self, self.options, self.started, self.label)
+        return figure
+
+    # --- the pipeline beside raw PostgreSQL and JetStream ---------------------------------------
+    async def pipeline(self) -> None:
+        """Raw commits and saves, relay vs raw publish, ledger vs raw fetch and insert, rebuild vs log read."""
+        s, o = self.settings, self.options
+        store.ensure_database(s.database_url, s.database_name(SERVICE))
+        store.ensure_database(s.database_url, s.database_name(PROJECTIONS_DB))
+        rawset = await raw.ensure_raw_stream(s)
+        nc = await stream.connect(s, "bench")
+        js = nc.jetstream()
+        await stream.ensure_stream(js, s)
+        app = Widgets(env=store.eventsourcing_env(s, SERVICE))
+        m: dict[str, list[float]] = {k: [] for k in (
+            "commit", "save1", "save4", "publish", "relay", "fetch", "insert", "ledger", "rebuild", "log")}
+        try:
+            for rep in range(o.reps):
+                print(f"pipeline repetition {rep + 1}/{o.reps}", file=sys.stderr, flush=True)
+                before = int(app.recorder.max_notification_id() or 0)
+                m["commit"].append(raw.single_row_commits(s, o.events))
+                m["save1"].append(raw.eventsourcing_saves(s, o.events, 1))
+                m["save4"].append(raw.eventsourcing_saves(s, o.events, 4))
+                pending = int(app.recorder.max_notification_id() or 0) - before
+                m["publish"].append(await raw.jetstream_publish(js, rawset, pending))
+                m["relay"].append(pending / await relay_all(s, app, js))
+                m["fetch"].append(await raw.pull_fetch(js, rawset, pending, s.consumer_batch))
+                m["insert"].append(raw.batched_insert(s, pending, s.consumer_batch))
+                m["ledger"].append(pending / await consume_all(s, js, LedgerProjection(), pending))
+                total = int(app.recorder.max_notification_id() or 0)
+                m["rebuild"].append(await rebuild(s, js, total))
+                m["log"].append(raw.notification_log_read(app)[0])
+        finally:
+            app.close()
+            await nc.close()
+        self.raw_saves = m["save1"]
+        sec = "store and pipeline"
+        self.add(Figure(sec, "raw single-row commits (1 connection)", "/s", m["commit"]))
+        self.add(Figure(sec, "eventsourcing save, 4 threads", "/s", m["save4"], "eventsourcing save, 1 thread",
+                        m["save1"]))
+        self.add(Figure(sec, "relay: store → JetStream", "events/s", m["relay"],
+                        "raw async publish with Nats-Msg-Id", m["publish"], target="≥ 50 %"))
+        self.add(Figure(sec, "audit ledger ingest", "events/s", m["ledger"], "raw batched insert", m["insert"],
+                        target="≥ 50 %"))
+        self.add(Figure(sec, "audit ledger ingest", "events/s", m["ledger"], "raw pull-fetch + ack", m["fetch"]))
+        self.add(Figure(sec, "rebuild of a projection from the stream", "events/s", m["rebuild"],
+                        "raw notification-log read", m["log"], target="≥ 20,000/s"))
+
+    # --- commands over HTTP ---------------------------------------------------------------------
+    def commands(self, system: commands.System, fixture: commands.Fixture) -> None:
+        """Throughput and latency per command at concurrency 1, 8 and 32, against raw saves."""
+        o, limit = self.options, self.raw_saves
+        for kind in ("workforce.hire", "workforce.training", "stations.misuse-report"):
+            requests = commands.Requests(kind, fixture)
+            commands.closed_loop(system, requests, 4, 20)  # warm-up
+            for concurrency in (1, 8, 32):
+                runs = [commands.closed_loop(system, requests, concurrency, o.commands) for _ in range(o.reps)]
+                name = f"{kind} at concurrency {concurrency}"
+                refused = sum(n for run in runs for code, n in run.statuses.items() if code >= 300)
+                note = f" ({refused} answers not 2xx)" if refused else ""
+                self.add(Figure("HTTP commands", name + " throughput" + note, "/s", [r.throughput for r in runs],
+                                "eventsourcing save, 1 thread", limit,
+                                target="≥ 60 %" if concurrency == 32 else ""))
+                per_save = [1000 / v for v in limit]
+                for p in (50, 95, 99):
+                    self.add(Figure("HTTP commands", f"{name} p{p}", "ms", [r.percentile(p) for r in runs],
+                                    "one raw save", per_save, higher_is_better=False))
+
+    def freshness(self, system: commands.System, fixture: commands.Fixture) -> None:
+        """2xx → visible in the ledger and in the stations read model, at a steady rate."""
+        o = self.options
+        if not o.rate:
+            peak = [f for f in self.figures if f.name.startswith("stations.misuse-report at concurrency 32 thr")]
+            o.rate = max(1.0, round(statistics.median(peak[0].values) / 2)) if peak else 50.0
+        for service in ("stations", "workforce"):  # the backlog of the runs before is not this figure's
+            commands.wait_for_ledger(self.settings, service, commands.store_head(self.settings, service))
+        requests = commands.Requests("stations.misuse-report", fixture)
+        p50: dict[str, list[float]] = {"ledger": [], "station read model": []}
+        p99: dict[str, list[float]] = {"ledger": [], "station read model": []}
+        answered = []
+        for _ in range(o.reps):
+            watcher = commands.Watcher(self.settings)
+            run = commands.steady(system, requests, o.rate, o.seconds, watcher)
+            answered.append(run.throughput)
+            seen = watcher.delays()
+            for name, values in seen.items():
+                p50[name].append(commands.ms(values, 50))
+                p99[name].append(commands.ms(values, 99))
+        sec = f"freshness at {o.rate:.0f} commands/s (stations misuse reports)"
+        self.add(Figure(sec, "2xx answered", "/s", answered))
+        for name in p50:
+            self.add(Figure(sec, f"2xx → in the {name}, p50", "ms", p50[name]))
+            self.add(Figure(sec, f"2xx → in the {name}, p99", "ms", p99[name], target="≤ 100 ms"))
+
+    def aggregate_length(self, system: commands.System, fixture: commands.Fixture, history: History) -> None:
+        """Command latency on a worker with many events against one with ten."""
+        o = self.options
+        commands.lengthen(history, fixture, o.long_aggregate)
+        result = {}
+        for label, worker in (("long", fixture.long_worker), ("short", fixture.short_worker)):
+            reps = []
+            for rep in range(o.reps):
+                times = commands.command_latency(
+                    system, lambda _i, w=worker: f"/v1/workers/{w}/training",
+                    lambda i, r=rep: commands.training(10_000 + r * 1000 + i).model_dump(mode="json"), 15)
+                reps.append(commands.median_ms(times))
+            result[label] = reps
+        get_long = [commands.median_ms(commands.query_latency(system, "workforce",
+                                                              f"/v1/workers/{fixture.long_worker}", 10))
+                    for _ in range(o.reps)]
+        get_short = [commands.median_ms(commands.query_latency(system, "workforce",
+                                                               f"/v1/workers/{fixture.short_worker}", 10))
+                     for _ in range(o.reps)]
+        sec = "aggregate length"
+        self.add(Figure(sec, f"record training on a worker of {o.long_aggregate} events, p50", "ms", result["long"],
+                        "the same on a worker of 10 events", result["short"], higher_is_better=False,
+                        target="within 20 %"))
+        self.add(Figure(sec, f"GET /v1/workers/{{id}} of {o.long_aggregate} events, p50", "ms", get_long,
+                        "the same of 10 events", get_short, higher_is_better=False))
+
+    def growth(self, system: commands.System, fixture: commands.Fixture, history: History) -> None:
+        """The same figures as the workforce store grows: cost per event should stay flat."""
+        o, first = self.options, {}
+        for level in o.history:
+            wrote_from = time.monotonic()
+            written = history.grow(level, f"history to {level:,}")
+            wrote = time.monotonic() - wrote_from
+            head = int(history.app.recorder.max_notification_id() or 0)
+            lag = commands.wait_for_ledger(self.settings, "workforce", head)
+            sec = f"history: workforce store at {head:,} events"
+            figures = {
+                "hire over HTTP at concurrency 1, p50": [commands.median_ms(
+                    commands.closed_loop(system, commands.Requests("workforce.hire", fixture), 1, 30).latencies)
+                    for _ in range(o.reps)],
+                "GET /v1/roster?limit=100, p50": [commands.median_ms(commands.query_latency(
+                    system, "workforce", "/v1/roster?as_of=2021-12-31&limit=100", 5)) for _ in range(o.reps)],
+            }
+            for name, values in figures.items():
+                base = first.setdefault(name, values)
+                self.add(Figure(sec, name, "ms", values, f"the same at {o.history[0]:,}", base,
+                                higher_is_better=False, target="within 20 %"))
+            self.add(Figure(sec, "bulk write through the application layer", "events/s",
+                            [written / max(wrote, 1e-9)]))
+            self.add(Figure(sec, "ledger: seconds behind the store once the bulk write ended", "s", [lag]))
+
+    def verify(self) -> None:
+        """Offline verification beside raw SHA-256 (benchmarks.verify, as it is)."""
+        n = 10_000 if self.options.reps == 1 else 100_000
+        out = subprocess.run([sys.executable, "-m", "benchmarks.verify", str(n)], capture_output=True, text=True,
+                             check=True).stdout
+        rates = {}
+        for line in out.splitlines():
+            if "entries/s median" in line:
+                rates[line.split(" MB/s")[0].strip()] = float(line.rsplit("median", 1)[1].replace(",", ""))
+        self.add(Figure("verification", f"verify --full of {n:,} entries", "entries/s", [rates["verify --full"]],
+                        "raw SHA-256 per entry", [rates["raw SHA-256/entry"]], target="≥ 50 %"))
+
+
+PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
+
+
+async def consume_all(settings: Settings, js, projection: Projection, n: int, reset: bool = False) -> float:
+    """A projection consuming n events from the stream (after dropping it, with ``reset``): seconds."""
+    runner = ProjectionRunner(settings, projection, store.service_url(settings, PROJECTIONS_DB))
+    if reset:
+        await runner.reset(js)
+    runner.setup()
+    sub = await runner.subscribe(js)
+    done, started = 0, time.perf_counter()
+    while done < n:
+        msgs = await sub.fetch(settings.consumer_batch, timeout=5)
+        await runner.process(js, msgs)
+        done += len(msgs)
+    seconds = time.perf_counter() - started
+    await sub.unsubscribe()
+    return seconds
+
+
+async def rebuild(settings: Settings, js, total: int) -> float:
+    """A resettable projection dropped and rebuilt from the stream's first message: events per second."""
+    return total / await consume_all(settings, js, WidgetTotals(), total, reset=True)
+
+
+def fmt(values: list[float]) -> str:
+    """min / median / max, or the one value."""
+    if not values:
+        return "–"
+    digits = 0 if statistics.median(values) >= 100 else 1
+    parts = [min(values), statistics.median(values), max(values)]
+    if len(values) == 1:
+        parts = parts[:1]
+    return " / ".join(f"{v:,.{digits}f}" for v in parts)
+
+
+def markdown_row(f: Figure) -> str:
+    """One table row."""
+    ratio = f"{f.ratio:.0%}" if f.ratio is not None else "–"
+    return (f"| {f.section} | {f.name} | {fmt(f.values)} {f.unit} | {f.limit_name or '–'} | "
+            f"{fmt(f.limit) + ' ' + f.unit if f.limit else '–'} | {ratio} | {f.target or '–'} |")
+
+
+HEADER = ("| section | figure | min / median / max | raw limit (same run) | limit min / median / max | ratio | "
+          "target |\n|---|---|---|---|---|---|---|")
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": str(os.cpu_count()),
+            "load average at start": " ".join(f"{x:.1f}" for x in load)}
+
+
+def options(args: argparse.Namespace) -> Options:
+    """The run's size: full, or quick."""
+    quick = args.quick or os.environ.get("SW_BENCH_QUICK") == "1"
+    history = [int(x) for x in (args.history or ("2000,10000" if quick else "10000,100000")).split(",")]
+    if args.million:
+        history.append(1_000_000)
+    return Options(reps=args.reps or (1 if quick else 3), events=500 if quick else 2000,
+                   commands=60 if quick else 200, rate=args.rate, seconds=5 if quick else 10,
+                   long_aggregate=200 if quick else 1000, history=history, seed=args.seed)
+
+
+async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
+    """Every section, then the results files."""
+    opts = options(args)
+    tag = secrets.token_hex(3)
+    base = Settings()
+    settings = base.model_copy(update={"database_prefix": f"swbench_{tag}_", "subject_prefix": f"swbench{tag}",
+                                       "nats_url": servers.nats_url, "database_url": servers.database_url})
+    bench, system, history = Bench(settings, opts, args.label), None, None
+    print(HEADER)
+    try:
+        await bench.pipeline()
+        system = commands.start(settings)
+        history = History(settings, opts.seed)
+        fixture = commands.prepare(settings, history, 64)
+        bench.commands(system, fixture)
+        bench.freshness(system, fixture)
+        bench.aggregate_length(system, fixture, history)
+        bench.growth(system, fixture, history)
+        bench.verify()
+    finally:
+        if history is not None:
+            history.close()
+        if system is not None:
+            system.stop()
+        drop_run_databases(settings)
+        await delete_run_streams(settings)
+        servers.stop()
+    print(f"\nwritten: {RESULTS / bench.started.strftime('%Y-%m-%d')}{'-' + args.label if args.label else ''}"
+          ".json and .md")
+    return 0
+
+
+def write(bench: Bench, opts: Options, started: datetime, label: str) -> None:
+    """benchmarks/results/<date>[-label].json and .md."""
+    RESULTS.mkdir(exist_ok=True)
+    name = started.strftime("%Y-%m-%d") + (f"-{label}" if label else "")
+    doc = {"started": started.isoformat(), "machine": machine(), "options": asdict(opts),
+           "figures": [{**asdict(f), "ratio": f.ratio} for f in bench.figures]}
+    (RESULTS / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+    table = "\n".join([HEADER, *map(markdown_row, bench.figures)])
+    info = ", ".join(f"{k}: {v}" for k, v in doc["machine"].items())
+    (RESULTS / f"{name}.md").write_text(f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{' (' + label + ')' if label else ''}"
+                                        f"\n\n{info}; {opts.reps} repetition(s)\n\n{table}\n")
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition, smaller runs (or SW_BENCH_QUICK=1)")
+    parser.add_argument("--reps", type=int, default=0)
+    parser.add_argument("--history", help="comma-separated store sizes, e.g. 10000,100000")
+    parser.add_argument("--million", action="store_true", help="also grow the history to 10^6 events (hours)")
+    parser.add_argument("--rate", type=float, default=float(os.environ.get("SW_BENCH_RATE", "0")),
+                        help="freshness: commands per second (default: half the measured peak)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--label", default="", help="added to the results' file names, e.g. before / after")
+    args = parser.parse_args()
+    base = Settings()
+    servers = infra.ensure(base.nats_url, base.database_url)  # the machine's when they answer, else its own
+    return asyncio.run(run(args, servers))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""A deterministic load generator: a county's year of workforce and stations commands.
+
+    .venv/bin/python -m benchmarks.load --events 10000 [--seed 7]      # bulk history through the application layer
+
+The same seed always produces the same commands in the same order. A county year is its organisations, then per
+worker: hiring, certificate, labour contract, insurance, a posting-free year of monthly pay and in-house training;
+larger histories are more counties' years (N counties of ~30 workers each, ~20 events per worker). Bulk history is
+written through the workforce application (the same commands the API runs, without HTTP); measured commands go
+through the HTTP APIs (``benchmarks.commands``).
+
+Uses its own databases (``--prefix``), removed afterwards unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from services.workforce.application import (
+    EnrolInsurance,
+    HireWorker,
+    RecordCertificate,
+    RecordPay,
+    RecordTraining,
+    RegisterOrganisation,
+    SignLabourContract,
+    Workforce,
+)
+from services.workforce.domain import credit_code_check_char, national_id_check_char
+from services.workforce.main import make_application
+from shared import store
+from shared.domain import Context
+from shared.settings import Settings
+
+ADMIN = Context(actor="bench-admin", role="civil_affairs_admin", organisation="county-civil-affairs")
+HR = Context(actor="bench-hr", role="hr_social_security", organisation="county-hr")
+WORKERS_PER_COUNTY = 30
+ORGANISATIONS_PER_COUNTY = 2
+MONTHS = [f"2021-{m:02d}" for m in range(1, 13)]
+SURNAMES = "李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "娜强敏洋静帆磊丽杰芳婷慧明华军平刚辉玲燕"
+INSURANCE = ["pension", "medical", "unemployment", "work_injury", "maternity", "housing_fund"]
+
+
+def national_id(n: int) -> str:
+    """A valid national id number (GB 11643), distinct for every ``n`` below 10^7."""
+    born = date(1970, 1, 1) + timedelta(days=n // 1000)
+    first17 = f"522701{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + national_id_check_char(first17)
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code (GB 32100), distinct for every ``n`` below 10^6."""
+    first17 = f"52522700MJB{n:06d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def phone(n: int) -> str:
+    """An 11-digit mobile number."""
+    return f"139{n % 10**8:08d}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the generated year: which, on what, with what body."""
+
+    kind: str  # organisation, hire, certificate, contract, insurance, pay, training
+    target: int  # the organisation's or worker's number
+    body: dict[str, Any]
+
+
+class CountyYear:
+    """The commands of ``counties`` county years, in order, from ``seed``."""
+
+    def __init__(self, seed: int, counties: int) -> None:
+        self.random = random.Random(seed)
+        self.counties = counties
+
+    def steps(self) -> Iterator[Step]:
+        """Every county's organisations, then its workers' year."""
+        for county in range(self.counties):
+            for o in range(ORGANISATIONS_PER_COUNTY):
+                org = county * ORGANISATIONS_PER_COUNTY + o
+                yield Step("organisation", org, {
+                    "name": f"XX{county}县社会工作服务中心{o}", "unified_social_credit_code": credit_code(org),
+                    "registered_in_county": o == 0, "registration_place": "XX县民政局", "registered_on": "2020-06-01"})
+            for w in range(WORKERS_PER_COUNTY):
+                yield from self._worker(county, county * WORKERS_PER_COUNTY + w)
+
+    def _worker(self, county: int, n: int) -> Iterator[Step]:
+        r = self.random
+        org = county * ORGANISATIONS_PER_COUNTY + r.randrange(ORGANISATIONS_PER_COUNTY)
+        name = r.choice(SURNAMES) + r.choice(GIVEN) + (r.choice(GIVEN) if r.random() < 0.5 else "")
+        hired = date(2021, 1, 1) + timedelta(days=r.randrange(60))
+        yield Step("hire", n, {"employer": org, "name": name, "national_id_number": national_id(n),
+                               "phone": phone(n), "hired_on": hired.isoformat()})
+        if r.random() < 0.6:
+            yield Step("certificate", n, {"level": r.choice(["assistant", "social_worker"]),
+                                          "obtained_on": "2020-10-20", "number": f"BENCH-{n:07d}"})
+        yield Step("contract", n, {"starts_on": hired.isoformat(), "ends_on": "2024-03-31"})
+        yield Step("insurance", n, {"items": INSURANCE, "enrolled_on": "2021-03-01"})
+        for month in MONTHS[hired.month - 1:]:
+            gross = 190_000 + 10_000 * r.randrange(20)
+            paid = date(int(month[:4]), int(month[5:]), 1) + timedelta(days=40)
+            yield Step("pay", n, {"period": month, "gross_fen": gross, "paid_on": min(paid, date(2022, 1, 10))
+                                  .isoformat()})
+        for t in range(r.randrange(2, 6)):
+            yield Step("training", n, {"course": f"机构内训{t + 1}", "hours": 4 + r.randrange(12),
+                                       "completed_on": f"2021-{3 + t * 2:02d}-15"})
+
+
+def counties_for(events: int) -> int:
+    """How many county years make about ``events`` events (~21 events per worker)."""
+    return max(1, round(events / (WORKERS_PER_COUNTY * 21 + ORGANISATIONS_PER_COUNTY)))
+
+
+class Writer:
+    """Applies generated steps through the workforce application (bulk history)."""
+
+    def __init__(self, app: Workforce) -> None:
+        self.app = app
+        self.organisations: dict[int, UUID] = {}
+        self.workers: dict[int, UUID] = {}
+
+    def apply(self, step: Step) -> None:
+        """Runs one step's command."""
+        app, body = self.app, step.body
+        if step.kind == "organisation":
+            result = app.register_organisation(ADMIN, RegisterOrganisation(**body))
+            self.organisations[step.target] = UUID(result["organisation_id"])
+        elif step.kind == "hire":
+            fields = {k: v for k, v in body.items() if k != "employer"}
+            result = app.hire_worker(ADMIN, HireWorker(employer_id=self.organisations[body["employer"]], **fields))
+            self.workers[step.target] = UUID(result["worker_id"])
+        else:
+            self._change(step)
+
+    def _change(self, step: Step) -> None:
+        app, worker, body = self.app, self.workers[step.target], step.body
+        if step.kind == "certificate":
+            app.record_certificate(HR, worker, RecordCertificate(**body))
+        elif step.kind == "contract":
+            app.sign_labour_contract(ADMIN, worker, SignLabourContract(**body))
+        elif step.kind == "insurance":
+            app.enrol_insurance(ADMIN, worker, EnrolInsurance(**body))
+        elif step.kind == "pay":
+            app.record_pay(ADMIN, worker, RecordPay(**body))
+        elif step.kind == "training":
+            app.record_training(HR, worker, RecordTraining(**body))
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.started, self.shown = label, max(total, 1), time.perf_counter(), 0.0
+
+    def update(self, done: int) -> None:
+        """Redraws at most five times a second, and at the end."""
+        now = time.perf_counter()
+        if self.shown < 0 or (now - self.shown < 0.2 and done < self.total):
+            return
+        share = min(done / self.total, 1.0)
+        bar = "#" * int(share * 30)
+        rate = done / max(now - self.started, 1e-9)
+        sys.stderr.write(f"\r{self.label:<22} [{bar:<30}] {done:>9,}/{self.total:,} {rate:>7,.0f}/s")
+        if done >= self.total:
+            sys.stderr.write("\n")
+            now = -1.0  # finished: nothing more is drawn
+        sys.stderr.flush()
+        self.shown = now
+
+
+def stored_events(app: Workforce) -> int:
+    """How many events the application's store holds (its notification log's head)."""
+    return int(app.recorder.max_notification_id() or 0)
+
+
+class History:
+    """Bulk history through the workforce application: grows to a number of stored events, continuing the same
+    generated county years on every call."""
+
+    def __init__(self, settings: Settings, seed: int) -> None:
+        self.settings = settings
+        self.app = make_application(settings, store.eventsourcing_env(settings, "workforce", encrypt=True))
+        self.writer = Writer(self.app)
+        self.steps = CountyYear(seed, counties=10**6).steps()
+
+    def grow(self, events: int, label: str = "history") -> int:
+        """Writes steps until the store holds about ``events`` events; answers how many it wrote."""
+        start = stored_events(self.app)
+        progress = Progress(label, max(events - start, 0))
+        stored, steps = start, 0
+        while stored < events:
+            self.writer.apply(next(self.steps))
+            steps += 1
+            if steps % 50 == 0 or events - stored < 100:
+                stored = stored_events(self.app)
+                progress.update(stored - start)
+        return stored - start
+
+    def close(self) -> None:
+        """Closes the application's store connections."""
+        self.app.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: bulk history on fresh databases."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--prefix", default="swload_")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    args = parser.parse_args(argv)
+    from deploy.cleanup import drop_run_databases
+
+    settings = Settings(database_prefix=args.prefix)
+    store.ensure_database(settings.database_url, settings.database_name("workforce"))
+    try:
+        started = time.perf_counter()
+        history = History(settings, args.seed)
+        try:
+            history.grow(args.events)
+            seconds = time.perf_counter() - started
+            print(f"{stored_events(history.app):,} events stored in {seconds:.1f}s")
+        finally:
+            history.close()
+    finally:
+        if not args.keep:
+            drop_run_databases(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

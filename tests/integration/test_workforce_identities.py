@@ -1,0 +1,50 @@
+"""The roster's masked identities come from the store's hiring and phone events in one query, not from replaying
+each worker: they must still be the current values, masked, whatever else the worker's history holds."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.workforce.application import ChangePhone, HireWorker, RecordPay, RecordTraining
+from shared.domain import NotFound
+from tests.kit.actors import ADMIN, HR
+from tests.kit.ids import credit_code, national_id
+from tests.kit.keywords import ByKeywords
+from tests.kit.services import Services
+
+
+def hire(services: Services, organisation: UUID, seq: int, phone: str) -> UUID:
+    result = services.workforce.hire_worker(ADMIN, HireWorker(
+        employer_id=organisation, name=f"社工{seq}", national_id_number=national_id(seq), phone=phone,
+        hired_on=date(2021, 2, 1)))
+    return UUID(result["worker_id"])
+
+
+def test_masked_identities_are_the_current_values_masked(services: Services) -> None:
+    app = services.workforce
+    organisation = UUID(ByKeywords(app).register_organisation(
+        ADMIN, name="机构一", unified_social_credit_code=credit_code(41), registered_in_county=True,
+        registration_place="本县", registered_on=date(2021, 1, 5))["organisation_id"])
+    first = hire(services, organisation, 41, "13900001111")
+    second = hire(services, organisation, 42, "13900002222")
+    app.change_phone(ADMIN, first, ChangePhone(phone="13712345678"))
+    for month in range(2, 6):
+        app.record_pay(ADMIN, first, RecordPay(period=f"2021-{month:02d}", gross_fen=300_000,
+                                               paid_on=date(2021, month + 1, 10)))
+    app.record_training(HR, second, RecordTraining(course="入职培训", hours=8, completed_on=date(2021, 3, 1)))
+    app.change_phone(ADMIN, first, ChangePhone(phone="13612349999"))
+
+    masked = app.masked_identities([str(first), str(second)])
+
+    assert masked == {
+        str(first): {"national_id_number": national_id(41)[:3] + "*" * 11 + national_id(41)[-4:],
+                     "phone": "136****9999"},
+        str(second): {"national_id_number": national_id(42)[:3] + "*" * 11 + national_id(42)[-4:],
+                      "phone": "139****2222"},
+    }
+    assert app.masked_identities([]) == {}
+    with pytest.raises(NotFound):
+        app.masked_identities([str(uuid4())])
