@@ -69,12 +69,23 @@ class ServiceSpec:
 
     def events_table(self) -> str:
         """The event store's table (eventsourcing names it after the application class), or "" if none."""
+        application = self._application_class()
+        return f"{application.name.lower()}_events" if application else ""
+
+    def snapshots_table(self) -> str:
+        """The table of the application's snapshots, when it takes any (``snapshotting_intervals``), or ""."""
+        application = self._application_class()
+        snapshotting = application and (getattr(application, "snapshotting_intervals", None)
+                                        or getattr(application, "is_snapshotting_enabled", False))
+        return f"{application.name.lower()}_snapshots" if snapshotting else ""
+
+    def _application_class(self) -> type | None:
         if self.make_application is None:
-            return ""
+            return None
         application = get_type_hints(self.make_application).get("return")
         if application is None:
             raise TypeError(f"{self.name}: make_application must declare the application class it returns")
-        return f"{application.name.lower()}_events"
+        return application
 
     def owned(self, settings: Settings) -> list[Owned]:
         """Every table of the service's database but the event store, and what its runtime role may do to each."""
@@ -89,7 +100,8 @@ class ServiceSpec:
 
     def provision(self, settings: Settings, **options: str) -> None:
         """Sets the service's database up for least privilege (``shared.store.provision``)."""
-        provision(settings, self.name, self.owned(settings), self.events_table(), **options)
+        provision(settings, self.name, self.owned(settings), self.events_table(), self.snapshots_table(),
+                  **options)
 
 
 class Waiting(Exception):

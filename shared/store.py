@@ -264,11 +264,12 @@ def owner_session(settings: Settings, name: str) -> dict[str, str]:
 
 
 def provision(settings: Settings, service: str, owned: Sequence[Owned] = (), events_table: str = "",
-              **options: str) -> None:
+              snapshots_table: str = "", **options: str) -> None:
     """Sets up a service's database for least privilege; idempotent, run by the configured (admin) user.
 
     The owner role owns everything in the database's ``public`` schema: it creates the event store
-    (``events_table``, eventsourcing's DDL, and a procedure taking the table's insert lock), and every ``owned``
+    (``events_table``, eventsourcing's DDL, and a procedure taking the table's insert lock; ``snapshots_table``, when
+    the application takes snapshots), and every ``owned``
     table; objects an earlier version left to another role are taken over. The runtime role may connect and use
     the schema, and gets on each table the DML its ``Owned`` entry names and nothing else: no CREATE on the
     database or the schema, no TRUNCATE, REFERENCES or TRIGGER, no ownership, so no DDL at all.
@@ -292,12 +293,14 @@ def provision(settings: Settings, service: str, owned: Sequence[Owned] = (), eve
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(runtime)))
         _take_over(conn, owner)
     if events_table:
-        _create_event_store(settings, service, events_table)
+        _create_event_store(settings, service, events_table, snapshots_table)
     with connect(service_url(settings, service), **options) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROVISION_LOCK,))
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
         if events_table:
             _event_store_grants(conn, events_table, runtime)
+        if snapshots_table:
+            _grant_only(conn, (snapshots_table,), APPEND_ONLY, runtime)  # a snapshot is added, never changed
         for entry in owned:
             if not _built_by_another_version(conn, entry):
                 for statement in entry.ddl:
@@ -318,9 +321,9 @@ def lock_procedure(events_table: str) -> str:
     return f"{events_table}_lock"[:63]
 
 
-def _create_event_store(settings: Settings, service: str, events_table: str) -> None:
-    """eventsourcing's table, type, index and function, created by the owner role."""
-    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+def _create_event_store(settings: Settings, service: str, events_table: str, snapshots_table: str = "") -> None:
+    """eventsourcing's tables (events, and snapshots if any), type, index and function, created by the owner role."""
+    from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 
     info = conninfo(service_url(settings, service))
     datastore = PostgresDatastore(info["dbname"], info["host"], info["port"], info["user"], info["password"],
@@ -331,6 +334,8 @@ def _create_event_store(settings: Settings, service: str, events_table: str) -> 
             conn.execute("SELECT pg_advisory_lock(%s)", (PROVISION_LOCK,))
             try:
                 PostgresApplicationRecorder(datastore, events_table_name=events_table).create_table()
+                if snapshots_table:
+                    PostgresAggregateRecorder(datastore, events_table_name=snapshots_table).create_table()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (PROVISION_LOCK,))
     finally:

@@ -37,8 +37,9 @@ def allowed(settings: Settings, service: str) -> dict[str, set[str]]:
     spec = spec_of(service)
     found = {entry_table: set(entry.privileges.split(", "))
              for entry in spec.owned(settings) for entry_table in entry.tables}
-    if spec.events_table():
-        found[spec.events_table()] = set(store.APPEND_ONLY.split(", "))
+    for table in (spec.events_table(), spec.snapshots_table()):
+        if table:
+            found[table] = set(store.APPEND_ONLY.split(", "))
     return found
 
 
