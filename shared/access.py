@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.domain import Forbidden, Role
@@ -69,14 +70,37 @@ def guard(table: Table) -> Callable[..., None]:
         allowed = table.get(route) if route else None
         if allowed is None:
             raise Forbidden("this route is not in the role matrix: nobody may call it")
-        if allowed is PUBLIC or not allowed:
-            return
-        ctx = authenticate(request, credentials)
-        if Role(ctx.role) not in allowed:
-            roles = ", ".join(r.value for r in allowed)
-            raise Forbidden(f"role {ctx.role!r} may not call {route}; allowed: {roles}")
+        if allowed is not PUBLIC and allowed:
+            ctx = authenticate(request, credentials)
+            if Role(ctx.role) not in allowed:
+                roles = ", ".join(r.value for r in allowed)
+                raise Forbidden(f"role {ctx.role!r} may not call {route}; allowed: {roles}")
+        _refuse_unknown_query(request, route)
 
     return check
+
+
+def _refuse_unknown_query(request: Request, route: str) -> None:
+    """A query parameter the route does not declare is refused (422 naming it), never silently ignored: a misspelt
+    ``as_of`` must not answer for today."""
+    if not request.query_params:
+        return
+    unknown = sorted(set(request.query_params) - _declared_query(request.app).get(route, frozenset()))
+    if unknown:
+        raise RequestValidationError([
+            {"type": "extra_forbidden", "loc": ("query", name), "input": request.query_params[name],
+             "msg": "not a parameter of this route"} for name in unknown])
+
+
+def _declared_query(app: Any) -> dict[str, frozenset[str]]:
+    """Each route's query parameters, as the service's OpenAPI document declares them (read once)."""
+    declared = getattr(app.state, "declared_query", None)
+    if declared is None:
+        declared = {key(method, path): frozenset(p["name"] for p in op.get("parameters", []) if p.get("in") == "query")
+                    for path, operations in app.openapi().get("paths", {}).items()
+                    for method, op in operations.items() if isinstance(op, dict)}
+        app.state.declared_query = declared
+    return declared
 
 
 def _template(request: Request, patterns: list[tuple[re.Pattern[str], str]]) -> str | None:

@@ -7,12 +7,13 @@ from datetime import date
 
 import pytest
 from eventsourcing.domain import Aggregate, event
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
+from shared.access import Scope
 from shared.application import Command, Outcome, ServiceApplication
 from shared.auth import mint
-from shared.domain import Context, PayloadTooLarge
+from shared.domain import Context, PayloadTooLarge, Role
 from shared.fields import Area, Day, Fen, Name, SafeInt, Text, items
 from shared.http import AsOf, CurrentContext, IfMatch, Limit, Offset, Page, install_error_mapper, page_of
 from shared.settings import get_settings
@@ -144,3 +145,28 @@ def test_a_typed_command_fingerprint_depends_on_its_type_and_values() -> None:
     assert one.fingerprint() == ProvideSite.model_validate(dict(GOOD)).fingerprint()
     assert one.fingerprint() != ProvideSite.model_validate({**GOOD, "pay_fen": 1}).fingerprint()
     assert one.opened_on == date(2021, 6, 30)
+
+
+def test_a_query_parameter_the_route_does_not_declare_is_refused_by_name_not_ignored() -> None:
+    from shared.access import PUBLIC, guarded
+
+    router = APIRouter()
+
+    @router.get("/v1/status")
+    def status(as_of: AsOf = None) -> dict:
+        return {"as_of": str(as_of)}
+
+    @router.get("/v1/open")
+    def open_data() -> dict:
+        return {}
+
+    app = FastAPI()
+    install_error_mapper(app)
+    app.include_router(guarded([router], {"GET /v1/status": {Role.AUDITOR: Scope.ALL}, "GET /v1/open": PUBLIC}))
+    client, auditor = TestClient(app), {"Authorization": f"Bearer {mint(SETTINGS, subject='a', role='auditor')}"}
+    assert client.get("/v1/status", params={"as_of": "2021-12-31"}, headers=auditor).json() == {"as_of": "2021-12-31"}
+    misspelt = client.get("/v1/status", params={"asof": "2021-12-31"}, headers=auditor)
+    assert misspelt.status_code == 422 and misspelt.json()["errors"] == [
+        {"field": "asof", "message": "not a parameter of this route"}]
+    assert client.get("/v1/open", params={"x": "1"}).status_code == 422
+    assert client.get("/v1/status", params={"asof": "1"}).status_code == 401, "who asks comes first"
