@@ -19,11 +19,10 @@ from shared.http import (
     IdempotencyKey,
     IfMatch,
     created,
-    limit_lookups,
-    lookup_when_refused,
     problems,
     with_etag,
 )
+from shared.ratelimit import limit_lookups, lookup_when_refused
 
 router = APIRouter(tags=["workers"])
 

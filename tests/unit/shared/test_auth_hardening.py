@@ -13,14 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from shared.auth import ALGORITHM, InvalidToken, mint, organisation_id, organisation_refs, same_organisation, verify
-from shared.http import (
-    AUTH_FAILURES,
-    LOOKUPS,
-    CurrentContext,
-    client_address,
-    install_error_mapper,
-    limit_lookups,
-)
+from shared.http import CurrentContext, install_error_mapper
+from shared.ratelimit import AUTH_FAILURES, LOOKUPS, client_address, limit_lookups
 from shared.settings import Settings, get_settings
 
 SETTINGS = get_settings()
