@@ -85,11 +85,12 @@ def _refuse_unknown_query(request: Request, route: str) -> None:
     ``as_of`` must not answer for today."""
     if not request.query_params:
         return
-    unknown = sorted(set(request.query_params) - _declared_query(request.app).get(route, frozenset()))
+    known = _declared_query(request.app).get(route, frozenset())
+    unknown = sorted(set(request.query_params) - known)
     if unknown:
-        raise RequestValidationError([
-            {"type": "extra_forbidden", "loc": ("query", name), "input": request.query_params[name],
-             "msg": "not a parameter of this route"} for name in unknown])
+        message = f"not a parameter of this route (known: {', '.join(sorted(known)) or 'none'})"
+        raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
+                                       "input": request.query_params[name], "msg": message} for name in unknown])
 
 
 def _declared_query(app: Any) -> dict[str, frozenset[str]]:

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from services.audit import finance
-from services.audit.api import known_params
 from services.audit.facts_store import today, with_facts
 from services.audit.findings_api import as_out, findings_as_of, visible
 from services.audit.tables import TABLES, WRITERS, cell, within
@@ -138,8 +137,7 @@ def _reader(ctx: Context) -> None:
     ctx.require(*FINANCE_READERS)
 
 
-@router.get("/finance/contracts", response_model=ContractRows, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("budget_year")])
+@router.get("/finance/contracts", response_model=ContractRows, responses=QUERY_PROBLEMS)
 def finance_contracts(ctx: CurrentContext, db: ReadDb,
                       budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
     """Per contract: amount, supervision funds, disbursed, remaining; optionally of one budget year."""
@@ -148,8 +146,7 @@ def finance_contracts(ctx: CurrentContext, db: ReadDb,
     return {"items": [r for r in rows if budget_year is None or r["budget_year"] == budget_year]}
 
 
-@router.get("/finance/supervision", response_model=SupervisionRows, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("budget_year")])
+@router.get("/finance/supervision", response_model=SupervisionRows, responses=QUERY_PROBLEMS)
 def finance_supervision(ctx: CurrentContext, db: ReadDb,
                         budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
     """Per contract: its supervision funds, and the sessions and hours held at its stations in its period."""
@@ -158,16 +155,14 @@ def finance_supervision(ctx: CurrentContext, db: ReadDb,
     return {"items": [r for r in rows if budget_year is None or r["budget_year"] == budget_year]}
 
 
-@router.get("/finance/disbursements", response_model=DisbursementRows, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("from", "to")])
+@router.get("/finance/disbursements", response_model=DisbursementRows, responses=QUERY_PROBLEMS)
 def finance_disbursements(ctx: CurrentContext, db: ReadDb, start: From = None, end: To = None) -> dict[str, Any]:
     """Every disbursement, by date."""
     _reader(ctx)
     return {"items": within(TABLES["disbursements"], with_facts(db, finance.disbursements), start, end)}
 
 
-@router.get("/finance/payroll", response_model=PayrollRows, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("from", "to")])
+@router.get("/finance/payroll", response_model=PayrollRows, responses=QUERY_PROBLEMS)
 def finance_payroll(request: Request, ctx: CurrentContext, db: ReadDb, start: From = None,
                     end: To = None) -> dict[str, Any]:
     """Payroll totals per organisation per month."""
@@ -177,7 +172,7 @@ def finance_payroll(request: Request, ctx: CurrentContext, db: ReadDb, start: Fr
     return {"items": within(TABLES["payroll"], rows, start, end)}
 
 
-@router.get("/finance/budget", response_model=BudgetRows, responses=QUERY_PROBLEMS, dependencies=[known_params()])
+@router.get("/finance/budget", response_model=BudgetRows, responses=QUERY_PROBLEMS)
 def finance_budget(ctx: CurrentContext, db: ReadDb) -> dict[str, Any]:
     """Budget vs spent per budget year, supervision funds included."""
     _reader(ctx)
@@ -216,7 +211,7 @@ def _export_route(name: str, fmt: str) -> None:
     @router.get(f"/exports/{name}.{fmt}", response_model=ExportPreview, responses={
         **QUERY_PROBLEMS, 200: {"description": f"{table.title} as {fmt.upper()} (or JSON when asked for)",
                                 "content": {file_media: {"schema": {"type": "string", "format": "binary"}}}}},
-        dependencies=[known_params("from", "to")], name=f"export_{name}_{fmt}".replace("-", "_"))
+        name=f"export_{name}_{fmt}".replace("-", "_"))
     def export(request: Request, ctx: CurrentContext, db: ReadDb, start: From = None, end: To = None) -> Any:
         if start and end and start > end:
             raise Invalid("from", f"from {start} is after to {end}")

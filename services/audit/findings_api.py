@@ -16,7 +16,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from services.audit.api import known_params
 from services.audit.checkpoints import CHECKPOINT_MAKERS, AuditLog
 from services.audit.facts_store import today, with_facts
 from services.audit.findings_log import publish
@@ -83,8 +82,7 @@ def findings_as_of(db: Any, settings: Settings, as_of: date | None) -> list[Find
 router = APIRouter(prefix="/v1", tags=["findings"])
 
 
-@router.get("/findings", response_model=Page[FindingOut], responses=QUERY_PROBLEMS,
-            dependencies=[known_params("open", "rule", "as_of", "offset", "limit")])
+@router.get("/findings", response_model=Page[FindingOut], responses=QUERY_PROBLEMS)
 def list_findings(request: Request, ctx: CurrentContext, db: ReadDb, as_of: AsOfDay = None,
                   open: Annotated[bool | None, Query(description="true: only open; false: only resolved")] = None,
                   rule: Annotated[str | None, Query(description=f"one of: {', '.join(RULES)}")] = None,
@@ -97,8 +95,7 @@ def list_findings(request: Request, ctx: CurrentContext, db: ReadDb, as_of: AsOf
     return page_of([as_out(f) for f in chosen[offset:offset + limit + 1]], offset, limit)
 
 
-@router.get("/findings/{finding_id}", response_model=FindingOut, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("as_of")])
+@router.get("/findings/{finding_id}", response_model=FindingOut, responses=QUERY_PROBLEMS)
 def get_finding(finding_id: UUID, request: Request, ctx: CurrentContext, db: ReadDb,
                 as_of: AsOfDay = None) -> dict[str, Any]:
     """One finding as of a business date."""

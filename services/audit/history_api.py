@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from psycopg.rows import tuple_row
 
 from services.audit import application, history, history_plan
-from services.audit.api import MAX_POSITION, PROBLEMS, _problem_doc, known_params
+from services.audit.api import MAX_POSITION, PROBLEMS, _problem_doc
 from services.audit.domain import parse_canonical
 from services.audit.history import COUNTY_TIME, Fact
 from services.audit.history_models import (
@@ -98,7 +98,6 @@ AsOf = Annotated[str | None, Query(max_length=40, description=(
     "replay what the system had recorded by this moment: an ISO 8601 date-time (no offset: UTC+8) or a date "
     "(its end, UTC+8)"))]
 AsOfDate = Annotated[date | None, Query(description="business date: only facts dated on or before it")]
-BOUND_PARAMS = ("at_position", "as_of", "as_of_date")
 NOT_FOUND = {**PROBLEMS, 404: _problem_doc("the ledger shows no such thing within the bounds")}
 
 
@@ -115,8 +114,7 @@ def _one(found: dict[str, Any] | None, bounds: Bounds, what: str, key: str) -> d
     return {**found, "bounds": bounds}
 
 
-@router.get("/stations/{station_id}", response_model=StationHistory, responses=NOT_FOUND,
-            dependencies=[known_params(*BOUND_PARAMS)])
+@router.get("/stations/{station_id}", response_model=StationHistory, responses=NOT_FOUND)
 def station_history(station_id: str, ctx: CurrentContext, db: ReadDb, at_position: AtPosition = None,
                     as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A station as the ledger shows it at a position, a recorded moment and a business date."""
@@ -126,8 +124,7 @@ def station_history(station_id: str, ctx: CurrentContext, db: ReadDb, at_positio
     return _one(history.station(chosen, station_id), bounds, "station", station_id)
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractHistory, responses=NOT_FOUND,
-            dependencies=[known_params(*BOUND_PARAMS)])
+@router.get("/contracts/{contract_id}", response_model=ContractHistory, responses=NOT_FOUND)
 def contract_history(contract_id: str, ctx: CurrentContext, db: ReadDb, at_position: AtPosition = None,
                      as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A service contract as the ledger shows it at a position, a recorded moment and a business date."""
@@ -137,8 +134,7 @@ def contract_history(contract_id: str, ctx: CurrentContext, db: ReadDb, at_posit
     return _one(history.contract(chosen, contract_id), bounds, "contract", contract_id)
 
 
-@router.get("/workers/{worker_id}", response_model=WorkerHistory, responses=NOT_FOUND,
-            dependencies=[known_params(*BOUND_PARAMS)])
+@router.get("/workers/{worker_id}", response_model=WorkerHistory, responses=NOT_FOUND)
 def worker_history(worker_id: str, ctx: CurrentContext, db: ReadDb, at_position: AtPosition = None,
                    as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A worker's record (masked) as the ledger shows it at a position, a recorded moment and a business date."""
@@ -148,8 +144,7 @@ def worker_history(worker_id: str, ctx: CurrentContext, db: ReadDb, at_position:
     return _one(history.worker(chosen, worker_id), bounds, "worker", worker_id)
 
 
-@router.get("/plan-progress", response_model=PlanProgressHistory, responses=PROBLEMS,
-            dependencies=[known_params(*BOUND_PARAMS)])
+@router.get("/plan-progress", response_model=PlanProgressHistory, responses=PROBLEMS)
 def plan_progress_history(request: Request, ctx: CurrentContext, db: ReadDb, at_position: AtPosition = None,
                           as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """Stations planned and opened against each batch's target, on a business date, as recorded at the bounds."""
@@ -161,8 +156,7 @@ def plan_progress_history(request: Request, ctx: CurrentContext, db: ReadDb, at_
     return {**answer, "bounds": bounds}
 
 
-@router.get("/targets", response_model=TargetsHistory, responses=PROBLEMS,
-            dependencies=[known_params(*BOUND_PARAMS)])
+@router.get("/targets", response_model=TargetsHistory, responses=PROBLEMS)
 def targets_history(request: Request, ctx: CurrentContext, db: ReadDb, at_position: AtPosition = None,
                     as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """The workforce figures and thresholds on a business date, as recorded at the bounds."""

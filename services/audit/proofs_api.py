@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from services.audit import application, merkle, proofs, signing
-from services.audit.api import MAX_POSITION, known_params
+from services.audit.api import MAX_POSITION
 from services.audit.checkpoints import CHECKPOINT_MAKERS, AuditLog
 from shared.domain import Invalid, NotFound
 from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext
@@ -80,8 +80,7 @@ def _json(checkpoint: signing.Checkpoint | None) -> dict[str, Any] | None:
     return checkpoint.to_json() if checkpoint else None
 
 
-@router.get("/checkpoints", response_model=CheckpointPage, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("after", "limit")])
+@router.get("/checkpoints", response_model=CheckpointPage, responses=QUERY_PROBLEMS)
 def list_checkpoints(ctx: CurrentContext, db: ReadDb,
                      after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="sizes above this")] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
@@ -93,8 +92,7 @@ def list_checkpoints(ctx: CurrentContext, db: ReadDb,
 
 @router.post("/checkpoints", response_model=SignedCheckpoint, status_code=201,
              responses={**COMMAND_PROBLEMS, 200: {"model": SignedCheckpoint,
-                                                  "description": "nothing was added since the checkpoint at the head"}},
-             dependencies=[known_params()])
+                                                  "description": "nothing was added since the checkpoint at the head"}})
 async def make_checkpoint(request: Request, response: Response, ctx: CurrentContext, log: Log) -> dict[str, Any]:
     """Verifies the ledger since the last checkpoint and signs one at its head (409 if it does not verify).
 
@@ -116,7 +114,7 @@ async def make_checkpoint(request: Request, response: Response, ctx: CurrentCont
     return checkpoint
 
 
-@router.get("/checkpoints/key", response_model=PublicKey, responses=QUERY_PROBLEMS, dependencies=[known_params()])
+@router.get("/checkpoints/key", response_model=PublicKey, responses=QUERY_PROBLEMS)
 def public_key(ctx: CurrentContext, log: Log) -> dict[str, Any]:
     """The Ed25519 public key that verifies every checkpoint."""
     application.check_may_read_ledger(ctx)
@@ -125,8 +123,7 @@ def public_key(ctx: CurrentContext, log: Log) -> dict[str, Any]:
             "pem": signing.public_pem(key)}
 
 
-@router.get("/checkpoints/consistency", response_model=ConsistencyProof, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("first", "second")])
+@router.get("/checkpoints/consistency", response_model=ConsistencyProof, responses=QUERY_PROBLEMS)
 def consistency_proof(ctx: CurrentContext, db: ReadDb,
                       first: Annotated[int, Query(ge=1, le=MAX_POSITION, description="the older tree size")],
                       second: Annotated[int, Query(ge=1, le=MAX_POSITION, description="the newer tree size")],
@@ -143,8 +140,7 @@ def consistency_proof(ctx: CurrentContext, db: ReadDb,
             "second_checkpoint": _json(proofs.checkpoint_at(db, second))}
 
 
-@router.get("/checkpoints/{size}", response_model=SignedCheckpoint, responses=QUERY_PROBLEMS,
-            dependencies=[known_params()])
+@router.get("/checkpoints/{size}", response_model=SignedCheckpoint, responses=QUERY_PROBLEMS)
 def get_checkpoint(ctx: CurrentContext, db: ReadDb, size: Size) -> dict[str, Any]:
     """The signed checkpoint at one tree size."""
     application.check_may_read_ledger(ctx)
@@ -154,8 +150,7 @@ def get_checkpoint(ctx: CurrentContext, db: ReadDb, size: Size) -> dict[str, Any
     return found.to_json()
 
 
-@router.get("/ledger/{position}/proof", response_model=InclusionProof, responses=QUERY_PROBLEMS,
-            dependencies=[known_params("tree_size")])
+@router.get("/ledger/{position}/proof", response_model=InclusionProof, responses=QUERY_PROBLEMS)
 def inclusion_proof(ctx: CurrentContext, db: ReadDb,
                     position: Annotated[int, Path(ge=1, le=MAX_POSITION, description="the entry's position")],
                     tree_size: Annotated[int | None, Query(ge=1, le=MAX_POSITION, description=(

@@ -167,6 +167,6 @@ def test_a_query_parameter_the_route_does_not_declare_is_refused_by_name_not_ign
     assert client.get("/v1/status", params={"as_of": "2021-12-31"}, headers=auditor).json() == {"as_of": "2021-12-31"}
     misspelt = client.get("/v1/status", params={"asof": "2021-12-31"}, headers=auditor)
     assert misspelt.status_code == 422 and misspelt.json()["errors"] == [
-        {"field": "asof", "message": "not a parameter of this route"}]
+        {"field": "asof", "message": "not a parameter of this route (known: as_of)"}]
     assert client.get("/v1/open", params={"x": "1"}).status_code == 422
     assert client.get("/v1/status", params={"asof": "1"}).status_code == 401, "who asks comes first"
