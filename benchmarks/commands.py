@@ -4,10 +4,8 @@ freshness at a steady rate (2xx → visible in the ledger and in the stations re
 from __future__ import annotations
 
 import itertools
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,7 +19,7 @@ from typing import Any, ClassVar
 import httpx
 
 from benchmarks.load import ADMIN, HR, History, national_id, phone
-from deploy.infra import free_port
+from deploy.infra import free_port, service_command, settings_env
 from services.stations.domain import Station
 from services.stations.main import make_application as make_stations
 from services.stations.seed import load_seed
@@ -60,16 +58,13 @@ class System:
 
 def start(settings: Settings) -> System:
     """Starts the four services on free ports and waits until each is ready."""
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(settings)
     logs = Path(tempfile.mkdtemp(prefix="sw-bench-"))
     system = System(settings, {name: f"http://127.0.0.1:{free_port()}" for name in SERVICE_PORTS})
     for name, url in system.urls.items():
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        system.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory", "--host", "127.0.0.1",
-             "--port", url.rsplit(":", 1)[1], "--log-level", "warning"], env=env, cwd=ROOT, stdout=log,
-            stderr=subprocess.STDOUT)
+        system.procs[name] = subprocess.Popen(service_command(name, int(url.rsplit(":", 1)[1]), quiet=True),
+                                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         for name in system.urls:
             _wait_ready(system, name, logs)

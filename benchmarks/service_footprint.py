@@ -11,7 +11,6 @@ connections its process holds (``pg_stat_activity``). The run's databases, roles
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from deploy import cleanup
-from deploy.infra import free_port
+from deploy.infra import free_port, service_command, settings_env
 from shared import store
 from shared.auth import mint
 from shared.settings import SERVICE_PORTS, Settings
@@ -80,8 +79,7 @@ def main() -> int:
     commands = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     tag = secrets.token_hex(2)
     settings = Settings(subject_prefix=f"swfp{tag}", database_prefix=f"swfp_{tag}_")
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(settings)
     procs: dict[str, subprocess.Popen] = {}
     urls: dict[str, str] = {}
     logs = Path(tempfile.mkdtemp(prefix="swfp-"))
@@ -90,8 +88,7 @@ def main() -> int:
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
             procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory", "--host",
-                 "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                service_command(name, port, quiet=True),
                 env=env, cwd=ROOT, stdout=open(logs / f"{name}.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
         for name, proc in procs.items():
             wait_ready(urls[name], proc)

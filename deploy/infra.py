@@ -98,6 +98,20 @@ def postgres_answers(url: str, timeout: int = 3) -> bool:
         return False
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment a service process or command reads ``settings`` from: this one's, with every ``SW_`` value."""
+    return {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
+                             if isinstance(v, str | int | float)}}
+
+
+def service_command(name: str, port: int, *, quiet: bool = False) -> list[str]:
+    """The command running one service with uvicorn on 127.0.0.1; uvicorn reads no proxy headers, so the service
+    alone decides whom to believe (``SW_TRUSTED_PROXIES``)."""
+    command = [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"]
+    return [*command, "--log-level", "warning"] if quiet else command
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

@@ -37,12 +37,8 @@ def start_services(env: dict[str, str], own_env: dict[str, dict[str, str]] | Non
     procs = {}
     for name, port in SERVICE_PORTS.items():
         own = own_env[name] if own_env else {}
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-proxy-headers"],  # the services decide whom to believe (SW_TRUSTED_PROXIES)
-            env={**env, **own}, cwd=infra.ROOT,
-        )
+        procs[name] = subprocess.Popen(infra.service_command(name, port, quiet=True), env={**env, **own},
+                                       cwd=infra.ROOT)
     return procs
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 
+from deploy.infra import settings_env
 from services.audit.domain import chain_hash, leaf_hash
 from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from shared import store
@@ -68,8 +68,7 @@ def auditor(audited: System) -> httpx.Client:
 
 
 def _cli(system: System) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in system.settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(system.settings)
     return subprocess.run([sys.executable, "-m", "services.audit.verify", "--json"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.infra import settings_env
 from services.audit import merkle, signing
 from services.audit.domain import canonical_form, chain_hash, leaf_hash
 from shared import store, stream
@@ -69,8 +69,7 @@ def _key(client: httpx.Client):
 
 
 def _cli(system: System, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in system.settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(system.settings)
     return subprocess.run([sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
 

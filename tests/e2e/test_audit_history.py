@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
+from deploy.infra import settings_env
 from services.audit.exports.ledger import HEADERS
 from services.stations.application import Stations
 from shared import store
@@ -165,8 +165,7 @@ def test_a_ledger_range_exports_as_xlsx_and_csv_with_the_entries_of_the_range(
 
 
 def test_the_replay_command_prints_the_plan_progress_at_a_position(audited: System, story: dict[str, Any]) -> None:
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in audited.settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(audited.settings)
     done = subprocess.run([sys.executable, "-m", "services.audit.replay", "--to-position", str(story["position"]),
                            "--as-of-date", BUSINESS_DAY], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=120)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import httpx
 import nats
 import pytest
 
+from deploy.infra import settings_env
 from tests.kit.plan import PLAN
 from tests.kit.system import System
 from tests.kit.waiting import eventually
@@ -115,8 +115,7 @@ def _station_id(code: str) -> str:
 def test_rebuilding_the_live_station_status_view_gives_the_same_rows(system: System, admin: httpx.Client) -> None:
     admin.post("/v1/stations", json={"township_code": "T01"}, headers={"Idempotency-Key": "plan-T01"})
     live = eventually(lambda: admin.get("/v1/station-status").json()["items"])
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in system.settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(system.settings)
     done = subprocess.run([sys.executable, "-m", "deploy.rebuild", "stations", "stations.station_status"],
                           env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -11,11 +11,9 @@ through store, stream and ledger by its correlation id.
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from deploy.infra import free_port
+from deploy.infra import free_port, service_command, settings_env
 from services.stations.application import Stations
 from services.stations.seed import BATCHES, COUNTY_NAME, PERIOD_END_YEAR, PERIOD_START_YEAR, TOWNSHIPS
 from services.workforce.domain import credit_code_check_char, national_id_check_char
@@ -69,11 +67,8 @@ class Proc:
     def start(self) -> None:
         """Starts the process (does not wait)."""
         log = open(self.log, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{self.name.split('#')[0]}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
+        self.proc = subprocess.Popen(service_command(self.name.split("#")[0], self.port), env=self.env, cwd=ROOT,
+                                     stdout=log, stderr=subprocess.STDOUT)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -124,9 +119,7 @@ class Deployment:
 
     def env(self) -> dict[str, str]:
         """The services' environment: the scenario's settings, small pools."""
-        values = {f"SW_{k.upper()}": str(v) for k, v in self.settings.model_dump().items()
-                  if isinstance(v, str | int | float)}
-        return {**os.environ, **values, "SW_POOL_SIZE": "2"}
+        return {**settings_env(self.settings), "SW_POOL_SIZE": "2"}
 
     def add(self, name: str) -> Proc:
         """Declares a service process (``stations#2`` is a second replica of stations)."""

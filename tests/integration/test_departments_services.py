@@ -29,16 +29,14 @@ def system(tmp_path: Path, settings: Settings) -> Iterator[tuple[System, infra.I
     own = isolated(settings)
     servers = infra.ensure(f"nats://127.0.0.1:{infra.free_port()}", own.database_url, data_dir=tmp_path / "data",
                            log=lambda _m: None, access=own)
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in own.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = infra.settings_env(own)
     urls, procs = {}, {}
     for name in SERVICES:
         port = infra.free_port()
         urls[name] = f"http://127.0.0.1:{port}"
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port)],
+            infra.service_command(name, port),
             env={**env, **servers.service_env(name)}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     running = System(own, urls, procs, tmp_path)
     try:

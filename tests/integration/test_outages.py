@@ -9,9 +9,7 @@ down (a private nats-server, started late) takes commands and publishes them onc
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -21,7 +19,7 @@ import httpx
 import pytest
 
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from deploy.infra import PostgresProcess, free_port, start_nats
+from deploy.infra import PostgresProcess, free_port, service_command, settings_env, start_nats
 from services.stations.main import SPEC as STATIONS
 from services.stations.seed import load_seed
 from shared import store, stream
@@ -91,12 +89,10 @@ def _make(app: Widgets, names: range) -> None:
 
 
 def _start_stations(settings: Settings, log: Path) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                            if isinstance(v, str | int | float)}}
+    env = settings_env(settings)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.stations.main:make_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
+        service_command("stations", port),
         env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )
     return proc, f"http://127.0.0.1:{port}"

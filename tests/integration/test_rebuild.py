@@ -4,7 +4,6 @@ and a read model whose schema changed is rebuilt beside the old tables when the 
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from deploy.infra import free_port
+from deploy.infra import free_port, service_command, settings_env
 from deploy.rebuild import compare_table
 from shared import store
 from shared.auth import mint
@@ -29,20 +28,14 @@ from tests.kit.waiting import eventually, eventually_async
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                             if isinstance(v, str | int | float)}}
-
-
 @pytest.fixture
 def stations(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, httpx.Client]]:
     """The stations service as a process, on its own databases and stream, with the seed county planned."""
     iso = isolated(settings)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.stations.main:make_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=_env(iso), cwd=ROOT, stdout=open(tmp_path / "stations.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        service_command("stations", port),
+        env=settings_env(iso), cwd=ROOT, stdout=open(tmp_path / "stations.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )
     token = mint(iso, subject="rebuild-admin", role="civil_affairs_admin", organisation="", townships=())
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"},
@@ -86,7 +79,8 @@ def test_a_rebuild_while_the_service_runs_never_shows_readers_an_error_or_a_part
     reader.start()
     try:
         rebuilt = subprocess.run([sys.executable, "-m", "deploy.rebuild", "stations", "stations.station_status"],
-                                 env=_env(iso), cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+                                 env=settings_env(iso), cwd=ROOT, capture_output=True, text=True, check=False,
+                                 timeout=120)
     finally:
         done.set()
         reader.join()
@@ -171,7 +165,7 @@ def test_a_rebuild_with_compare_shows_progress_and_finds_the_rebuilt_tables_equa
     eventually(lambda: _items_if(client, len(PLAN["townships"])), timeout=30)
     rebuilt = subprocess.run(
         [sys.executable, "-m", "deploy.rebuild", "stations", "stations.station_status", "--compare"],
-        env=_env(iso), cwd=ROOT, capture_output=True, text=True, check=False, timeout=180)
+        env=settings_env(iso), cwd=ROOT, capture_output=True, text=True, check=False, timeout=180)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr[-3000:]
     assert "rebuilding stations.station_status [" in rebuilt.stderr and " messages" in rebuilt.stderr
     assert "station_status: live" in rebuilt.stdout and ": equal" in rebuilt.stdout

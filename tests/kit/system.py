@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from deploy.infra import free_port
+from deploy.infra import free_port, service_command, settings_env
 from shared.auth import mint
 from shared.settings import SERVICE_PORTS, Settings
 
@@ -38,19 +36,15 @@ class System:
 def start_system(settings: Settings, tmp: Path, services: tuple[str, ...] = tuple(SERVICE_PORTS),
                  env: dict[str, str] | None = None) -> System:
     """Starts the services as processes on free ports (``env``: more variables) and waits until each is ready."""
-    env = {**os.environ, **{f"SW_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                            if isinstance(v, str | int | float)}, **(env or {})}
+    env = {**settings_env(settings), **(env or {})}
     urls: dict[str, str] = {name: f"http://127.0.0.1:{free_port()}" for name in services}
     env.update({f"SW_CONSOLE_{name.upper()}_URL": url for name, url in urls.items()})  # the console's calls
     procs = {}
     for name in services:
         port = int(urls[name].rsplit(":", 1)[1])
         log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{name}.main:make_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
+        procs[name] = subprocess.Popen(service_command(name, port), env=env, cwd=ROOT, stdout=log,
+                                       stderr=subprocess.STDOUT)
     system = System(settings, urls, procs, tmp)
     try:
         for name in services:
