@@ -6,7 +6,7 @@ The entries are read in position order and folded by ``history`` / ``history_pla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -108,7 +108,11 @@ def _bounds(db: psycopg.Connection, at_position: int | None, as_of: str | None,
                   through_position=through(db, at_position, recorded)), recorded
 
 
-def _one(found: dict[str, Any] | None, bounds: Bounds, what: str, key: str) -> dict[str, Any]:
+def _subject(db: psycopg.Connection, fold: Callable[[Any, str], dict[str, Any] | None], what: str, key: str,
+             at_position: int | None, as_of: str | None, as_of_date: date | None) -> dict[str, Any]:
+    """One subject (a station, contract or worker) folded from its ledger facts within the bounds; 404 if none."""
+    bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
+    found = fold(history.by_business_date(facts(db, at_position, recorded, subject=key), as_of_date), key)
     if found is None:
         raise NotFound(f"the ledger shows no {what} {key} up to position {bounds.through_position}")
     return {**found, "bounds": bounds}
@@ -119,9 +123,7 @@ def station_history(station_id: str, ctx: CurrentContext, db: ReadDb, at_positio
                     as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A station as the ledger shows it at a position, a recorded moment and a business date."""
     application.check_may_read_ledger(ctx)
-    bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
-    chosen = history.by_business_date(facts(db, at_position, recorded, subject=station_id), as_of_date)
-    return _one(history.station(chosen, station_id), bounds, "station", station_id)
+    return _subject(db, history.station, "station", station_id, at_position, as_of, as_of_date)
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractHistory, responses=NOT_FOUND)
@@ -129,9 +131,7 @@ def contract_history(contract_id: str, ctx: CurrentContext, db: ReadDb, at_posit
                      as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A service contract as the ledger shows it at a position, a recorded moment and a business date."""
     application.check_may_read_ledger(ctx)
-    bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
-    chosen = history.by_business_date(facts(db, at_position, recorded, subject=contract_id), as_of_date)
-    return _one(history.contract(chosen, contract_id), bounds, "contract", contract_id)
+    return _subject(db, history.contract, "contract", contract_id, at_position, as_of, as_of_date)
 
 
 @router.get("/workers/{worker_id}", response_model=WorkerHistory, responses=NOT_FOUND)
@@ -139,9 +139,7 @@ def worker_history(worker_id: str, ctx: CurrentContext, db: ReadDb, at_position:
                    as_of: AsOf = None, as_of_date: AsOfDate = None) -> dict[str, Any]:
     """A worker's record (masked) as the ledger shows it at a position, a recorded moment and a business date."""
     application.check_may_read_ledger(ctx)
-    bounds, recorded = _bounds(db, at_position, as_of, as_of_date)
-    chosen = history.by_business_date(facts(db, at_position, recorded, subject=worker_id), as_of_date)
-    return _one(history.worker(chosen, worker_id), bounds, "worker", worker_id)
+    return _subject(db, history.worker, "worker", worker_id, at_position, as_of, as_of_date)
 
 
 @router.get("/plan-progress", response_model=PlanProgressHistory, responses=PROBLEMS)
