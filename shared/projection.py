@@ -138,8 +138,11 @@ class ProjectionRunner:
 
     def __init__(
         self, settings: Settings, projection: Projection, db_url: str, pool: ConnectionPool | None = None,
+        *, creates_tables: bool = True,
     ) -> None:
         self.settings = settings
+        # False for a runtime role, which may run no DDL at all: the owner created the tables (shared.store.provision)
+        self.creates_tables = creates_tables
         self.projection = projection
         self.db_url = db_url
         self.pool = pool  # the process's shared pool: a connection is borrowed per batch
@@ -163,15 +166,20 @@ class ProjectionRunner:
     def setup(self) -> None:
         """Creates the read model's tables and the tracking table, and records the schema they follow."""
         with self._db() as conn, conn.transaction():
-            conn.execute(TRACKING_DDL)
-            conn.execute(SCHEMA_DDL)
-            for statement in () if self._owned_by_another_role(conn) else self.projection.ddl:
+            self._create_bookkeeping(conn)
+            for statement in self.projection.ddl if self.creates_tables and not self._owned_by_another_role(conn) \
+                    else ():
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO projection_schema (projection, fingerprint) VALUES (%s, %s) "
                 "ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, updated_at = now()",
                 (self.projection.name, self.fingerprint()),
             )
+
+    def _create_bookkeeping(self, conn: psycopg.Connection) -> None:
+        if self.creates_tables:
+            conn.execute(TRACKING_DDL)
+            conn.execute(SCHEMA_DDL)
 
     def _owned_by_another_role(self, conn: psycopg.Connection) -> bool:
         """True if the tables exist under another role (the append-only ledger: its owner migrates it,
@@ -191,8 +199,7 @@ class ProjectionRunner:
     def schema_changed(self) -> bool:
         """True if the tables were built by a different version of the projection."""
         with self._db() as conn, conn.transaction():
-            conn.execute(TRACKING_DDL)
-            conn.execute(SCHEMA_DDL)
+            self._create_bookkeeping(conn)
             row = conn.execute(
                 "SELECT fingerprint FROM projection_schema WHERE projection = %s", (self.projection.name,)
             ).fetchone()

@@ -84,8 +84,11 @@ class Relay:
         app: ServiceApplication,
         published: dict[type, type[Contract]],
         db_url: str,
+        *,
+        creates_tables: bool = True,
     ) -> None:
         self.settings = settings
+        self.creates_tables = creates_tables  # False for a runtime role: the owner created relay_position
         self.service = service
         self.app = app
         self.published = published
@@ -109,9 +112,10 @@ class Relay:
 
     # --- durable position -------------------------------------------------------------
     def load_position(self) -> Position:
-        """Reads the durable position (creating the table on first use)."""
+        """Reads the durable position (creating the table on first use, unless the owner role made it)."""
         with self._db() as conn:
-            conn.execute(POSITION_DDL)
+            if self.creates_tables:
+                conn.execute(POSITION_DDL)
             row = conn.execute(
                 "SELECT position, last_published FROM relay_position WHERE source = %s", (self.service,)
             ).fetchone()

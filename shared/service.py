@@ -29,7 +29,6 @@ from shared.http import Unavailable, install_error_mapper, install_request_metri
 from shared.logs import configure_logging
 from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
 from shared.relay import POSITION_DDL, Relay
-from shared.runtime_role import RuntimeRelay, RuntimeRunner
 from shared.settings import Settings, get_settings
 from shared.shadow import Shadow
 from shared.store import (
@@ -150,16 +149,17 @@ class Runtime:
         loop.starting("setting up the projections")
         if not self.runners:
             projections = self.spec.projections(self.settings, self.application)
-            runner = RuntimeRunner if self.settings.database_roles else ProjectionRunner
-            self.runners = [runner(self.settings, p, self.db_url, self.pool) for p in projections]
+            owned = self.settings.database_roles  # the owner role created every table: the runtime role runs no DDL
+            self.runners = [ProjectionRunner(self.settings, p, self.db_url, self.pool, creates_tables=not owned)
+                            for p in projections]
         for runner in self.runners:
             await self._rebuild_if_schema_changed(runner, loop)  # before setup records the new schema
             await asyncio.to_thread(runner.setup)
         for runner in self.runners:
             self.supervisor.spawn(f"projection:{runner.projection.name}", partial(runner.attempt, self.js))
         if self.application is not None and self.spec.published:
-            relay = RuntimeRelay if self.settings.database_roles else Relay
-            self.relay = relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url)
+            self.relay = Relay(self.settings, self.spec.name, self.application, self.spec.published, self.db_url,
+                               creates_tables=not self.settings.database_roles)
             self.supervisor.spawn("relay", partial(self.relay.attempt, self.js))
         self.booted = True
 

@@ -16,7 +16,6 @@ from services.audit.main import SPEC as AUDIT
 from services.stations.application import Stations
 from services.stations.main import SPEC as STATIONS
 from shared import store
-from shared.runtime_role import RuntimeRunner
 from shared.settings import SERVICE_PORTS, Settings
 from tests.kit.ledger import ledger_of, ledger_rows
 
@@ -75,7 +74,7 @@ def stations(iso: Settings) -> Iterator[Stations]:
 
 
 async def test_the_audit_role_appends_and_reads_the_ledger_it_does_not_own(iso: Settings, js, audit_db: str) -> None:
-    await ledger_of(iso, js, audit_db, 3, runner_class=RuntimeRunner)  # as the runtime role: no DDL at all
+    await ledger_of(iso, js, audit_db, 3, creates_tables=False)  # as the runtime role: no DDL at all
     assert [r["position"] for r in ledger_rows(audit_db)] == [1, 2, 3]
     with store.connect(audit_db) as conn:
         me = conn.execute("SELECT current_user AS me, r.rolsuper, r.rolcreaterole, r.rolbypassrls, t.tableowner "
@@ -96,7 +95,7 @@ async def test_the_audit_role_appends_and_reads_the_ledger_it_does_not_own(iso: 
 @pytest.mark.parametrize("statement", REFUSED, ids=lambda s: " ".join(s.split()[:3]))
 async def test_the_audit_role_cannot_change_empty_unprotect_or_drop_the_ledger(
         iso: Settings, js, audit_db: str, statement: str) -> None:
-    await ledger_of(iso, js, audit_db, 2, runner_class=RuntimeRunner)
+    await ledger_of(iso, js, audit_db, 2, creates_tables=False)
     before = ledger_rows(audit_db)
     with store.connect(audit_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(statement)

@@ -46,8 +46,8 @@ async def publish_event(js, iso: Settings, service: str, seq: int, prev: int, da
 
 
 async def run_ledger(iso: Settings, js, url: str, done, projection: LedgerProjection | None = None,
-                      timeout: float = 30, runner_class: type[ProjectionRunner] = ProjectionRunner) -> None:
-    runner = runner_class(iso, projection or LedgerProjection(), url)
+                      timeout: float = 30, creates_tables: bool = True) -> None:
+    runner = ProjectionRunner(iso, projection or LedgerProjection(), url, creates_tables=creates_tables)
     runner.setup()
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(js, stop))
@@ -67,8 +67,7 @@ def ledger_size(url: str) -> int:
     return len(ledger_rows(url, "SELECT position FROM ledger"))
 
 
-async def ledger_of(iso: Settings, js, url: str, n: int,
-                    runner_class: type[ProjectionRunner] = ProjectionRunner) -> None:
+async def ledger_of(iso: Settings, js, url: str, n: int, creates_tables: bool = True) -> None:
     for seq in range(1, n + 1):
         await publish_event(js, iso, "gadgets", seq, seq - 1)
-    await run_ledger(iso, js, url, lambda: ledger_size(url) >= n, runner_class=runner_class)
+    await run_ledger(iso, js, url, lambda: ledger_size(url) >= n, creates_tables=creates_tables)
