@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
@@ -81,15 +83,30 @@ class _Watch:
 
     def entries(self, entries: Iterable[Entry]) -> Iterator[Entry]:
         """The entries, until one of them shows a checkpoint does not hold."""
+        tree, frontier, sha = self.tree, self.tree.frontier, hashlib.sha256
+        stop = self._stop()
         for entry in entries:
-            self.tree.append(entry.leaf_hash)
+            node, size = entry[2], tree.size
+            while size & 1:  # Tree.append, inline: once per entry
+                node = sha(b"\x01" + frontier.pop() + node).digest()
+                size >>= 1
+            frontier.append(node)
+            tree.size += 1
+            if tree.size < stop:
+                yield entry
+                continue
             self.chain = entry.chain_hash
-            while self.due is not None and self.due.tree_size <= self.tree.size:
+            while self.due is not None and self.due.tree_size <= tree.size:
                 if not self._holds(self.due):
                     yield entry  # the chain check still sees it: a broken chain here is named first
                     return
                 self.due = next(self.pending, None)
+            stop = self._stop()
             yield entry
+
+    def _stop(self) -> int | float:
+        """The tree size at which the next checkpoint is due."""
+        return self.due.tree_size if self.due is not None else math.inf
 
     def _holds(self, due: Checkpoint) -> bool:
         problem = signature_problem(due, self.key) if self.key is not None else ""

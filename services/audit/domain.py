@@ -244,21 +244,16 @@ def verify_chain(entries: Iterable[Entry], after: int = 0, previous: bytes = GEN
 
     ``after`` and ``previous`` resume after a verified position and its chain hash (``checked`` counts from there).
     """
-    checked, expected, sha, leaf_of, agrees = 0, after + 1, hashlib.sha256, _LEAF.copy, _agrees
+    checked, expected, sha, agrees = 0, after + 1, hashlib.sha256, _agrees
     for entry in entries:  # the usual entry in a tight loop; anything unusual is examined by _entry_problem
         position, body, leaf, chain, columns, search = entry
-        digest = leaf_of()
-        digest.update(body)
-        if (position != expected or digest.digest() != leaf or sha(previous + leaf).digest() != chain
+        if (position != expected or sha(b"\x00" + body).digest() != leaf or sha(previous + leaf).digest() != chain
                 or columns is not None or not agrees(body, search)):
             problem = _entry_problem(entry, previous, expected)
             if problem:
                 return ChainVerdict(False, checked, previous.hex(), position, problem)
         previous, checked, expected = chain, checked + 1, expected + 1
     return ChainVerdict(True, checked, previous.hex())
-
-
-_LEAF = hashlib.sha256(b"\x00")
 
 
 def entry_problem(entry: Entry, previous: bytes, expected_position: int) -> str:
@@ -321,9 +316,8 @@ def _same(column: str, in_document: Any, stored: Any) -> bool:
 
 # --- completeness ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Link:
-    """One ledger entry's place in its source's sequence: it follows ``prevsequence``."""
+class Link(NamedTuple):
+    """One ledger entry's place in its source's sequence: it follows ``prevsequence`` (a tuple: one per entry)."""
 
     source: str
     sequence: int

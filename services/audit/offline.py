@@ -1,9 +1,10 @@
 """``python -m services.audit.offline``: verify an export, an inclusion proof or two checkpoints from files alone.
 
 Needs nothing but the files, the standard library and ``cryptography``; reads ``entries.jsonl`` one
-line at a time (constant memory, whatever the ledger's size).
+line at a time, or on several processes a few blocks of lines at a time (constant memory, whatever the
+ledger's size).
 
-    verify-export DIR [--state FILE] [--full]
+    verify-export DIR [--state FILE] [--full] [--jobs N]
     verify-inclusion PROOF.json [--key public_key.pem]
     verify-consistency OLD.json NEW.json PROOF.json [--key public_key.pem]
 
@@ -12,8 +13,9 @@ line at a time (constant memory, whatever the ledger's size).
 Exit status: 0 verified; 1 verification failed (the first bad entry, or the failing check, is
 printed); 2 the files cannot be used (missing, not JSON, wrong fields) — no verdict.
 
-Over ~400 lines on purpose: an auditor can copy this one file and run it with the standard library and
-``cryptography`` alone, so it carries its own reading, hashing, proof and signature checks.
+An auditor can copy this file with ``offline_blocks.py`` (the full check on several processes), ``merkle.py`` and
+``signing.py``, and run them with the standard library and ``cryptography`` alone: they carry their own reading,
+hashing, proof and signature checks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -33,6 +36,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit.merkle import Tree, verify_consistency, verify_inclusion
+from services.audit.offline_blocks import BLOCK, walk_blocks
 from services.audit.signing import BadCheckpoint, Checkpoint, load_public_pem, signature_problem
 
 VERIFIED, FAILED, UNUSABLE = 0, 1, 2
@@ -175,20 +179,32 @@ def parse_line(text: bytes) -> Line | None:
 
 # --- the export ----------------------------------------------------------------------------------
 
-def verify_export(directory: Path, state: State | None = None) -> tuple[Outcome, State | None]:
-    """Checks every entry's hashes, and the tree and chain at each signed checkpoint; resumes from ``state``."""
+def verify_export(directory: Path, state: State | None = None, jobs: int = 1,
+                  block: int = BLOCK) -> tuple[Outcome, State | None]:
+    """Checks every entry's hashes, and the tree and chain at each signed checkpoint; resumes from ``state``.
+
+    A full verification of an export larger than two blocks runs on ``jobs`` processes (``offline_blocks``)."""
     key = read_key(directory / "public_key.pem")
     checkpoint = read_checkpoint(directory / "checkpoint.json")
     if state is not None and (state.origin != checkpoint.origin or state.tree_size > checkpoint.tree_size):
         state = None  # another log, or a checkpoint older than the state: verify from the start
     try:
-        walk = _Walk(checkpoint, _checkpoints(directory / "checkpoints.jsonl", checkpoint, key), state)
-        failure = walk.run(_lines(directory / "entries.jsonl")) or walk.finish()
+        walk = Walk(checkpoint, _checkpoints(directory / "checkpoints.jsonl", checkpoint, key), state)
+        failure = _walk(walk, directory / "entries.jsonl", jobs if state is None else 1, block) or walk.finish()
     except _BadSignature as exc:
         return Outcome(False, [str(exc)]), None
     if failure:
         return Outcome(False, [failure, *walk.summary()]), None
     return Outcome(True, walk.summary()), walk.verified
+
+
+def _walk(walk: Walk, path: Path, jobs: int, block: int) -> str:
+    """Runs the walk over the file, on ``jobs`` processes if it is worth it."""
+    try:
+        parallel = jobs > 1 and path.stat().st_size > 2 * block
+        return walk_blocks(walk, path, jobs, block) if parallel else walk.run(_lines(path))
+    except OSError as exc:
+        raise Unusable(f"{path}: {exc.strerror or exc}") from None
 
 
 class _BadSignature(Exception):
@@ -215,7 +231,7 @@ def _verified(checkpoint: Checkpoint, key: Ed25519PublicKey) -> Checkpoint:
     return checkpoint
 
 
-class _Walk:
+class Walk:
     """The streaming check of entries.jsonl against the signed checkpoints (which come smallest first)."""
 
     def __init__(self, checkpoint: Checkpoint, checkpoints: Iterator[Checkpoint], state: State | None) -> None:
@@ -242,7 +258,7 @@ class _Walk:
         written; whatever it does not expect goes to ``step``, which says what is wrong.
         """
         sha, hexlify, frontier, tree = hashlib.sha256, binascii.hexlify, self.tree.frontier, self.tree
-        previous, position, stop = self.previous, self.position, self._stop()
+        previous, position, stop = self.previous, self.position, self.next_stop()
         for number, text in lines:
             position += 1
             head = b'{"position":%d,"leaf_hash":"' % position
@@ -253,7 +269,7 @@ class _Walk:
                 failure = self.step(number, parse_line(text))
                 if failure:
                     return failure
-                previous, position, stop = self.previous, self.position, self._stop()
+                previous, position, stop = self.previous, self.position, self.next_stop()
                 continue
             leaf = sha(b"\x00" + text[at + 154:-2]).digest()
             previous = sha(previous + leaf).digest()
@@ -269,7 +285,7 @@ class _Walk:
         self.previous, self.position = previous, position
         return ""
 
-    def _stop(self) -> int:
+    def next_stop(self) -> int:
         """The next position the tight loop leaves to ``step``: the resumed state's, or a checkpoint's."""
         if self.position < self.skip:
             return self.position + 1
@@ -289,7 +305,7 @@ class _Walk:
             if line.chain_hash != self.previous:
                 return f"entry {self.position}: chain hash differs from the one verified before (history was rewritten)"
             self.matched = self.skip
-            return self._at_checkpoint() if self.due and self.position == self.due.tree_size else ""
+            return self.at_checkpoint() if self.due and self.position == self.due.tree_size else ""
         return self._hash(line)
 
     def _hash(self, line: Line) -> str:
@@ -307,10 +323,10 @@ class _Walk:
         self.previous = chain
         self.tree.append(leaf)
         if self.due is not None and self.position == self.due.tree_size:
-            return self._at_checkpoint()
+            return self.at_checkpoint()
         return ""
 
-    def _at_checkpoint(self) -> str:
+    def at_checkpoint(self) -> str:
         signed = self.due
         assert signed is not None
         if self.tree.root() != signed.root_hash or self.previous != signed.chain_hash:
@@ -407,6 +423,11 @@ def _signed(document: Any, key: Ed25519PublicKey, name: str) -> Checkpoint | str
 
 # --- command line --------------------------------------------------------------------------------
 
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m services.audit.offline", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -414,6 +435,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path)
     export.add_argument("--state", type=Path, help="resume from (and update) this verification state file")
     export.add_argument("--full", action="store_true", help="re-hash everything, ignoring the state")
+    export.add_argument("--jobs", type=int, default=1,
+                        help=f"worker processes for a full verification of an export over two blocks (default 1; "
+                             f"worth it only with idle cores: this machine has {_cpus()})")
     inclusion = commands.add_parser("verify-inclusion", help="check an inclusion proof")
     inclusion.add_argument("proof", type=Path)
     inclusion.add_argument("--key", type=Path, help="the public key (PEM); default: public_key.pem beside the proof")
@@ -440,7 +464,7 @@ def run(args: argparse.Namespace) -> Outcome:
     state = None
     if args.state is not None and args.state.exists() and not args.full:
         state = State.from_json(read_json(args.state))
-    outcome, verified = verify_export(args.directory, state)
+    outcome, verified = verify_export(args.directory, state, max(args.jobs, 1))
     if verified is not None and args.state is not None:
         args.state.write_text(json.dumps(verified.to_json(), indent=1) + "\n")
     return outcome

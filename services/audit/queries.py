@@ -69,13 +69,20 @@ _CURSORS = itertools.count(1)
 
 def read_ledger(conn: psycopg.Connection, columns: str, *, after: int = 0, upto: int | None = None, where: str = "",
                 params: Sequence[Any] = (), order: str = "position", row_factory: Any = dict_row,
-                batch: int = 5000) -> Iterator[Any]:
+                batch: int = 5000, copy_types: Sequence[str] = ()) -> Iterator[Any]:
     """The one way the service reads through the ledger: ``columns`` of the rows after position ``after`` (up to
     ``upto``), that also match ``where`` (SQL with ``params``), in ``order``; streamed through a server-side cursor
-    ``batch`` rows at a time, so a reader of the whole ledger holds one batch in memory, whatever its size."""
+    ``batch`` rows at a time, so a reader of the whole ledger holds one batch in memory, whatever its size.
+
+    With ``copy_types`` (the columns' PostgreSQL types) the rows come as tuples through ``COPY (SELECT …) TO
+    STDOUT`` in binary instead: PostgreSQL streams them while they are checked (no round trip per batch) and
+    psycopg decodes them in C; the connection can run nothing else until the last row is read."""
     last = LAST_BIGINT if upto is None else upto
     sql = f"SELECT {columns} FROM ledger WHERE position > %s AND position <= %s"
     sql += f" AND ({where})" if where else ""
+    if copy_types:
+        yield from _copied(conn, f"{sql} ORDER BY {order}", (after, last, *params), copy_types)
+        return
     held = conn.transaction() if conn.autocommit else contextlib.nullcontext()  # a cursor lives in a transaction
     with held, conn.cursor(name=f"ledger_{next(_CURSORS)}", row_factory=row_factory, binary=True) as cur:
         cur.itersize = batch
@@ -83,11 +90,27 @@ def read_ledger(conn: psycopg.Connection, columns: str, *, after: int = 0, upto:
         yield from cur
 
 
+def _copied(conn: psycopg.Connection, sql: str, params: Sequence[Any], types: Sequence[str]) -> Iterator[tuple]:
+    with conn.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
+        copy.set_types(list(types))
+        yield from copy.rows()
+
+
+ENTRY_COLUMNS = f"position, canonical, leaf_hash, chain_hash, {SEARCH}"
+ENTRY_TYPES = ("int8", "bytea", "bytea", "bytea", "text", "text", "text", "text", "text", "int8", "int8")
+
+
+def copied_entries(conn: psycopg.Connection, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
+    """``ledger_entries`` read through ``COPY`` (see ``read_ledger``): the connection is busy until the last."""
+    for row in read_ledger(conn, ENTRY_COLUMNS, after=after, upto=upto, copy_types=ENTRY_TYPES):
+        yield Entry(row[0], row[1], row[2], row[3], None, row[4:])
+
+
 def ledger_entries(conn: psycopg.Connection, batch: int = 5000, after: int = 0,
                    upto: int | None = None) -> Iterator[Entry]:
     """The entries after ``after`` (up to ``upto``) in position order with their search columns, for the verifier,
     as plain tuples."""
-    for row in read_ledger(conn, f"position, canonical, leaf_hash, chain_hash, {SEARCH}", after=after, upto=upto,
+    for row in read_ledger(conn, ENTRY_COLUMNS, after=after, upto=upto,
                            row_factory=tuple_row, batch=batch):
         yield Entry(row[0], row[1], row[2], row[3], None, row[4:])
 

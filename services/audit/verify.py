@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict
 
 import nats.errors
@@ -25,8 +27,8 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit import application, proofs, signing
-from services.audit.domain import Verdict
-from services.audit.queries import ledger_entries, ledger_links, stream_heads
+from services.audit.domain import Entry, Verdict
+from services.audit.queries import copied_entries, ledger_links, stream_heads
 from shared import stream
 from shared.settings import Settings, get_settings
 from shared.store import connect, service_url
@@ -54,12 +56,59 @@ def run(settings: Settings, full: bool = False) -> Verdict:
 
 
 def verify_from(conn: psycopg.Connection, heads: dict[str, int] | None, why: str, key: Ed25519PublicKey,
-                full: bool) -> Verdict:
-    """The verdict from one connection: resumed from the latest checkpoint, or ``full``."""
+                full: bool, window: int = 100_000) -> Verdict:
+    """The verdict from one connection: resumed from the latest checkpoint, or ``full``; the entries are read
+    ``window`` positions at a time (``Windows``)."""
     resume = None if full else proofs.resume_point(conn)
-    after = resume.checkpoint.tree_size if resume else 0
-    return application.verify(ledger_entries(conn, after=after), ledger_links(conn), heads, why,
-                              checkpoints=() if resume else proofs.every_checkpoint(conn), key=key, resume=resume)
+    read = Windows(conn, resume.checkpoint.tree_size if resume else 0, window)
+    return application.verify(read.entries(), ledger_links(conn), heads, why,
+                              checkpoints=() if resume else read.checkpoints(), key=key, resume=resume)
+
+
+class Windows:
+    """The entries after ``after`` to the ledger's head, read through ``COPY`` a window of positions at a time, and
+    the signed checkpoints, read between windows (a ``COPY`` holds the connection).
+
+    Before each window every checkpoint up to its end, and the first after it, are buffered, so a checkpoint is at
+    hand whenever the verifier asks for the next one; the buffer holds at most a window's checkpoints and a page,
+    so memory stays constant whatever the ledger's size.
+    """
+
+    def __init__(self, conn: psycopg.Connection, after: int = 0, window: int = 100_000) -> None:
+        self.conn, self.after, self.window = conn, after, window
+        self.buffer: deque[signing.Checkpoint] = deque()
+        self.fetched = 0  # every checkpoint up to this size is buffered or was handed out
+        present = conn.execute("SELECT to_regclass('checkpoints') IS NOT NULL AS present").fetchone()
+        self.exhausted = not (present and present["present"])
+        self.reading = False
+
+    def entries(self) -> Iterator[Entry]:
+        """The entries in position order, window by window."""
+        head, start = proofs.ledger_head(self.conn), self.after
+        while start < head:
+            end = min(start + self.window, head)
+            self._buffer(end)
+            self.reading = True
+            yield from copied_entries(self.conn, after=start, upto=end)
+            self.reading = False
+            start = end
+
+    def checkpoints(self) -> Iterator[signing.Checkpoint]:
+        """Every signed checkpoint, smallest first."""
+        while True:
+            if not self.buffer and not self.reading:
+                self._buffer(self.fetched)
+            if not self.buffer:
+                return
+            yield self.buffer.popleft()
+
+    def _buffer(self, upto: int) -> None:
+        """Buffers the checkpoints up to ``upto`` and the first after it (if any)."""
+        while not self.exhausted and self.fetched <= upto:
+            page = proofs.checkpoints(self.conn, self.fetched, 1000)
+            self.buffer.extend(page)
+            self.fetched = page[-1].tree_size if page else self.fetched
+            self.exhausted = len(page) < 1000
 
 
 def report(verdict: Verdict) -> str:
