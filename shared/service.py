@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -351,10 +351,10 @@ def read_connection(request: Request) -> Any:
 ReadDb = Annotated[psycopg.Connection, Depends(read_connection)]
 
 
-def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
+def application_of(cls: type[AppT]) -> Callable[[Request], Awaitable[AppT]]:
     """A dependency giving the service's application as ``cls``."""
 
-    def dependency(request: Request) -> AppT:
+    async def dependency(request: Request) -> AppT:  # on the event loop: no thread hop for a lookup
         application = runtime_of(request).application
         if application is None and runtime_of(request).spec.make_application is not None:
             raise Unavailable("the service is starting: its event store is not open yet")
@@ -365,7 +365,7 @@ def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
     return dependency
 
 
-def county_code(request: Request) -> str:
+async def county_code(request: Request) -> str:
     """The county this deployment serves."""
     return runtime_of(request).settings.county_code
 
