@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.domain import Forbidden, Role
 from shared.http import BEARER, authenticate
+from shared.routing import include_flat
 
 
 class Scope(StrEnum):
@@ -126,11 +127,12 @@ def _template(request: Request, patterns: list[tuple[re.Pattern[str], str]],
     return min(found, key=lambda route: route.count("{")) if found else None
 
 
-def guarded(routers: Iterable[APIRouter], table: Table) -> APIRouter:
-    """One router holding ``routers``, every route of which checks ``table`` first."""
-    outer = APIRouter(dependencies=[Depends(guard(table))])
+def guarded(routers: Iterable[APIRouter], table: Table, prefix: str = "") -> APIRouter:
+    """One router holding ``routers``' routes (under ``prefix``), every one of which checks ``table`` first."""
+    outer = APIRouter()
+    check = Depends(guard(table))
     for router in routers:
-        outer.include_router(router)
+        include_flat(outer, router, prefix, dependencies=[check])
     return outer
 
 

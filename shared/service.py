@@ -29,6 +29,7 @@ from shared.http import Unavailable, install_error_mapper, install_request_metri
 from shared.logs import configure_logging
 from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
 from shared.relay import POSITION_DDL, Relay
+from shared.routing import include_flat
 from shared.settings import Settings, get_settings
 from shared.shadow import Shadow
 from shared.store import (
@@ -327,10 +328,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     install_request_metrics(app, spec.name)
     tracing.instrument_app(app)
     checks = {"started": runtime.check_started, "store": runtime.check_store, "broker": runtime.check_broker}
-    app.include_router(ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
-                                  stall_threshold=settings.stall_threshold_seconds))
+    include_flat(app.router, ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
+                                        stall_threshold=settings.stall_threshold_seconds))
     for router in spec.routers:
-        app.include_router(router)
+        include_flat(app.router, router)
     return app
 
 
