@@ -8,7 +8,8 @@ from services.workforce.api import baseline, organisations, roster, supervisors,
 from services.workforce.api.access import ACCESS
 from shared.access import guarded
 
-router = guarded([resource.router for resource in (organisations, workers, supervisors, roster, baseline)], ACCESS, prefix="/v1")
+RESOURCES = (organisations, workers, supervisors, roster, baseline)
+router = guarded([resource.router for resource in RESOURCES], ACCESS, prefix="/v1")
 """Every route checks the role × scope matrix (``access.ACCESS``) before anything else."""
 
 __all__ = ["router"]
