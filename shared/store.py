@@ -177,7 +177,8 @@ def eventsourcing_env(
     As the runtime role (``runtime``, with roles on) it creates no table and takes the insert lock through the
     owner's procedure (``shared.runtime_role.LockingRecorder``). Its pool is small (one connection at rest,
     ``event_store_pool_size`` at most), checks a connection that rested before use (``tune_event_store``), and
-    waits ``db_connect_timeout_seconds`` at most for one; its inserts wait ``db_lock_timeout_seconds`` at most for the table lock.
+    waits ``db_connect_timeout_seconds`` at most for one; its inserts wait ``db_lock_timeout_seconds`` at most for
+    the table lock.
     """
     info = conninfo((runtime_url if runtime else service_url)(settings, service))
     size = max(settings.event_store_pool_size, 1)
