@@ -96,8 +96,9 @@ def test_a_command_finding_every_slot_taken_for_too_long_is_refused_unavailable_
     try:
         holding.wait(30)
         head = app.recorder.max_notification_id()
-        with pytest.raises(StoreBusy), app.slot():
-            app.save(Widget(name="never", ctx=CTX))
+        with pytest.raises(StoreBusy):
+            with app.slot():
+                app.save(Widget(name="never", ctx=CTX))
         assert isinstance(StoreBusy("x"), STORE_UNAVAILABLE)
         assert app.recorder.max_notification_id() == head
     finally:
