@@ -8,18 +8,15 @@ idempotent commands (``Idempotency-Key``) whose record is saved in the same
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing import persistence
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
@@ -28,7 +25,6 @@ from pydantic import BaseModel, ConfigDict
 from shared.domain import Conflict, Context, Invalid, NotFound, PayloadTooLarge, StaleVersion
 
 A = TypeVar("A", bound=Aggregate)
-DEFAULT_SLOT_WAIT_SECONDS = 5.0
 log = logging.getLogger(__name__)
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sw:idempotency")
 DEFAULT_MAX_EVENT_BYTES = 262_144
@@ -91,45 +87,6 @@ class TupleAsList(Transcoding):
         return tuple(data)
 
 
-class CommandSlots:
-    """Lets as many commands run at once as the event store's pool has connections; the others wait their turn here.
-
-    A command asks the pool for a connection two to four times (its loads, its save, a snapshot). With more commands
-    running than connections, each of those asks queues behind every other command's, and every running thread
-    competes for the interpreter while it holds a connection, so connections are held longer and throughput falls as
-    concurrency grows. A command waits at most ``POSTGRES_CONNECT_TIMEOUT`` seconds for its turn, as it waited for a
-    connection before: then ``StoreBusy`` (503, nothing recorded). A command run within a command (the same
-    thread) takes no second slot. Without a PostgreSQL pool (an in-memory store) nothing is limited.
-    """
-
-    def __init__(self, env: Any) -> None:
-        postgres = (env.get("PERSISTENCE_MODULE") or "").endswith("postgres")
-        count = int(env.get("POSTGRES_POOL_SIZE") or 5) + int(env.get("POSTGRES_MAX_OVERFLOW") or 10)
-        self.semaphore = threading.BoundedSemaphore(count) if postgres else None
-        self.wait = float(env.get("POSTGRES_CONNECT_TIMEOUT") or DEFAULT_SLOT_WAIT_SECONDS)
-        self.local = threading.local()
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Holds a slot while the block runs."""
-        if self.semaphore is None or getattr(self.local, "holding", False):
-            yield
-            return
-        if not self.semaphore.acquire(timeout=self.wait):
-            raise StoreBusy(f"no turn to reach the event store within {self.wait:g} s; nothing was recorded")
-        self.local.holding = True
-        try:
-            yield
-        finally:
-            self.local.holding = False
-            self.semaphore.release()
-
-
-class StoreBusy(persistence.OperationalError):
-    """Too many commands waited for the event store at once; nothing was recorded (503, retry later; whatever takes
-    an unreachable store's errors for a pause takes this one too)."""
-
-
 class IdempotencyRecord(Aggregate):
     """The first result of a command sent with an ``Idempotency-Key``."""
 
@@ -167,14 +124,6 @@ def fingerprint_of(command: str, payload: Any) -> str:
 
 class ServiceApplication(Application):
     """Base eventsourcing Application of every service."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._slots = CommandSlots(self.env)
-
-    def slot(self) -> contextlib.AbstractContextManager[None]:
-        """One of the commands running at once (as many as the event store has connections); see ``CommandSlots``."""
-        return self._slots.held()
 
     @property
     def max_event_bytes(self) -> int:
@@ -251,11 +200,7 @@ class ServiceApplication(Application):
 
         ``about`` names what the command acts on, so one key reused for another aggregate is refused.
         """
-        with self.slot():
-            return self._execute(ctx, command, handler, idempotency_key, fingerprint=command.fingerprint(*about))
-
-    def _execute(self, ctx: Context, command: Command, handler: Callable[[], Outcome], idempotency_key: str | None,
-                 fingerprint: str) -> dict[str, Any]:
+        fingerprint = command.fingerprint(*about)
         if idempotency_key:
             earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
             if earlier is not None:

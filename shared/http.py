@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics, tracing
-from shared.application import Command, StoreBusy
+from shared.application import Command
 from shared.auth import InvalidToken, verify
 from shared.domain import Context, DomainError, Invalid, RuleViolated, StaleVersion
 from shared.fields import Day
@@ -149,7 +149,7 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     request meets this within seconds instead of hanging, and a command is either stored before
     its answer or not at all.
     """
-    if isinstance(exc, Unavailable | StoreBusy):
+    if isinstance(exc, Unavailable):
         detail = str(exc)
     elif isinstance(exc, psycopg.errors.UndefinedTable):
         detail = "a read model is being rebuilt; try again shortly"
@@ -163,7 +163,6 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
     Unavailable,
-    StoreBusy,  # too many commands waiting for the event store at once
     StoreUnreachable,
     psycopg.OperationalError,  # includes pool timeouts, statement and lock timeouts
     psycopg.InterfaceError,
