@@ -10,7 +10,7 @@ data, so the application checks them against the record, and the table documents
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.domain import Forbidden, Role
 from shared.http import BEARER, authenticate
+from shared.routing import include_flat
 
 
 class Scope(StrEnum):
@@ -61,12 +62,14 @@ def key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 
 
-def guard(table: Table) -> Callable[..., None]:
+def guard(table: Table) -> Callable[..., Awaitable[None]]:
     """The dependency enforcing ``table`` on every route of a service."""
     patterns = [(re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(route)) + "$"), route) for route in table]
+    candidates: dict[tuple[str, str], list[tuple[re.Pattern[str], str]]] = {}
 
-    def check(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> None:
-        route = _template(request, patterns)
+    async def check(request: Request,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> None:
+        route = _template(request, patterns, candidates)
         allowed = table.get(route) if route else None
         if allowed is None:
             raise Forbidden("this route is not in the role matrix: nobody may call it")
@@ -104,24 +107,32 @@ def _declared_query(app: Any) -> dict[str, frozenset[str]]:
     return declared
 
 
-def _template(request: Request, patterns: list[tuple[re.Pattern[str], str]]) -> str | None:
+def _template(request: Request, patterns: list[tuple[re.Pattern[str], str]],
+              candidates: dict[tuple[str, str], list[tuple[re.Pattern[str], str]]]) -> str | None:
     """The table key of the request's route.
 
     An included router's route knows its path without the prefixes it was included under, so the key is the table's
     template that matches the request's path and ends with the route's own path (the most literal one if several do).
+    The templates ending with a route's own path are found once per route (``candidates``), not per request.
     """
     method = "GET" if request.method == "HEAD" else request.method
     own = getattr(request.scope.get("route"), "path", "")
+    mine = candidates.get((method, own))
+    if mine is None:
+        prefix = f"{method} "
+        mine = [(pattern, route) for pattern, route in patterns if route.startswith(prefix) and route.endswith(own)]
+        candidates[(method, own)] = mine
     target = key(method, request.url.path)
-    found = [route for pattern, route in patterns if pattern.match(target) and route.endswith(own)]
+    found = [route for pattern, route in mine if pattern.match(target)]
     return min(found, key=lambda route: route.count("{")) if found else None
 
 
-def guarded(routers: Iterable[APIRouter], table: Table) -> APIRouter:
-    """One router holding ``routers``, every route of which checks ``table`` first."""
-    outer = APIRouter(dependencies=[Depends(guard(table))])
+def guarded(routers: Iterable[APIRouter], table: Table, prefix: str = "") -> APIRouter:
+    """One router holding ``routers``' routes (under ``prefix``), every one of which checks ``table`` first."""
+    outer = APIRouter()
+    check = Depends(guard(table))
     for router in routers:
-        outer.include_router(router)
+        include_flat(outer, router, prefix, dependencies=[check])
     return outer
 
 

@@ -9,6 +9,7 @@ import argparse
 import re
 import time
 import uuid
+from dataclasses import replace
 
 import jwt
 
@@ -52,8 +53,33 @@ def mint(
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
+_VERIFIED: dict[tuple[str, str, str], tuple[Context, float]] = {}
+"""Tokens verified before (with the secret and issuer they were verified against): their context and expiry."""
+VERIFIED_TOKENS_KEPT = 4096
+
+
 def verify(settings: Settings, token: str, correlation_id: str = "") -> Context:
-    """The context of a valid token; raises ``InvalidToken`` otherwise."""
+    """The context of a valid token; raises ``InvalidToken`` otherwise.
+
+    A client sends the same token with every request until it expires: a token verified before is not decoded and
+    its signature not checked again until its ``exp`` (it cannot become invalid sooner: only ``nbf``, ``iat`` and
+    ``exp`` depend on time, and the first two only once). A token that failed is never kept.
+    """
+    known = (settings.jwt_secret, settings.jwt_issuer, token)
+    found = _VERIFIED.get(known)
+    if found is not None:
+        if time.time() >= found[1]:
+            _VERIFIED.pop(known, None)
+            raise InvalidToken("Signature has expired")
+        return replace(found[0], correlation_id=correlation_id or str(uuid.uuid4()))
+    ctx, expires = _verify(settings, token, correlation_id)
+    if len(_VERIFIED) >= VERIFIED_TOKENS_KEPT:
+        _VERIFIED.clear()
+    _VERIFIED[known] = (ctx, expires)
+    return ctx
+
+
+def _verify(settings: Settings, token: str, correlation_id: str) -> tuple[Context, float]:
     try:
         claims = jwt.decode(
             token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=settings.jwt_issuer,
@@ -69,8 +95,9 @@ def verify(settings: Settings, token: str, correlation_id: str = "") -> Context:
         raise InvalidToken("the 'org' claim must be a string")
     if not isinstance(townships, list) or not all(isinstance(t, str) and t for t in townships):
         raise InvalidToken("the 'townships' claim must be a list of township codes")
-    return Context(actor=subject, role=role.value, organisation=organisation,
-                   townships=tuple(townships), correlation_id=correlation_id or str(uuid.uuid4()))
+    ctx = Context(actor=subject, role=role.value, organisation=organisation,
+                  townships=tuple(townships), correlation_id=correlation_id or str(uuid.uuid4()))
+    return ctx, float(claims["exp"])
 
 
 def organisation_id(claim: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,6 +29,7 @@ from shared.http import Unavailable, install_error_mapper, install_request_metri
 from shared.logs import configure_logging
 from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
 from shared.relay import POSITION_DDL, Relay
+from shared.routing import include_flat
 from shared.settings import Settings, get_settings
 from shared.shadow import Shadow
 from shared.store import (
@@ -327,10 +328,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     install_request_metrics(app, spec.name)
     tracing.instrument_app(app)
     checks = {"started": runtime.check_started, "store": runtime.check_store, "broker": runtime.check_broker}
-    app.include_router(ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
-                                  stall_threshold=settings.stall_threshold_seconds))
+    include_flat(app.router, ops_router(spec.name, checks, loops=runtime.loops, refresh=runtime.refresh_metrics,
+                                        stall_threshold=settings.stall_threshold_seconds))
     for router in spec.routers:
-        app.include_router(router)
+        include_flat(app.router, router)
     return app
 
 
@@ -351,10 +352,10 @@ def read_connection(request: Request) -> Any:
 ReadDb = Annotated[psycopg.Connection, Depends(read_connection)]
 
 
-def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
+def application_of(cls: type[AppT]) -> Callable[[Request], Awaitable[AppT]]:
     """A dependency giving the service's application as ``cls``."""
 
-    def dependency(request: Request) -> AppT:
+    async def dependency(request: Request) -> AppT:  # on the event loop: no thread hop for a lookup
         application = runtime_of(request).application
         if application is None and runtime_of(request).spec.make_application is not None:
             raise Unavailable("the service is starting: its event store is not open yet")
@@ -365,7 +366,7 @@ def application_of(cls: type[AppT]) -> Callable[[Request], AppT]:
     return dependency
 
 
-def county_code(request: Request) -> str:
+async def county_code(request: Request) -> str:
     """The county this deployment serves."""
     return runtime_of(request).settings.county_code
 

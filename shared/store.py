@@ -103,11 +103,34 @@ def connect(url: str, autocommit: bool = False, **options: str) -> psycopg.Conne
                            row_factory=dict_row)
 
 
+IDLE_CHECK_SECONDS = 1.0
+"""A pooled connection that rested longer than this is checked (a round trip) before it is handed out."""
+
+
+def check_if_rested(conn: psycopg.Connection) -> None:
+    """A pool's ``check``: a connection found closed is refused at once; one that rested in the pool longer than
+    ``IDLE_CHECK_SECONDS`` is also asked an empty query (a round trip), as ``ConnectionPool.check_connection`` asks
+    every connection. A connection taken back within a second of its last use (every one, under load) costs no
+    round trip: a server that went away since then fails the statement itself, which eventsourcing retries on a
+    fresh connection (the pool drops a broken one) and a read-model query answers 503.
+    """
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the pooled connection is closed")
+    rested = time.monotonic() - getattr(conn, "_sw_returned_at", getattr(conn, "_created_at", 0.0))
+    if rested > IDLE_CHECK_SECONDS:
+        ConnectionPool.check_connection(conn)
+
+
+def note_return(conn: psycopg.Connection) -> None:
+    """A pool's ``reset``: notes when the connection came back, for ``check_if_rested``."""
+    conn._sw_returned_at = time.monotonic()  # type: ignore[attr-defined]
+
+
 def open_pool(settings: Settings, name: str, runtime: bool = False) -> ConnectionPool:
     """The process's shared pool (reads, projections, readiness), opened without waiting for the server.
 
-    Connections are checked before use, so the first requests after a database restart do not
-    get a dead connection; a caller waits at most ``db_connect_timeout_seconds`` for one. A failed
+    Connections that rested are checked before use (``check_if_rested``), so the first requests after a database
+    restart do not get a dead connection; a caller waits at most ``db_connect_timeout_seconds`` for one. A failed
     connection attempt is not retried in the background with a growing pause (which could leave the pool
     waiting for seconds after the server is back): the next request that needs a connection tries at once.
     """
@@ -115,7 +138,7 @@ def open_pool(settings: Settings, name: str, runtime: bool = False) -> Connectio
         kwargs={**conninfo((runtime_url if runtime else service_url)(settings, name)),
                 **session_options(settings, name), "row_factory": dict_row},
         min_size=1, max_size=max(settings.pool_size, 1), open=False, name=f"sw-{name}",
-        timeout=settings.db_connect_timeout_seconds, check=ConnectionPool.check_connection,
+        timeout=settings.db_connect_timeout_seconds, check=check_if_rested, reset=note_return,
         max_idle=60.0, reconnect_timeout=0.0,
     )
     pool.open(wait=False)
@@ -153,8 +176,9 @@ def eventsourcing_env(
 
     As the runtime role (``runtime``, with roles on) it creates no table and takes the insert lock through the
     owner's procedure (``shared.runtime_role.LockingRecorder``). Its pool is small (one connection at rest,
-    ``event_store_pool_size`` at most), checks a connection before use, and waits ``db_connect_timeout_seconds``
-    at most for one; its inserts wait ``db_lock_timeout_seconds`` at most for the table lock.
+    ``event_store_pool_size`` at most), checks a connection that rested before use (``tune_event_store``), and
+    waits ``db_connect_timeout_seconds`` at most for one; its inserts wait ``db_lock_timeout_seconds`` at most for
+    the table lock.
     """
     info = conninfo((runtime_url if runtime else service_url)(settings, service))
     size = max(settings.event_store_pool_size, 1)
@@ -194,6 +218,7 @@ def tune_event_store(app: Any, settings: Settings, service: str) -> None:
     pool.kwargs.update(session_options(settings, service))
     pool.reconnect_timeout = 0.0  # see open_pool
     pool.max_idle = 60.0  # a connection opened for a burst is closed after a minute of rest
+    pool._check, pool._reset = check_if_rested, note_return  # no round trip per checkout under load
     pool.drain()  # the connection opened while the application was built gets the new options too
     getconn = pool.getconn
 

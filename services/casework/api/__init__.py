@@ -3,16 +3,11 @@ ETag (creates: 201 + ``Location``); every list is a ``Page``. Personal data is a
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.casework.api import beneficiaries, cases, programme
 from services.casework.api.access import ACCESS
 from shared.access import guarded
 
-resources = APIRouter(prefix="/v1")
-for resource in (beneficiaries, cases, programme):
-    resources.include_router(resource.router)
-router = guarded([resources], ACCESS)
+router = guarded([resource.router for resource in (beneficiaries, cases, programme)], ACCESS, prefix="/v1")
 """Every route checks the role × scope matrix (``access.ACCESS``) before anything else."""
 
 __all__ = ["router"]

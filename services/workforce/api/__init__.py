@@ -4,16 +4,12 @@ every list is a ``Page`` (``items``, ``next``). List responses never carry whole
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.workforce.api import baseline, organisations, roster, supervisors, workers
 from services.workforce.api.access import ACCESS
 from shared.access import guarded
 
-resources = APIRouter(prefix="/v1")
-for resource in (organisations, workers, supervisors, roster, baseline):
-    resources.include_router(resource.router)
-router = guarded([resources], ACCESS)
+RESOURCES = (organisations, workers, supervisors, roster, baseline)
+router = guarded([resource.router for resource in RESOURCES], ACCESS, prefix="/v1")
 """Every route checks the role × scope matrix (``access.ACCESS``) before anything else."""
 
 __all__ = ["router"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
+from shared import auth
 from shared.auth import InvalidToken, mint, verify
 from shared.domain import Context, Role, RuleViolated
 from shared.http import CurrentContext, IfMatch, install_error_mapper
@@ -75,6 +78,21 @@ def test_tokens_carry_role_organisation_and_townships() -> None:
     assert (ctx.actor, ctx.role, ctx.organisation, ctx.townships) == ("t-user", "township", "T03", ("T03",))
     with pytest.raises(InvalidToken):
         verify(Settings(environment="test", jwt_secret="another-secret-of-sufficient-length-xx"), token)
+
+
+def test_a_token_verified_before_still_expires_and_each_request_keeps_its_own_correlation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = mint(SETTINGS, subject="kept", role=Role.FINANCE, ttl_seconds=60)
+    first, again = verify(SETTINGS, token, "c-1"), verify(SETTINGS, token, "c-2")
+    assert (first.actor, again.actor, first.correlation_id, again.correlation_id) == ("kept", "kept", "c-1", "c-2")
+    later = time.time() + 61
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(InvalidToken):
+        verify(SETTINGS, token)
+    with pytest.raises(InvalidToken):  # a token verified with one secret is not taken under another
+        verify(Settings(environment="test", jwt_secret="another-secret-of-sufficient-length-xx"),
+               mint(SETTINGS, subject="kept", role=Role.FINANCE))
 
 
 def test_outside_dev_the_default_secret_is_refused() -> None:
