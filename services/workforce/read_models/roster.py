@@ -58,6 +58,7 @@ ROSTER_DDL = (
         PRIMARY KEY (worker_id, version)
     )
     """,
+    "CREATE INDEX IF NOT EXISTS roster_worker_name ON roster_worker (name, worker_id)",
     "CREATE INDEX IF NOT EXISTS roster_assignment_station ON roster_assignment (station_id, started_on)",
     """
     CREATE TABLE IF NOT EXISTS roster_labour_contract (

@@ -142,6 +142,8 @@ INSURANCE_ITEMS = [item.value for item in InsuranceItem]
 ACTIVE = "w.hired_on <= %(d)s AND (w.left_on IS NULL OR w.left_on > %(d)s)"
 AT_STATION = "a.started_on <= %(d)s AND (a.ended_on IS NULL OR a.ended_on > %(d)s)"
 
+# Every subquery is per listed worker (a scalar subquery, never hashed over the whole table), and the workers are
+# walked in name order on ``roster_worker_name``: a page costs the same however many workers the county has.
 WORKERS_AS_OF = f"""
 SELECT w.worker_id, w.name, w.employer_id, o.name AS employer_name, w.hired_on,
        a.station_id, a.started_on AS at_station_since,
@@ -149,9 +151,9 @@ SELECT w.worker_id, w.name, w.employer_id, o.name AS employer_name, w.hired_on,
          WHERE ce.worker_id = w.worker_id AND ce.obtained_on <= %(d)s) AS certificates,
        (SELECT array_agg(i.item ORDER BY i.item) FROM roster_insurance i
          WHERE i.worker_id = w.worker_id AND i.enrolled_on <= %(d)s) AS insurance,
-       EXISTS (SELECT 1 FROM roster_labour_contract lc WHERE lc.worker_id = w.worker_id AND lc.starts_on <= %(d)s
-               AND (lc.ended_on IS NULL OR lc.ended_on > %(d)s)
-               AND (lc.ends_on IS NULL OR lc.ends_on >= %(d)s)) AS labour_contract_in_force
+       (SELECT true FROM roster_labour_contract lc WHERE lc.worker_id = w.worker_id AND lc.starts_on <= %(d)s
+         AND (lc.ended_on IS NULL OR lc.ended_on > %(d)s)
+         AND (lc.ends_on IS NULL OR lc.ends_on >= %(d)s) LIMIT 1) IS NOT NULL AS labour_contract_in_force
 FROM roster_worker w
 LEFT JOIN roster_organisation o ON o.organisation_id = w.employer_id
 LEFT JOIN roster_assignment a ON a.worker_id = w.worker_id AND {AT_STATION}
