@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -52,7 +53,10 @@ class CloudEvent(BaseModel):
     @classmethod
     def parse(cls, body: bytes) -> CloudEvent:
         """Checks a received document; keeps it exactly as received for hashing."""
-        document = json.loads(body)
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:  # what only json accepts (NaN, big integers, UTF-16) or refuses the same
+            document = json.loads(body)
         event = cls.model_validate(document)
         event._document = document
         return event
@@ -129,8 +133,11 @@ def build(
 
 
 def encode(document: dict[str, Any]) -> bytes:
-    """Wire bytes of a document (UTF-8 JSON)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    """Wire bytes of a document (compact UTF-8 JSON; orjson, else the standard library for what orjson refuses)."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def canonical(document: dict[str, Any]) -> bytes:
