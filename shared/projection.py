@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from shared import metrics, tracing
 from shared.contracts import contract_for
 from shared.envelope import CloudEvent
+from shared.projection_tables import SCHEMA_DDL, TRACKING_DDL
 from shared.settings import Settings
 from shared.store import StoreUnreachable, connect
 from shared.supervisor import Loop, supervise_alone
@@ -45,26 +46,7 @@ from shared.supervisor import Loop, supervise_alone
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
-
-SCHEMA_DDL = """
-CREATE TABLE IF NOT EXISTS projection_schema (
-    projection text PRIMARY KEY,
-    fingerprint text NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-)
-"""
-
-TRACKING_DDL = """
-CREATE TABLE IF NOT EXISTS projection_tracking (
-    projection text NOT NULL,
-    source text NOT NULL,
-    last_sequence bigint NOT NULL,
-    stream_sequence bigint NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (projection, source)
-)
-"""
-
+__all__ = ["SCHEMA_DDL", "TRACKING_DDL", "Handler", "Projection", "ProjectionRunner"]
 
 class Projection:
     """A read model: its tables, and a handler per CloudEvents type."""
@@ -131,6 +113,11 @@ class Batch:
     decisions: list[Decision] = field(default_factory=list)
     reached: dict[str, tuple[int, int]] = field(default_factory=dict)
     halted: dict[str, Halt] = field(default_factory=dict)
+    quick: bool = False  # no savepoint per event: a failing one sends the batch back to be applied carefully
+
+
+class _Careful(Exception):
+    """A handler failed in a quick batch: the batch is rolled back and applied again, one savepoint per event."""
 
 
 class ProjectionRunner:
@@ -321,7 +308,17 @@ class ProjectionRunner:
 
     # --- the transaction ----------------------------------------------------------------
     def _apply_batch(self, conn: psycopg.Connection, msgs: Sequence[Msg]) -> Batch:
-        batch = Batch()
+        """Applies a batch (uncommitted): first quickly, without a savepoint per event; if a handler fails, the
+        transaction is rolled back and the batch applied again with one savepoint per event, so only the failing
+        event's changes are undone (a halting projection, which must stop exactly at it, always goes carefully)."""
+        if not self.projection.halts_on_failure:
+            try:
+                return self._apply_all(conn, msgs, Batch(quick=True))
+            except _Careful:
+                conn.rollback()
+        return self._apply_all(conn, msgs, Batch())
+
+    def _apply_all(self, conn: psycopg.Connection, msgs: Sequence[Msg], batch: Batch) -> Batch:
         with conn.cursor() as cur:
             # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
             cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
@@ -361,7 +358,8 @@ class ProjectionRunner:
         if event.prevsequence > seen:
             delay = min(0.2 * msg.metadata.num_delivered, WAIT_MAX)  # behind a halted event: no busy loop
             return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=delay)
-        failure = (_contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(cur, event)
+        failure = (_contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(
+            cur, event, batch.quick)
         if failure and self.projection.halts_on_failure:
             reason = failure.removeprefix(PERMANENT)
             batch.halted[event.source] = Halt(event.id, event.sequence, reason)
@@ -379,11 +377,12 @@ class ProjectionRunner:
         metrics.CONSUMER_APPLIED.labels(self.projection.name).inc()
         return Decision(msg, "ack")
 
-    def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
-        """Applies one event inside a savepoint; returns the failure, if any."""
+    def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent, quick: bool = False) -> str:
+        """Applies one event inside a savepoint (``quick``: none; a failure raises ``_Careful``); returns the
+        failure, if any."""
         try:
             with tracing.consuming(self.projection.name, event):
-                if self.projection.applies_in_memory():
+                if quick or self.projection.applies_in_memory():
                     self.projection.apply(cur, event)  # no statement to roll back: no savepoint
                 else:
                     with cur.connection.transaction():
@@ -391,6 +390,8 @@ class ProjectionRunner:
         except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:
+            if quick:
+                raise _Careful from exc
             log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
             return f"{type(exc).__name__}: {exc}"
         return ""
