@@ -58,22 +58,22 @@ class CloudEvent(BaseModel):
         except orjson.JSONDecodeError:  # what only json accepts (NaN, big integers, UTF-16) or refuses the same
             document = json.loads(body)
         event = cls.model_validate(document)
-        event._document = document
+        event.__pydantic_private__["_document"] = document  # (pydantic's own attribute lookup is slow)
         return event
 
     @property
     def document(self) -> dict[str, Any]:
         """The JSON document as received."""
-        return self._document
+        return self.__pydantic_private__["_document"]
 
     @property
     def stream_sequence(self) -> int | None:
         """Where the stream held this message, when it was received from the stream."""
-        return self._stream_sequence
+        return self.__pydantic_private__["_stream_sequence"]
 
     def received_at(self, stream_sequence: int) -> CloudEvent:
         """Notes the stream position the message was received at; returns the event."""
-        self._stream_sequence = stream_sequence
+        self.__pydantic_private__["_stream_sequence"] = stream_sequence
         return self
 
 
