@@ -36,9 +36,8 @@ from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
 from shared import metrics, tracing
-from shared.contracts import contract_for
 from shared.envelope import CloudEvent
-from shared.projection_tables import SCHEMA_DDL, TRACKING_DDL
+from shared.projection_parts import PERMANENT, SCHEMA_DDL, TRACKING_DDL, contract_problem, first_error
 from shared.settings import Settings
 from shared.store import StoreUnreachable, connect
 from shared.supervisor import Loop, supervise_alone
@@ -46,7 +45,7 @@ from shared.supervisor import Loop, supervise_alone
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
-__all__ = ["SCHEMA_DDL", "TRACKING_DDL", "Handler", "Projection", "ProjectionRunner"]
+__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Handler", "Projection", "ProjectionRunner"]
 
 class Projection:
     """A read model: its tables, and a handler per CloudEvents type."""
@@ -284,19 +283,36 @@ class ProjectionRunner:
             loop.running()
 
     async def process(self, js: JetStreamContext, msgs: Sequence[Msg]) -> None:
-        """Applies a batch in one transaction, dead-letters what must be, then acks."""
-        conn = await asyncio.to_thread(self._connection)
+        """Applies a batch in one transaction, dead-letters what must be (before the commit), then acks; a batch
+        with nothing to dead-letter is applied and committed in one call to a worker thread (``_apply_committing``)."""
+        conn = None
         try:
-            batch = await asyncio.to_thread(self._apply_batch, conn, msgs)
-            await self._dead_letter(js, batch.decisions)
-            await asyncio.to_thread(conn.commit)
+            conn, batch = await asyncio.to_thread(self._apply_committing, msgs)
+            if conn is not None:
+                await self._dead_letter(js, batch.decisions)
+                await asyncio.to_thread(conn.commit)
+                await asyncio.to_thread(self._release, conn)
         except BaseException:
-            await asyncio.to_thread(self._discard, conn)
+            if conn is not None:
+                await asyncio.to_thread(self._discard, conn)
             await _give_back(msgs)
             raise
-        await asyncio.to_thread(self._release, conn)
         self._note_halts(batch)
         await self._settle(batch.decisions)
+
+    def _apply_committing(self, msgs: Sequence[Msg]) -> tuple[psycopg.Connection | None, Batch]:
+        """Applies and commits the batch, unless it has something to dead-letter first: then answers its connection."""
+        conn = self._connection()
+        try:
+            batch = self._apply_batch(conn, msgs)
+            if any(decision.action == "dlq" for decision in batch.decisions):
+                return conn, batch
+            conn.commit()
+        except BaseException:
+            self._discard(conn)
+            raise
+        self._release(conn)
+        return None, batch
 
     def _note_halts(self, batch: Batch) -> None:
         for source, (sequence, _stream) in batch.reached.items():
@@ -349,7 +365,7 @@ class ProjectionRunner:
         try:
             event = CloudEvent.parse(msg.data).received_at(msg.metadata.sequence.stream)
         except ValidationError as exc:
-            return Decision(msg, "dlq", reason=f"not a valid event document: {_first_error(exc)}")
+            return Decision(msg, "dlq", reason=f"not a valid event document: {first_error(exc)}")
         except ValueError as exc:
             return Decision(msg, "dlq", reason=f"not JSON: {exc}")
         seen = last.get(event.source, 0)
@@ -358,7 +374,7 @@ class ProjectionRunner:
         if event.prevsequence > seen:
             delay = min(0.2 * msg.metadata.num_delivered, WAIT_MAX)  # behind a halted event: no busy loop
             return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=delay)
-        failure = (_contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(
+        failure = (contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(
             cur, event, batch.quick)
         if failure and self.projection.halts_on_failure:
             reason = failure.removeprefix(PERMANENT)
@@ -456,7 +472,6 @@ class ProjectionRunner:
         self._conn = None
 
 
-PERMANENT = "permanent: "
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
                persistence.OperationalError, persistence.InterfaceError)
 HALT_BACKOFF_MAX = 30.0
@@ -468,22 +483,3 @@ async def _give_back(msgs: Sequence[Msg]) -> None:
     for msg in msgs:
         with contextlib.suppress(nats.errors.Error, TimeoutError):
             await msg.nak(delay=1.0)
-
-
-def _contract_problem(event: CloudEvent) -> str:
-    """Why an event's type or payload is not one we publish (empty if it is)."""
-    contract = contract_for(event.type)
-    if contract is None:
-        return f"{PERMANENT}unknown event type {event.type!r}"
-    try:
-        contract.model_validate(event.data)
-    except ValidationError as exc:
-        return f"{PERMANENT}payload does not match {event.type}: {_first_error(exc)}"
-    return ""
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ())) or "document"
-    return f"{where}: {err.get('msg', 'invalid')}"
-
