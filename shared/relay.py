@@ -133,12 +133,13 @@ class Relay:
             )
 
     # --- reading the log ----------------------------------------------------------------
-    def read_batch(self) -> list[Outgoing]:
-        """The next notifications after the position, turned into messages."""
+    def read_batch(self, after: Position | None = None) -> list[Outgoing]:
+        """The next notifications after the position (or ``after``), turned into messages."""
+        after = after or self.position
         notifications = self.app.recorder.select_notifications(
-            start=self.position.position + 1, limit=self.settings.relay_batch
+            start=after.position + 1, limit=self.settings.relay_batch
         )
-        state = Position(self.position.position, self.position.last_published)
+        state = Position(after.position, after.last_published)
         batch: list[Outgoing] = []
         for notification in notifications:
             try:
@@ -231,11 +232,21 @@ class Relay:
             batch = await asyncio.to_thread(self.read_batch)
         if not batch:
             return 0
-        reached = await self.publish(js, batch)
-        moved = reached.position - self.position.position
-        if moved:
-            await asyncio.to_thread(self.save_position, reached)
-            self.position = reached
+        end = batch[-1].after
+        following = asyncio.ensure_future(asyncio.to_thread(self.read_batch, end))  # read while acks come back
+        try:
+            reached = await self.publish(js, batch)
+            moved = reached.position - self.position.position
+            if moved:
+                await asyncio.to_thread(self.save_position, reached)
+                self.position = reached
+        except BaseException:
+            await asyncio.gather(following, return_exceptions=True)
+            raise
+        if reached == end and self.stuck is None:
+            self._ahead = (end, await following)  # a batch it cannot turn into messages raises Stuck here
+        else:
+            await asyncio.gather(following, return_exceptions=True)
         return moved
 
     # --- running --------------------------------------------------------------------------
