@@ -1,6 +1,7 @@
 """``make bench``: every figure of the pipeline beside the raw limit it is bounded by, measured in the same run.
 
     .venv/bin/python -m benchmarks.bench [--quick] [--reps 3] [--history 10000,100000] [--million] [--label after]
+        [--sections pipeline,freshness] [--rate 15]
 
 Uses the machine's PostgreSQL and NATS when they answer (``SW_DATABASE_URL``, ``SW_NATS_URL``), else starts its
 own, like ``make run``; its databases and stream have a prefix of their own and are removed at the end. Writes
@@ -35,6 +36,7 @@ from services.audit.projections import LedgerProjection
 from shared import store, stream
 from shared.projection import Projection, ProjectionRunner
 from shared.settings import Settings
+from shared.shadow import Shadow
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -247,6 +249,7 @@ class Bench:
                         "raw SHA-256 per entry", [rates["raw SHA-256/entry"]], target="≥ 50 %"))
 
 
+SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "verify")
 PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
 
 
@@ -268,8 +271,14 @@ async def consume_all(settings: Settings, js, projection: Projection, n: int, re
 
 
 async def rebuild(settings: Settings, js, total: int) -> float:
-    """A resettable projection dropped and rebuilt from the stream's first message: events per second."""
-    return total / await consume_all(settings, js, WidgetTotals(), total, reset=True)
+    """A read model rebuilt from the stream's first message beside the live one and swapped in, as
+    ``deploy.rebuild`` and a service whose read model changed its schema do (``shared.shadow``): messages per
+    second. The stream of this section holds the benchmark service's events, so the read model is its own."""
+    started = time.perf_counter()
+    read = await Shadow(settings, WidgetTotals(), store.service_url(settings, PROJECTIONS_DB), SERVICE).build(js)
+    seconds = time.perf_counter() - started
+    assert read >= total, f"the rebuild read {read} of the stream's {total} messages"
+    return read / seconds
 
 
 def fmt(values: list[float]) -> str:
@@ -320,17 +329,23 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
     settings = base.model_copy(update={"database_prefix": f"swbench_{tag}_", "subject_prefix": f"swbench{tag}",
                                        "nats_url": servers.nats_url, "database_url": servers.database_url})
     bench, system, history = Bench(settings, opts, args.label), None, None
+    wanted = set((args.sections or ",".join(SECTIONS)).split(","))
     print(HEADER)
     try:
-        await bench.pipeline()
-        system = commands.start(settings)
-        history = History(settings, opts.seed)
-        fixture = commands.prepare(settings, history, 64)
-        bench.commands(system, fixture)
-        bench.freshness(system, fixture)
-        bench.aggregate_length(system, fixture, history)
-        bench.growth(system, fixture, history)
-        bench.verify()
+        if "pipeline" in wanted:
+            await bench.pipeline()
+        if wanted & {"commands", "freshness", "length", "history"}:
+            system = commands.start(settings)
+            history = History(settings, opts.seed)
+            fixture = commands.prepare(settings, history, 64)
+            for name, section in (("commands", bench.commands), ("freshness", bench.freshness)):
+                if name in wanted:
+                    section(system, fixture)
+            for name, grown in (("length", bench.aggregate_length), ("history", bench.growth)):
+                if name in wanted:
+                    grown(system, fixture, history)
+        if "verify" in wanted:
+            bench.verify()
     finally:
         if history is not None:
             history.close()
@@ -367,6 +382,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=float(os.environ.get("SW_BENCH_RATE", "0")),
                         help="freshness: commands per second (default: half the measured peak)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sections", help=f"comma-separated, of {', '.join(SECTIONS)} (default: all; freshness "
+                                           "without commands runs at --rate, else 50/s)")
     parser.add_argument("--label", default="", help="added to the results' file names, e.g. before / after")
     args = parser.parse_args()
     base = Settings()

@@ -78,11 +78,12 @@ class ComparedShadow(Shadow):
         self.bar, self.compare, self.done = bar, compare, 0
         self.comparison: list[TableComparison] | None = None
 
-    async def _apply(self, msgs: list) -> None:
-        await super()._apply(msgs)
+    async def _apply(self, msgs: list) -> int | None:
+        again = await super()._apply(msgs)
         self.done += len(msgs)
         if self.bar is not None:
             self.bar.update(self.done)
+        return again
 
     def _try_swap(self, conn: psycopg.Connection) -> bool:
         if self.compare and self.comparison is None:

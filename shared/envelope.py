@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -52,24 +53,27 @@ class CloudEvent(BaseModel):
     @classmethod
     def parse(cls, body: bytes) -> CloudEvent:
         """Checks a received document; keeps it exactly as received for hashing."""
-        document = json.loads(body)
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:  # what only json accepts (NaN, big integers, UTF-16) or refuses the same
+            document = json.loads(body)
         event = cls.model_validate(document)
-        event._document = document
+        event.__pydantic_private__["_document"] = document  # (pydantic's own attribute lookup is slow)
         return event
 
     @property
     def document(self) -> dict[str, Any]:
         """The JSON document as received."""
-        return self._document
+        return self.__pydantic_private__["_document"]
 
     @property
     def stream_sequence(self) -> int | None:
         """Where the stream held this message, when it was received from the stream."""
-        return self._stream_sequence
+        return self.__pydantic_private__["_stream_sequence"]
 
     def received_at(self, stream_sequence: int) -> CloudEvent:
         """Notes the stream position the message was received at; returns the event."""
-        self._stream_sequence = stream_sequence
+        self.__pydantic_private__["_stream_sequence"] = stream_sequence
         return self
 
 
@@ -129,8 +133,11 @@ def build(
 
 
 def encode(document: dict[str, Any]) -> bytes:
-    """Wire bytes of a document (UTF-8 JSON)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    """Wire bytes of a document (compact UTF-8 JSON; orjson, else the standard library for what orjson refuses)."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def canonical(document: dict[str, Any]) -> bytes:

@@ -36,8 +36,8 @@ from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
 from shared import metrics, tracing
-from shared.contracts import contract_for
 from shared.envelope import CloudEvent
+from shared.projection_parts import PERMANENT, SCHEMA_DDL, TRACKING_DDL, contract_problem, first_error
 from shared.settings import Settings
 from shared.store import StoreUnreachable, connect
 from shared.supervisor import Loop, supervise_alone
@@ -45,26 +45,7 @@ from shared.supervisor import Loop, supervise_alone
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
-
-SCHEMA_DDL = """
-CREATE TABLE IF NOT EXISTS projection_schema (
-    projection text PRIMARY KEY,
-    fingerprint text NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-)
-"""
-
-TRACKING_DDL = """
-CREATE TABLE IF NOT EXISTS projection_tracking (
-    projection text NOT NULL,
-    source text NOT NULL,
-    last_sequence bigint NOT NULL,
-    stream_sequence bigint NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (projection, source)
-)
-"""
-
+__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Handler", "Projection", "ProjectionRunner"]
 
 class Projection:
     """A read model: its tables, and a handler per CloudEvents type."""
@@ -131,6 +112,11 @@ class Batch:
     decisions: list[Decision] = field(default_factory=list)
     reached: dict[str, tuple[int, int]] = field(default_factory=dict)
     halted: dict[str, Halt] = field(default_factory=dict)
+    quick: bool = False  # no savepoint per event: a failing one sends the batch back to be applied carefully
+
+
+class _Careful(Exception):
+    """A handler failed in a quick batch: the batch is rolled back and applied again, one savepoint per event."""
 
 
 class ProjectionRunner:
@@ -297,19 +283,36 @@ class ProjectionRunner:
             loop.running()
 
     async def process(self, js: JetStreamContext, msgs: Sequence[Msg]) -> None:
-        """Applies a batch in one transaction, dead-letters what must be, then acks."""
-        conn = await asyncio.to_thread(self._connection)
+        """Applies a batch in one transaction, dead-letters what must be (before the commit), then acks; a batch
+        with nothing to dead-letter is applied and committed in one call to a worker thread (``_apply_committing``)."""
+        conn = None
         try:
-            batch = await asyncio.to_thread(self._apply_batch, conn, msgs)
-            await self._dead_letter(js, batch.decisions)
-            await asyncio.to_thread(conn.commit)
+            conn, batch = await asyncio.to_thread(self._apply_committing, msgs)
+            if conn is not None:
+                await self._dead_letter(js, batch.decisions)
+                await asyncio.to_thread(conn.commit)
+                await asyncio.to_thread(self._release, conn)
         except BaseException:
-            await asyncio.to_thread(self._discard, conn)
+            if conn is not None:
+                await asyncio.to_thread(self._discard, conn)
             await _give_back(msgs)
             raise
-        await asyncio.to_thread(self._release, conn)
         self._note_halts(batch)
         await self._settle(batch.decisions)
+
+    def _apply_committing(self, msgs: Sequence[Msg]) -> tuple[psycopg.Connection | None, Batch]:
+        """Applies and commits the batch, unless it has something to dead-letter first: then answers its connection."""
+        conn = self._connection()
+        try:
+            batch = self._apply_batch(conn, msgs)
+            if any(decision.action == "dlq" for decision in batch.decisions):
+                return conn, batch
+            conn.commit()
+        except BaseException:
+            self._discard(conn)
+            raise
+        self._release(conn)
+        return None, batch
 
     def _note_halts(self, batch: Batch) -> None:
         for source, (sequence, _stream) in batch.reached.items():
@@ -321,7 +324,17 @@ class ProjectionRunner:
 
     # --- the transaction ----------------------------------------------------------------
     def _apply_batch(self, conn: psycopg.Connection, msgs: Sequence[Msg]) -> Batch:
-        batch = Batch()
+        """Applies a batch (uncommitted): first quickly, without a savepoint per event; if a handler fails, the
+        transaction is rolled back and the batch applied again with one savepoint per event, so only the failing
+        event's changes are undone (a halting projection, which must stop exactly at it, always goes carefully)."""
+        if not self.projection.halts_on_failure:
+            try:
+                return self._apply_all(conn, msgs, Batch(quick=True))
+            except _Careful:
+                conn.rollback()
+        return self._apply_all(conn, msgs, Batch())
+
+    def _apply_all(self, conn: psycopg.Connection, msgs: Sequence[Msg], batch: Batch) -> Batch:
         with conn.cursor() as cur:
             # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
             cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
@@ -352,7 +365,7 @@ class ProjectionRunner:
         try:
             event = CloudEvent.parse(msg.data).received_at(msg.metadata.sequence.stream)
         except ValidationError as exc:
-            return Decision(msg, "dlq", reason=f"not a valid event document: {_first_error(exc)}")
+            return Decision(msg, "dlq", reason=f"not a valid event document: {first_error(exc)}")
         except ValueError as exc:
             return Decision(msg, "dlq", reason=f"not JSON: {exc}")
         seen = last.get(event.source, 0)
@@ -361,7 +374,8 @@ class ProjectionRunner:
         if event.prevsequence > seen:
             delay = min(0.2 * msg.metadata.num_delivered, WAIT_MAX)  # behind a halted event: no busy loop
             return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=delay)
-        failure = (_contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(cur, event)
+        failure = (contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(
+            cur, event, batch.quick)
         if failure and self.projection.halts_on_failure:
             reason = failure.removeprefix(PERMANENT)
             batch.halted[event.source] = Halt(event.id, event.sequence, reason)
@@ -379,11 +393,12 @@ class ProjectionRunner:
         metrics.CONSUMER_APPLIED.labels(self.projection.name).inc()
         return Decision(msg, "ack")
 
-    def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent) -> str:
-        """Applies one event inside a savepoint; returns the failure, if any."""
+    def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent, quick: bool = False) -> str:
+        """Applies one event inside a savepoint (``quick``: none; a failure raises ``_Careful``); returns the
+        failure, if any."""
         try:
             with tracing.consuming(self.projection.name, event):
-                if self.projection.applies_in_memory():
+                if quick or self.projection.applies_in_memory():
                     self.projection.apply(cur, event)  # no statement to roll back: no savepoint
                 else:
                     with cur.connection.transaction():
@@ -391,6 +406,8 @@ class ProjectionRunner:
         except UNREACHABLE:
             raise  # the database, not the event: the whole batch is retried, nothing dead-lettered
         except Exception as exc:
+            if quick:
+                raise _Careful from exc
             log.warning("projection %s: %s %s failed: %s", self.projection.name, event.type, event.id, exc)
             return f"{type(exc).__name__}: {exc}"
         return ""
@@ -455,7 +472,6 @@ class ProjectionRunner:
         self._conn = None
 
 
-PERMANENT = "permanent: "
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
                persistence.OperationalError, persistence.InterfaceError)
 HALT_BACKOFF_MAX = 30.0
@@ -467,22 +483,3 @@ async def _give_back(msgs: Sequence[Msg]) -> None:
     for msg in msgs:
         with contextlib.suppress(nats.errors.Error, TimeoutError):
             await msg.nak(delay=1.0)
-
-
-def _contract_problem(event: CloudEvent) -> str:
-    """Why an event's type or payload is not one we publish (empty if it is)."""
-    contract = contract_for(event.type)
-    if contract is None:
-        return f"{PERMANENT}unknown event type {event.type!r}"
-    try:
-        contract.model_validate(event.data)
-    except ValidationError as exc:
-        return f"{PERMANENT}payload does not match {event.type}: {_first_error(exc)}"
-    return ""
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ())) or "document"
-    return f"{where}: {err.get('msg', 'invalid')}"
-

@@ -6,17 +6,26 @@ up with the old ones for every source, one transaction swaps them in: it takes t
 row (so the live runner's next batch waits, then reads the new positions), locks the old tables (readers
 wait a moment rather than fail), drops them, moves the new ones into place and copies their positions.
 Readers see the complete old model, then the complete new one; never a missing table nor a half-built one.
+
+The rebuild's consumer acknowledges nothing (``AckPolicy.NONE``) and fetches large batches: the new tables'
+per-source positions, committed with each batch, are what it has applied. An event that must wait for an earlier
+one of its source (which the relay may have refilled at the stream's end) is read again on the next pass: once a
+pass reaches the end of the stream, the consumer starts again from the first such event, and what was applied
+after it is recognised by the positions and passed over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
+from types import SimpleNamespace
 
 import nats.errors
 import psycopg
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -27,6 +36,7 @@ from shared.settings import Settings
 from shared.store import connect, session_options
 
 log = logging.getLogger(__name__)
+REBUILD_BATCH = 1000
 
 
 class Behind(Exception):
@@ -50,6 +60,7 @@ class Shadow:
         self.schema = f"rebuild_{self.runner.durable}"[:63]
         self.runner.durable = f"{self.runner.durable}_rebuild"[:63]  # a consumer of its own, from the start
         self.session = session_options(settings, f"{service}-rebuild")
+        self._reads: dict[int, int] = {}  # times read, of each message that had to be read again
 
     def open(self) -> psycopg.Connection:
         """A connection whose unqualified tables are the new ones; the schema created afresh."""
@@ -72,21 +83,24 @@ class Shadow:
             await js.delete_consumer(self.settings.stream_name, self.runner.durable)
         conn = await asyncio.to_thread(self.open)
         self.runner._conn = conn
-        read, deadline = 0, time.monotonic() + patience
-        config = ConsumerConfig(durable_name=self.runner.durable, deliver_policy=DeliverPolicy.ALL,
-                                ack_policy=AckPolicy.EXPLICIT, ack_wait=30.0, max_ack_pending=10_000,
-                                inactive_threshold=300.0)
-        sub = await js.pull_subscribe(f"{self.settings.subject_prefix}.>", durable=self.runner.durable,
-                                      stream=self.settings.stream_name, config=config)
+        read, deadline, again = 0, time.monotonic() + patience, None
+        sub = await self._subscribe(js, 1)
         try:
             while True:
                 try:
-                    msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
+                    msgs = await sub.fetch(REBUILD_BATCH, timeout=1.0)
                 except (TimeoutError, nats.errors.TimeoutError):
                     msgs = []
                 if msgs:
                     read += len(msgs)
-                    await self._apply(msgs)
+                    first = await self._apply(msgs)
+                    again = first if again is None or (first is not None and first < again) else again
+                    if msgs[-1].metadata.num_pending:
+                        continue  # more to read; else the end of the stream: read again, or swap
+                if again is not None:  # a pass reached the end: read again from the first event that waited
+                    await sub.unsubscribe()
+                    await asyncio.sleep(0.2)
+                    sub, again = await self._subscribe(js, again), None
                     continue
                 if await asyncio.to_thread(self._try_swap, conn):
                     return read
@@ -101,20 +115,45 @@ class Shadow:
             await asyncio.to_thread(self._drop_schema)
             await asyncio.to_thread(conn.close)
 
-    async def _apply(self, msgs: list) -> None:
-        """One batch into the new tables; what the live projection dead-lettered is passed over, not resent."""
+    async def _subscribe(self, js: JetStreamContext, start: int) -> JetStreamContext.PullSubscription:
+        """The rebuild's consumer (created afresh) from stream sequence ``start``; it acknowledges nothing."""
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(self.settings.stream_name, self.runner.durable)
+        config = ConsumerConfig(durable_name=self.runner.durable, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                opt_start_seq=start, ack_policy=AckPolicy.NONE, inactive_threshold=300.0,
+                                filter_subject=f"{self.settings.subject_prefix}.>")
+        return await js.pull_subscribe(f"{self.settings.subject_prefix}.>", durable=self.runner.durable,
+                                       stream=self.settings.stream_name, config=config)
+
+    async def _apply(self, msgs: list) -> int | None:
+        """One batch into the new tables; what the live projection dead-lettered is passed over, not resent.
+        Answers the stream sequence of the first message that must be read again (an event waiting for an earlier
+        one of its source), if any."""
         conn = self.runner._conn
         assert conn is not None
+        msgs = [self._as_delivered(msg) for msg in msgs]
         try:
             batch = await asyncio.to_thread(self.runner._apply_batch, conn, msgs)
             await asyncio.to_thread(conn.commit)
         except BaseException:
             await asyncio.to_thread(conn.rollback)
             raise
+        waiting = [d.msg.metadata.sequence.stream for d in batch.decisions if d.action == "nak"]
+        for sequence in waiting:
+            self._reads[sequence] = self._reads.get(sequence, 1) + 1
         for decision in batch.decisions:
             if decision.action == "dlq":
                 log.info("%s: passed over %s (%s)", self.projection.name, decision.msg.subject, decision.reason)
-        await self.runner._settle(batch.decisions)
+        return min(waiting) if waiting else None
+
+    def _as_delivered(self, msg: Msg) -> Msg | SimpleNamespace:
+        """The message as the runner sees it: delivered as many times as the rebuild has read it (a handler that
+        keeps failing is passed over after its attempts, as the live consumer's redeliveries would)."""
+        reads = self._reads.get(msg.metadata.sequence.stream)
+        if reads is None:
+            return msg
+        return SimpleNamespace(subject=msg.subject, data=msg.data,
+                               metadata=dataclasses.replace(msg.metadata, num_delivered=reads))
 
     def _try_swap(self, conn: psycopg.Connection) -> bool:
         """Swaps the new tables in if they are at least as far as the live ones for every source."""

@@ -38,8 +38,45 @@ class NotCanonicalisable(ValueError):
 # --- canonical form -------------------------------------------------------------------------
 
 def canonical_form(document: Any) -> bytes:
-    """RFC 8785 bytes of an I-JSON document; raises ``NotCanonicalisable`` rather than alter a value."""
+    """RFC 8785 bytes of an I-JSON document; raises ``NotCanonicalisable`` rather than alter a value.
+
+    A document of JSON types only, whose numbers are all integers within ±(2^53−1) and whose characters are all in
+    the Basic Multilingual Plane, is written by orjson (compact, key-sorted): the same bytes as RFC 8785 (see
+    ``proved_canonical``), some hundred times faster. Anything else goes the long way.
+    """
+    if _plain(document):
+        try:
+            body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONEncodeError, RecursionError):  # a lone surrogate, too deep: the long way says why
+            body = b""
+        if body and not any(lead in body for lead in _ASTRAL):
+            return body
     return rfc8785.dumps(_as_doubles(document, ""))
+
+
+def _plain(value: Any) -> bool:
+    """True if the value holds only str-keyed dicts, lists, strings, booleans, None and integers within
+    ±(2^53−1) (exact types: no subclass, no float, nothing orjson would write in a way of its own)."""
+    kind = type(value)
+    if kind is dict:
+        if not all(type(key) is str for key in value):
+            return False
+        value = value.values()
+    elif kind is list:
+        pass
+    else:
+        return kind is str or value is None or kind is bool or (
+            kind is int and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER)
+    for item in value:
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -MAX_EXACT_INTEGER <= item <= MAX_EXACT_INTEGER:
+                return False
+        elif (kind is not dict and kind is not list) or not _plain(item):
+            return False
+    return True
 
 
 def _as_doubles(value: Any, path: str) -> Any:

@@ -92,6 +92,13 @@ APPEND = (
     "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s"
 )
 
+APPEND_BATCH = (
+    "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
+    "leaf_hash, chain_hash) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::timestamptz[], %s::bigint[], %s::bytea[], %s::bytea[], %s::bytea[]) "
+    "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s"
+)
+
 
 class LedgerProjection(Projection):
     """Appends each event to the hash chain; never passes over an event of a known source."""
@@ -174,8 +181,10 @@ class LedgerProjection(Projection):
 
     @staticmethod
     def _insert(cur: psycopg.Cursor, rows: list[tuple[object, ...]]) -> None:
-        """Inserts a batch's entries in order (one pipelined round trip); each checks the row it follows."""
-        cur.executemany(APPEND, rows)
+        """Inserts a batch's entries in one statement, if the first follows the table's last row (the positions
+        after it are consecutive, and unique: no other appender can slip one in between)."""
+        columns = [list(column) for column in zip(*(row[:10] for row in rows), strict=True)]
+        cur.execute(APPEND_BATCH, (*columns, rows[0][10]))
         if cur.rowcount != len(rows):
             raise RuntimeError(f"the ledger's head moved while its appenders' lock was held: {cur.rowcount} of "
                                f"{len(rows)} entries followed it")

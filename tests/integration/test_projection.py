@@ -12,6 +12,7 @@ from shared.envelope import CloudEvent
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
+from shared.shadow import Shadow
 from tests.kit.infra import read_subject
 from tests.kit.waiting import eventually_async, run_until
 
@@ -163,3 +164,43 @@ async def test_a_consumer_holds_any_number_of_events_waiting_behind_a_refilled_g
         assert (await sub.consumer_info()).config.max_ack_pending == -1
     finally:
         await sub.unsubscribe()
+
+
+async def test_a_failing_handler_in_a_batch_undoes_only_its_own_event(iso: Settings, widgets: Widgets, js) -> None:
+    for name in ("before", "explode", "after"):
+        widget = Widget(name=name, ctx=CTX)
+        widget.count_up(by=len(name), ctx=CTX)
+        widgets.save(widget)
+    await _publish_all(iso, widgets, js)
+    runner = ProjectionRunner(iso, WidgetTotals(), store.service_url(iso, SERVICE))
+    runner.setup()
+    sub = await runner.subscribe(js)
+    for _ in range(20):  # the failing event is redelivered until it is dead-lettered; the source's later ones wait
+        msgs = await sub.fetch(10, timeout=5)
+        await runner.process(js, msgs)
+        assert _totals(iso)["before"] == 6, "the events before the failing one applied once, however often retried"
+        if "after" in _totals(iso):
+            break
+        await asyncio.sleep(0.6)
+    assert _totals(iso) == {"before": 6, "after": 5}
+    dead = await read_subject(js, iso, f"{iso.subject_prefix}.dlq.{WidgetTotals.name}")
+    assert [m.headers["Sw-Dlq-Reason"].split(":")[0] for m in dead] == [f"failed {iso.consumer_max_attempts} times"]
+
+
+async def test_a_shadow_rebuild_gives_the_live_tables_and_passes_over_what_was_dead_lettered(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    for i, name in enumerate(("p", "explode", "q", "r")):
+        widget = Widget(name=name, ctx=CTX)
+        for by in range(i + 1):
+            widget.count_up(by=by, ctx=CTX)
+        widgets.save(widget)
+    await _publish_all(iso, widgets, js)
+    url = store.service_url(iso, SERVICE)
+    runner = ProjectionRunner(iso, WidgetTotals(), url)
+    runner.setup()
+    await run_until(runner, js, lambda: _totals(iso) == {"p": 0, "q": 3, "r": 6})
+    live = _totals(iso)
+    read = await Shadow(iso.model_copy(update={"consumer_max_attempts": 2}), WidgetTotals(), url, SERVICE).build(js)
+    assert _totals(iso) == live
+    assert read > 14, "every message read, and those from the failing one on again before it is passed over"

@@ -46,6 +46,22 @@ async def test_relay_publishes_each_event_once_in_store_order(iso: Settings, wid
     assert relay.load_position().position == 20
 
 
+async def test_batches_read_ahead_keep_the_order_and_those_stored_meanwhile_follow(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    _make_widgets(widgets, 5)
+    relay = _relay(Relay, iso.model_copy(update={"relay_batch": 3}), widgets)  # each batch's successor read ahead
+    relay.position = relay.load_position()
+    assert await relay.step(js) == 3
+    _make_widgets(widgets, 2)  # stored while a batch read ahead waits to be published
+    while await relay.step(js):
+        pass
+    docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
+    assert [d["sequence"] for d in docs] == list(range(1, 15))
+    assert [d["prevsequence"] for d in docs] == list(range(0, 14))
+    assert relay.load_position().position == 14
+
+
 async def test_relay_crash_between_publish_and_position_write_resends_nothing(
     iso: Settings, widgets: Widgets, js
 ) -> None:

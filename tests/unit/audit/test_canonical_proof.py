@@ -6,11 +6,12 @@ import contextlib
 import json
 
 import orjson
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.audit.domain import canonical_form, proved_canonical, rfc8785_problem
+from services.audit.domain import NotCanonicalisable, _as_doubles, canonical_form, proved_canonical, rfc8785_problem
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**64), max_value=2**64)
            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
@@ -63,3 +64,27 @@ def test_tricky_bytes_are_left_to_rfc8785() -> None:
     assert rfc8785_problem(b'{"\xf0\x9f\x98\x80":1,"\xef\xbc\xa1":2}') == ""
     assert rfc8785_problem(b'{"\xef\xbc\xa1":2,"\xf0\x9f\x98\x80":1}') != ""
     assert not proved_canonical(b'{"\xef\xbc\xa1":2,"\xf0\x9f\x98\x80":1}')
+
+
+@settings(max_examples=800, deadline=None)
+@given(VALUES)
+def test_the_quick_canonical_form_is_rfc8785_or_refuses_the_same(document: object) -> None:
+    try:
+        expected = rfc8785.dumps(_as_doubles(document, ""))
+    except NotCanonicalisable:
+        with pytest.raises(NotCanonicalisable):
+            canonical_form(document)
+        return
+    assert canonical_form(document) == expected
+
+
+def test_the_quick_canonical_form_leaves_tricky_documents_to_rfc8785() -> None:
+    for document in ({"\U0001f600": 1, "\uff21": 2}, {"a": 1.0}, {"a": 2**53}, {"a": "\ud800"}, {"a": [1e21]},
+                     {"a": "\x00\x1f\x7f\u2028/\\\""}, {"é": {"b": [None, True, -0]}}):
+        try:
+            expected = rfc8785.dumps(_as_doubles(document, ""))
+        except NotCanonicalisable:
+            with pytest.raises(NotCanonicalisable):
+                canonical_form(document)
+            continue
+        assert canonical_form(document) == expected, document
