@@ -94,6 +94,7 @@ class Decision:
     action: str  # "ack", "nak", "dlq"
     reason: str = ""
     delay: float = 0.0
+    applied: bool = False  # the event's changes are in the batch's transaction
 
 
 @dataclass
@@ -297,6 +298,8 @@ class ProjectionRunner:
                 await asyncio.to_thread(self._discard, conn)
             await _give_back(msgs)
             raise
+        # Counted once committed: a quick pass rolled back and applied again carefully is not counted twice.
+        metrics.CONSUMER_APPLIED.labels(self.projection.name).inc(sum(d.applied for d in batch.decisions))
         self._note_halts(batch)
         await self._settle(batch.decisions)
 
@@ -390,8 +393,7 @@ class ProjectionRunner:
             return Decision(msg, "dlq", reason=failure.removeprefix(PERMANENT))
         if failure:
             return Decision(msg, "dlq", reason=f"failed {msg.metadata.num_delivered} times: {failure}")
-        metrics.CONSUMER_APPLIED.labels(self.projection.name).inc()
-        return Decision(msg, "ack")
+        return Decision(msg, "ack", applied=True)
 
     def _apply_one(self, cur: psycopg.Cursor, event: CloudEvent, quick: bool = False) -> str:
         """Applies one event inside a savepoint (``quick``: none; a failure raises ``_Careful``); returns the

@@ -7,7 +7,7 @@ import asyncio
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
-from shared import store
+from shared import metrics, store
 from shared.envelope import CloudEvent
 from shared.projection import ProjectionRunner
 from shared.relay import Relay
@@ -174,6 +174,8 @@ async def test_a_failing_handler_in_a_batch_undoes_only_its_own_event(iso: Setti
     await _publish_all(iso, widgets, js)
     runner = ProjectionRunner(iso, WidgetTotals(), store.service_url(iso, SERVICE))
     runner.setup()
+    applied = metrics.CONSUMER_APPLIED.labels(WidgetTotals.name)
+    applied_before = applied._value.get()
     sub = await runner.subscribe(js)
     for _ in range(20):  # the failing event is redelivered until it is dead-lettered; the source's later ones wait
         msgs = await sub.fetch(10, timeout=5)
@@ -185,6 +187,7 @@ async def test_a_failing_handler_in_a_batch_undoes_only_its_own_event(iso: Setti
     assert _totals(iso) == {"before": 6, "after": 5}
     dead = await read_subject(js, iso, f"{iso.subject_prefix}.dlq.{WidgetTotals.name}")
     assert [m.headers["Sw-Dlq-Reason"].split(":")[0] for m in dead] == [f"failed {iso.consumer_max_attempts} times"]
+    assert applied._value.get() - applied_before == 5, "each of the six events but the failing one counted once"
 
 
 async def test_a_shadow_rebuild_gives_the_live_tables_and_passes_over_what_was_dead_lettered(
