@@ -7,13 +7,10 @@ rebuild from the stream gives the tables the live projection built one event at 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
-import psycopg
-
 from benchmarks import planned
+from benchmarks.rebuilds import TownshipsOneByOne, WidgetsOneByOne
 from benchmarks.widgets import CTX, SERVICE, Widget, Widgets, WidgetTotals
 from services.workforce.read_models.station_townships import StationTownships
 from shared import store
@@ -26,23 +23,6 @@ from tests.kit.waiting import run_until
 
 BAD = {7, 33, 60}  # the last one fails where the pipeline syncs, at the end of its batch
 TOWNSHIPS = StationTownships.name
-
-
-class WidgetsOneByOne(WidgetTotals):
-    """WidgetTotals as it was: every event runs its statements, each in its own savepoint."""
-
-    @contextlib.contextmanager
-    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
-        yield
-
-
-class TownshipsOneByOne(StationTownships):
-    """StationTownships without a pipeline: a round trip per statement, a savepoint per event."""
-
-    pipelines = False
-
-    def applies_in_memory(self) -> bool:
-        return False
 
 
 def _rows(iso: Settings, query: str) -> list[dict[str, Any]]:
