@@ -26,13 +26,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import commands, raw
+from benchmarks import commands, raw, rebuilds
 from benchmarks.load import History
 from benchmarks.pipeline import relay_all
 from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
 from deploy import infra
 from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
+from services.workforce.read_models.station_townships import StationTownships
 from shared import store, stream
 from shared.projection import Projection, ProjectionRunner
 from shared.settings import Settings
@@ -106,7 +107,9 @@ class Bench:
         await stream.ensure_stream(js, s)
         app = Widgets(env=store.eventsourcing_env(s, SERVICE))
         m: dict[str, list[float]] = {k: [] for k in (
-            "commit", "save1", "save4", "publish", "relay", "fetch", "insert", "ledger", "rebuild", "log")}
+            "commit", "save1", "save4", "publish", "relay", "fetch", "insert", "ledger", "rebuild", "log",
+            "rebuild1", "townships", "townships1")}
+        towns = await rebuilds.townships_stream(s, js, 4 * o.events)
         try:
             for rep in range(o.reps):
                 print(f"pipeline repetition {rep + 1}/{o.reps}", file=sys.stderr, flush=True)
@@ -122,6 +125,11 @@ class Bench:
                 m["ledger"].append(pending / await consume_all(s, js, LedgerProjection(), pending))
                 total = int(app.recorder.max_notification_id() or 0)
                 m["rebuild"].append(await rebuild(s, js, total))
+                m["rebuild1"].append(await rebuilds.rebuild_rate(s, js, rebuilds.WidgetsOneByOne(), PROJECTIONS_DB,
+                                                                  SERVICE, total))
+                for key, townships in (("townships", StationTownships()), ("townships1", rebuilds.TownshipsOneByOne())):
+                    m[key].append(await rebuilds.rebuild_rate(towns, js, townships, PROJECTIONS_DB, "workforce",
+                                                              4 * o.events))
                 m["log"].append(raw.notification_log_read(app)[0])
         finally:
             app.close()
@@ -138,6 +146,12 @@ class Bench:
         self.add(Figure(sec, "audit ledger ingest", "events/s", m["ledger"], "raw pull-fetch + ack", m["fetch"]))
         self.add(Figure(sec, "rebuild of a projection from the stream", "events/s", m["rebuild"],
                         "raw notification-log read", m["log"], target="≥ 20,000/s"))
+        self.add(Figure(sec, "rebuild of a projection, gathered per batch", "events/s", m["rebuild"],
+                        "the same, one event at a time", m["rebuild1"]))
+        self.add(Figure(sec, "rebuild of workforce's station townships", "events/s", m["townships"],
+                        "raw notification-log read", m["log"], target="≥ 20,000/s"))
+        self.add(Figure(sec, "rebuild of workforce's station townships, pipelined", "events/s", m["townships"],
+                        "the same, a round trip per statement", m["townships1"]))
 
     # --- commands over HTTP ---------------------------------------------------------------------
     def commands(self, system: commands.System, fixture: commands.Fixture) -> None:

@@ -12,7 +12,7 @@ shows stalled with the event's id and the reason until the cause is gone. A
 projection that may be rebuilt drops its tables and consumer on ``reset()`` and
 starts again from the stream's first message.
 
-Over ~400 lines on purpose: the runner, the per-message decision and the dead-letter path are one
+Near 500 lines on purpose: the runner, the per-message decision and the dead-letter path are one
 exactly-once mechanism; each part is tested on its own (tests/unit/shared/test_projection_decide.py).
 """
 
@@ -70,6 +70,10 @@ class Projection:
         """Around the events of one batch, inside its transaction and outside any event's savepoint: a projection
         may take a lock or read a head once per batch here (the audit ledger does). Nothing by default."""
         yield
+
+    pipelines: bool = False
+    """True: no handler reads a result (fetch, ``rowcount``): a quick pass sends the statements pipelined."""
+    quick_pass: bool = False  # set by the runner before each batch: a quick pass, or a careful one
 
     def applies_in_memory(self) -> bool:
         """True while ``apply`` runs no statement (it gathers rows that ``batch`` writes when the batch closes): the
@@ -342,9 +346,7 @@ class ProjectionRunner:
             # A rebuild swapping new tables in holds this row: the batch waits, then reads the new positions.
             cur.execute("SELECT 1 FROM projection_schema WHERE projection = %s FOR SHARE", (self.projection.name,))
             last = self._positions(cur)
-            with self.projection.batch(cur):
-                for msg in msgs:
-                    batch.decisions.append(self._decide(cur, msg, last, batch))
+            self._apply_events(cur, msgs, last, batch)
             for source, (sequence, stream_seq) in batch.reached.items():
                 cur.execute(
                     "INSERT INTO projection_tracking (projection, source, last_sequence, stream_sequence) "
@@ -354,6 +356,20 @@ class ProjectionRunner:
                     (self.projection.name, source, sequence, stream_seq),
                 )
         return batch
+
+    def _apply_events(self, cur: psycopg.Cursor, msgs: Sequence[Msg], last: dict[str, int], batch: Batch) -> None:
+        """Each message inside the projection's ``batch`` (pipelined in a quick pass if it ``pipelines``); in a quick
+        pass, a failure where the batch closes or the pipeline syncs sends the batch back to go carefully."""
+        self.projection.quick_pass = batch.quick
+        pipelined = batch.quick and self.projection.pipelines
+        try:
+            with cur.connection.pipeline() if pipelined else contextlib.nullcontext(), self.projection.batch(cur):
+                for msg in msgs:
+                    batch.decisions.append(self._decide(cur, msg, last, batch))
+        except Exception as exc:
+            if isinstance(exc, _Careful) or not batch.quick or cur.connection.broken or cur.connection.closed:
+                raise
+            raise _Careful from exc
 
     def _positions(self, cur: psycopg.Cursor) -> dict[str, int]:
         cur.execute(
@@ -476,8 +492,7 @@ class ProjectionRunner:
 
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
                persistence.OperationalError, persistence.InterfaceError)
-HALT_BACKOFF_MAX = 30.0
-WAIT_MAX = 5.0
+HALT_BACKOFF_MAX, WAIT_MAX = 30.0, 5.0
 
 
 async def _give_back(msgs: Sequence[Msg]) -> None:

@@ -24,6 +24,7 @@ class StationTownships(Projection):
     name = "workforce.station_townships"
     ddl = STATION_TOWNSHIPS_DDL
     tables = ("station_townships",)
+    pipelines = True  # its handler only writes: a quick pass sends its inserts without a round trip each
 
     def handlers(self) -> dict[str, Handler]:
         return {stations_contracts.StationPlanned.event_type(): self._planned}
