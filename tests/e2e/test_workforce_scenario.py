@@ -117,8 +117,10 @@ def test_a_social_workers_working_life_over_http(system: System, admin: httpx.Cl
     assert station(admin, "2021-01-20", T09)["certified"] == 0, "certified only from 2021-02-01"
     assert station(admin, "2021-01-17", T09) is None
     assert roster(admin, "2021-03-01", station_id=T09)[0]["labour_contract_in_force"] is True
-    assert roster(admin, "2024-01-14")[0]["labour_contract_in_force"] is True, "in force through its last day"
-    assert roster(admin, "2024-01-15")[0]["labour_contract_in_force"] is False, "expired the day after it ends"
+    hers = {day: next(w for w in roster(admin, day) if w["worker_id"] == worker)
+            for day in ("2024-01-14", "2024-01-15")}
+    assert hers["2024-01-14"]["labour_contract_in_force"] is True, "in force through its last day"
+    assert hers["2024-01-15"]["labour_contract_in_force"] is False, "expired the day after it ends"
 
     # A senior social worker becomes the organisation's supervisor for T09 and T10: below the plan's 5.
     supervisor = ok(admin.post("/v1/workers", json={
