@@ -1,16 +1,13 @@
 """Projections: read models built from the stream, exactly once in effect.
 
-A ``Projection`` says which tables it owns and how each event type changes them.
-A ``ProjectionRunner`` feeds it from a durable JetStream pull consumer: each batch
-is applied **and** the per-source position recorded in one PostgreSQL transaction,
-so a redelivered message changes nothing. A message that cannot be decoded, or
-whose handler keeps failing (any exception, domain refusals included), is
-published to ``<prefix>.dlq.<projection>`` with the reason in its headers, and
-the consumer carries on. A projection that ``halts_on_failure`` (the audit ledger)
-never does that to an event: it stops at it, retrying with backoff, and its loop
-shows stalled with the event's id and the reason until the cause is gone. A
-projection that may be rebuilt drops its tables and consumer on ``reset()`` and
-starts again from the stream's first message.
+A ``Projection`` says which tables it owns and how each event type changes them. A ``ProjectionRunner`` feeds it from
+a durable JetStream pull consumer: each batch is applied **and** the per-source position recorded in one PostgreSQL
+transaction, so a redelivered message changes nothing. A message that cannot be decoded, or whose handler keeps
+failing (any exception, domain refusals included), is published to ``<prefix>.dlq.<projection>`` with the reason in
+its headers, and the consumer carries on. A projection that ``halts_on_failure`` (the audit ledger) never does that to
+an event: it stops at it, retrying with backoff, and its loop shows stalled with the event's id and the reason until
+the cause is gone. A projection that may be rebuilt drops its tables and consumer on ``reset()`` and starts again from
+the stream's first message.
 
 Near 500 lines on purpose: the runner, the per-message decision and the dead-letter path are one
 exactly-once mechanism; each part is tested on its own (tests/unit/shared/test_projection_decide.py).
