@@ -6,6 +6,7 @@ import hashlib
 
 from services.workforce.api import router
 from services.workforce.application import Workforce, policy_from
+from services.workforce.application.queries import identity_index_ddl
 from services.workforce.policies import ContractsHeld
 from services.workforce.published import PUBLISHED
 from services.workforce.read_models import Roster, StationTownships, Targets
@@ -13,6 +14,7 @@ from shared.application import ServiceApplication
 from shared.projection import Projection
 from shared.service import ServiceSpec, create_app
 from shared.settings import Settings
+from shared.store import Owned
 
 
 def make_application(settings: Settings, env: dict[str, str]) -> Workforce:
@@ -27,6 +29,11 @@ def projections(_settings: Settings, app: ServiceApplication | None) -> list[Pro
     return [Roster(), Targets(), StationTownships(), ContractsHeld(app)]
 
 
+def tables(_settings: Settings) -> list[Owned]:
+    """Beside the store's own index, one of only the events that carry identities (masked lists read those)."""
+    return [Owned((identity_index_ddl(f"{Workforce.name.lower()}_events"),), ())]
+
+
 SPEC = ServiceSpec(
     name="workforce",
     title="Workforce service (社工人才)",
@@ -35,6 +42,7 @@ SPEC = ServiceSpec(
     projections=projections,
     routers=[router],
     encrypt_store=True,
+    tables=tables,
 )
 
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 
-from services.workforce.application import ChangePhone, HireWorker, RecordPay, RecordTraining
+from services.workforce.application import ChangePhone, HireWorker, RecordPay, RecordTraining, Workforce
+from services.workforce.application.queries import IDENTITY_EVENTS
+from services.workforce.main import SPEC as WORKFORCE
+from shared import store
 from shared.domain import NotFound
+from shared.settings import Settings
 from tests.kit.actors import ADMIN, HR
 from tests.kit.ids import credit_code, national_id
 from tests.kit.keywords import ByKeywords
@@ -48,3 +53,35 @@ def test_masked_identities_are_the_current_values_masked(services: Services) -> 
     assert app.masked_identities([]) == {}
     with pytest.raises(NotFound):
         app.masked_identities([str(uuid4())])
+
+
+def test_a_page_of_identities_reads_only_identity_events_however_long_the_histories(iso: Settings) -> None:
+    """A service start provisions an index of only the hiring and phone events, and the query of a page of masked
+    identities reads through it, not through every event of each worker (the store's own index)."""
+    store.ensure_database(iso.database_url, iso.database_name("workforce"))
+    try:
+        WORKFORCE.provision(iso)
+        WORKFORCE.provision(iso)  # idempotent: every start runs it
+        app = Workforce(env=store.eventsourcing_env(iso, "workforce", encrypt=True, runtime=True))
+        try:
+            organisation = UUID(ByKeywords(app).register_organisation(
+                ADMIN, name="机构二", unified_social_credit_code=credit_code(51), registered_in_county=True,
+                registration_place="本县", registered_on=date(2021, 1, 5))["organisation_id"])
+            workers = [UUID(app.hire_worker(ADMIN, HireWorker(
+                employer_id=organisation, name=f"社工{n}", national_id_number=national_id(51 + n),
+                phone=f"1390000{n:04d}", hired_on=date(2021, 2, 1)))["worker_id"]) for n in range(3)]
+            for n, worker in enumerate(workers):
+                for month in range(2, 12):
+                    app.record_pay(ADMIN, worker, RecordPay(period=f"2021-{month:02d}", gross_fen=300_000,
+                                                            paid_on=date(2021, month + 1, 10)))
+                assert app.masked_identities([str(worker)])[str(worker)]["phone"] == f"139****{n:04d}"
+        finally:
+            app.close()
+        with psycopg.connect(store.service_url(iso, "workforce"), autocommit=True) as conn:
+            conn.execute("SET enable_seqscan = off")  # a table this small would be scanned whole either way
+            query = f"SELECT originator_id FROM workforce_events WHERE originator_id = ANY(%s) AND {IDENTITY_EVENTS}"
+            plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}", (workers,)).fetchall())
+        assert "workforce_events_identity" in plan, plan
+    finally:
+        store.drop_database(iso.database_url, iso.database_name("workforce"))
+        store.drop_roles(iso)
