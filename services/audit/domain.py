@@ -191,30 +191,11 @@ def _proved_document(body: bytes) -> Any:
         return _UNPROVED
     try:
         document = orjson.loads(body)
-        if orjson.dumps(document, option=_SORTED) == body and _exact(document):
+        if orjson.dumps(document, option=_SORTED) == body and _plain(document):  # no float, no big integer
             return document
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
         pass
     return _UNPROVED
-
-
-def _exact(value: Any) -> bool:
-    """True if every number in the value is an integer within ±(2^53−1)."""
-    kind = type(value)
-    if kind is dict:
-        value = value.values()
-    elif kind is not list:
-        return kind is not float and (kind is not int or -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER)
-    for item in value:
-        kind = type(item)
-        if kind is str or item is None or kind is bool:
-            continue
-        if kind is int:
-            if not -MAX_EXACT_INTEGER <= item <= MAX_EXACT_INTEGER:
-                return False
-        elif kind is float or not _exact(item):
-            return False
-    return True
 
 
 def _agrees(body: bytes, search: tuple | None) -> bool:
