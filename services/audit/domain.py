@@ -166,6 +166,7 @@ def rfc8785_problem(body: bytes) -> str:
 # and orjson by code point): where orjson's compact, key-sorted output could differ from RFC 8785.
 _ASTRAL = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
 _SORTED = orjson.OPT_SORT_KEYS
+_SORTED_EXACT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER  # refuses an integer beyond ±(2^53−1)
 
 
 def proved_canonical(body: bytes) -> bool:
@@ -191,11 +192,28 @@ def _proved_document(body: bytes) -> Any:
         return _UNPROVED
     try:
         document = orjson.loads(body)
-        if orjson.dumps(document, option=_SORTED) == body and _plain(document):  # no float, no big integer
+        if orjson.dumps(document, option=_SORTED_EXACT) == body and not _has_float(document):
             return document
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
         pass
     return _UNPROVED
+
+
+def _has_float(value: Any) -> bool:
+    """True if a document orjson parsed holds a float anywhere (its containers are dicts and lists, its member
+    names strings: what ``_plain`` checks besides the numbers, which the strict integer option bounds)."""
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return False
+    for item in value:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and _has_float(item)):
+            return True
+    return False
 
 
 def _agrees(body: bytes, search: tuple | None) -> bool:

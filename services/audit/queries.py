@@ -115,11 +115,12 @@ def ledger_entries(conn: psycopg.Connection, batch: int = 5000, after: int = 0,
         yield Entry(row[0], row[1], row[2], row[3], None, row[4:])
 
 
-def ledger_links(conn: psycopg.Connection, batch: int = 5000) -> Iterator[Link]:
-    """Each entry's (source, sequence, prevsequence), ordered by source then sequence: columns only."""
+def ledger_links(conn: psycopg.Connection) -> Iterator[Link]:
+    """Each entry's (source, sequence, prevsequence), ordered by source then sequence: columns only, through
+    ``COPY`` (the connection is busy until the last)."""
     for source, sequence, prevsequence in read_ledger(
             conn, "source, sequence, prevsequence", where="sequence IS NOT NULL",
-            order="source, sequence, position", row_factory=tuple_row, batch=batch):
+            order="source, sequence, position", copy_types=("text", "int8", "int8")):
         yield Link(source, sequence, prevsequence if prevsequence is not None else -1)
 
 

@@ -58,8 +58,11 @@ def test_a_canonical_document_of_integers_and_bmp_text_is_proved_the_cheap_way(d
 def test_tricky_bytes_are_left_to_rfc8785() -> None:
     for body in (b'{"a":1,"a":1}', b'{"b":1,"a":2}', b'{"a":2.0}', b'{"a":1e21}', b'{"a":9007199254740993}',
                  b'{"a":"\\u00E9"}', b'{"a":"\\/"}', b'{ "a":1}', b'{"\xf0\x9f\x98\x80":1,"\xef\xbc\xa1":2}',
-                 b'{"a":"\xff"}', b'{"a":NaN}', b'{"a":-0}'):
+                 b'{"a":"\xff"}', b'{"a":NaN}', b'{"a":-0}', b'{"a":[{"b":[1,0.5]}]}', b'[[[1.5]]]', b'2.5',
+                 b'{"a":-9007199254740992}', b'{"a":9007199254740992}'):
         assert not proved_canonical(body), body
+    for body in (b'{"a":9007199254740991}', b'{"a":[-9007199254740991,{"b":[0,"1.5"]}]}', b'[]', b'"x"', b'7'):
+        assert proved_canonical(body), body
     # beyond U+FFFF the orders differ: RFC 8785 puts U+1F600 (D83D DE00 in UTF-16) before U+FF21, orjson after
     assert rfc8785_problem(b'{"\xf0\x9f\x98\x80":1,"\xef\xbc\xa1":2}') == ""
     assert rfc8785_problem(b'{"\xef\xbc\xa1":2,"\xf0\x9f\x98\x80":1}') != ""
