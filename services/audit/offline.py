@@ -143,6 +143,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
 _LINE = re.compile(rb'\{"position":([1-9][0-9]{0,18}),"leaf_hash":"([0-9a-f]{64})","chain_hash":"([0-9a-f]{64})",'
                    rb'"(event|event_base64)":')
 _LEAF = hashlib.sha256(b"\x00")
+_BETWEEN = b'","chain_hash":"'  # between an entry line's leaf hash and its chain hash
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,10 @@ def verify_export(directory: Path, state: State | None = None, jobs: int = 1,
 def _walk(walk: Walk, path: Path, jobs: int, block: int) -> str:
     """Runs the walk over the file, on ``jobs`` processes if it is worth it."""
     try:
-        parallel = jobs > 1 and path.stat().st_size > 2 * block
-        return walk_blocks(walk, path, jobs, block) if parallel else walk.run(_lines(path))
+        if jobs > 1 and path.stat().st_size > 2 * block:
+            return walk_blocks(walk, path, jobs, block)
+        with path.open("rb", buffering=1 << 20) as lines:
+            return walk.run(enumerate(lines, start=1))  # the file's own line iterator: no generator between
     except OSError as exc:
         raise Unusable(f"{path}: {exc.strerror or exc}") from None
 
@@ -258,31 +261,31 @@ class Walk:
         written; whatever it does not expect goes to ``step``, which says what is wrong.
         """
         sha, hexlify, frontier, tree = hashlib.sha256, binascii.hexlify, self.tree.frontier, self.tree
-        previous, position, stop = self.previous, self.position, self.next_stop()
+        previous, position, stop, size = self.previous, self.position, self.next_stop(), tree.size
         for number, text in lines:
             position += 1
             head = b'{"position":%d,"leaf_hash":"' % position
             at = len(head)
             if (position >= stop or not text.startswith(head) or not text.endswith(b"}\n")
-                    or text[at + 64:at + 80] != b'","chain_hash":"' or text[at + 144:at + 154] != b'","event":'):
-                self.previous, self.position = previous, position - 1
+                    or text[at + 144:at + 154] != b'","event":'):
+                self.previous, self.position, tree.size = previous, position - 1, size
                 failure = self.step(number, parse_line(text))
                 if failure:
                     return failure
-                previous, position, stop = self.previous, self.position, self.next_stop()
+                previous, position, stop, size = self.previous, self.position, self.next_stop(), tree.size
                 continue
             leaf = sha(b"\x00" + text[at + 154:-2]).digest()
-            previous = sha(previous + leaf).digest()
-            if hexlify(leaf) != text[at:at + 64] or hexlify(previous) != text[at + 80:at + 144]:
-                self.position = position - 1
+            chain = sha(previous + leaf).digest()
+            if text[at:at + 144] != hexlify(leaf) + _BETWEEN + hexlify(chain):  # both hashes and what is between
+                self.previous, self.position, tree.size = previous, position - 1, size
                 return self.step(number, parse_line(text))  # names what does not match
-            node, size = leaf, tree.size
-            while size & 1:  # Tree.append, inline
+            previous, node, merged = chain, leaf, size
+            while merged & 1:  # Tree.append, inline
                 node = sha(b"\x01" + frontier.pop() + node).digest()
-                size >>= 1
+                merged >>= 1
             frontier.append(node)
-            tree.size += 1
-        self.previous, self.position = previous, position
+            size += 1
+        self.previous, self.position, tree.size = previous, position, size
         return ""
 
     def next_stop(self) -> int:
