@@ -34,7 +34,7 @@ from deploy import infra
 from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
 from services.workforce.read_models.station_townships import StationTownships
-from shared import store, stream
+from shared import pull, store, stream
 from shared.projection import Projection, ProjectionRunner
 from shared.settings import Settings
 from shared.shadow import Shadow
@@ -281,7 +281,7 @@ async def consume_all(settings: Settings, js, projection: Projection, n: int, re
     sub = await runner.subscribe(js)
     done, started = 0, time.perf_counter()
     while done < n:
-        msgs = await sub.fetch(settings.consumer_batch, timeout=5)
+        msgs = await pull.fetch(sub, settings.consumer_batch, timeout=5)
         await runner.process(js, msgs)
         done += len(msgs)
     seconds = time.perf_counter() - started

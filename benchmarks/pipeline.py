@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets, WidgetTotals
 from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
-from shared import store, stream
+from shared import pull, store, stream
 from shared.projection import Projection, ProjectionRunner
 from shared.relay import Relay
 from shared.settings import Settings
@@ -75,7 +75,7 @@ async def consume_all(settings: Settings, js: JetStreamContext, projection: Proj
     sub = await runner.subscribe(js)
     done, started = 0, time.perf_counter()
     while done < n:
-        msgs = await sub.fetch(settings.consumer_batch, timeout=5)
+        msgs = await pull.fetch(sub, settings.consumer_batch, timeout=5)
         await runner.process(js, msgs)
         done += len(msgs)
     return time.perf_counter() - started

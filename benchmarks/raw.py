@@ -12,7 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from benchmarks.widgets import CTX, SERVICE, Widget, Widgets
-from shared import store, stream
+from shared import pull, store, stream
 from shared.settings import Settings
 
 BODY = os.urandom(600)  # about the size of one of the services' CloudEvents documents
@@ -76,7 +76,7 @@ async def pull_fetch(js: JetStreamContext, settings: Settings, n: int, batch: in
     sub = await js.pull_subscribe(f"{settings.subject_prefix}.>", durable=durable, stream=settings.stream_name)
     done, started = 0, time.perf_counter()
     while done < n:
-        msgs = await sub.fetch(batch, timeout=5)
+        msgs = await pull.fetch(sub, batch, timeout=5)  # the fetch the consumers use
         for msg in msgs:
             await msg.ack()
         done += len(msgs)
