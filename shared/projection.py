@@ -32,7 +32,7 @@ from nats.js.errors import NotFoundError
 from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
-from shared import metrics, tracing
+from shared import metrics, pull, tracing
 from shared.envelope import CloudEvent
 from shared.projection_parts import PERMANENT, SCHEMA_DDL, TRACKING_DDL, contract_problem, first_error
 from shared.settings import Settings
@@ -268,7 +268,7 @@ class ProjectionRunner:
     async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event, loop: Loop) -> None:
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
+                msgs = await pull.fetch(sub, self.settings.consumer_batch, timeout=1.0)
             except (TimeoutError, nats.errors.TimeoutError):
                 await self._report_lag(sub)
                 msgs = []

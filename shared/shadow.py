@@ -31,6 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from psycopg import sql
 
+from shared import pull
 from shared.projection import SCHEMA_DDL, TRACKING_DDL, Projection, ProjectionRunner
 from shared.settings import Settings
 from shared.store import connect, session_options
@@ -88,7 +89,7 @@ class Shadow:
         try:
             while True:
                 try:
-                    msgs = await sub.fetch(REBUILD_BATCH, timeout=1.0)
+                    msgs = await pull.fetch(sub, REBUILD_BATCH, timeout=1.0)
                 except (TimeoutError, nats.errors.TimeoutError):
                     msgs = []
                 if msgs:
