@@ -8,7 +8,8 @@ inbox's queue directly, with one timeout for the whole batch:
 
 1. what earlier requests delivered after their fetch returned is taken first (as nats-py does);
 2. then a ``no_wait`` request: the server sends what it has, up to the batch, and ends the request with a status
-   if that is fewer; if that gave any message, they are returned;
+   if that is fewer; all of it is taken (a catching-up consumer gets full batches); if that gave any message,
+   they are returned;
 3. else a waiting request (``expires`` the time left): the first message to arrive is returned with whatever
    arrived with it; the rest that request brings is taken first by the next fetch.
 
@@ -39,7 +40,7 @@ async def fetch(psub: JetStreamContext.PullSubscription, batch: int, timeout: fl
     if msgs:
         return msgs
     await inbox.request({"batch": batch, "no_wait": True})
-    msgs = await inbox.collect(batch, timeout)
+    msgs = await inbox.collect(batch, timeout, to_the_end=True)
     if msgs:
         return msgs
     left = timeout - (time.monotonic() - started)
@@ -73,14 +74,15 @@ class _Inbox:
                 msgs.append(msg)
         return msgs
 
-    async def collect(self, batch: int, timeout: float) -> list[Msg]:
-        """The messages of the request just made: waits for the first message or the request's end (at most
-        ``timeout``), then takes what has arrived with it."""
+    async def collect(self, batch: int, timeout: float, to_the_end: bool = False) -> list[Msg]:
+        """The messages of the request just made, within ``timeout``: ``to_the_end``, until the batch is full or
+        the request ends (a ``no_wait`` request always ends at once: what the consumer has, then a status);
+        else until the first message, with whatever has arrived with it."""
         msgs: list[Msg] = []
         try:
             async with asyncio.timeout(timeout):
                 while len(msgs) < batch:
-                    if msgs and self.queue.empty():
+                    if msgs and not to_the_end and self.queue.empty():
                         return msgs  # something to return: no waiting for the rest
                     msg = self._taken(await self.queue.get())
                     status = _status(msg)
