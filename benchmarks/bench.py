@@ -109,7 +109,7 @@ class Bench:
         m: dict[str, list[float]] = {k: [] for k in (
             "commit", "save1", "save4", "publish", "relay", "fetch", "insert", "ledger", "rebuild", "log",
             "rebuild1", "townships", "townships1")}
-        towns = await rebuilds.townships_stream(s, js, 4 * o.events)
+        towns = await rebuilds.townships_stream(s, js, rebuilds.TOWNSHIP_EVENTS * o.events)
         try:
             for rep in range(o.reps):
                 print(f"pipeline repetition {rep + 1}/{o.reps}", file=sys.stderr, flush=True)
@@ -129,7 +129,7 @@ class Bench:
                                                                   SERVICE, total))
                 for key, townships in (("townships", StationTownships()), ("townships1", rebuilds.TownshipsOneByOne())):
                     m[key].append(await rebuilds.rebuild_rate(towns, js, townships, PROJECTIONS_DB, "workforce",
-                                                              4 * o.events))
+                                                              rebuilds.TOWNSHIP_EVENTS * o.events))
                 m["log"].append(raw.notification_log_read(app)[0])
         finally:
             app.close()

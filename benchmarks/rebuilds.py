@@ -19,6 +19,12 @@ from shared.projection import Projection
 from shared.settings import Settings
 from shared.shadow import Shadow
 
+TOWNSHIP_EVENTS = 20
+"""Events in the townships' stream per event of the pipeline section: a rebuild has a fixed cost (its tables created in
+a schema of their own, its consumer, the swap: ~0.15 s here) that a stream of the pipeline's few thousand events
+would make most of the figure; at 20 times as many (40,000 by default, 10,000 with ``--quick``; a county's year is
+~10^5) the figure is mostly the rate a rebuild reads and applies at."""
+
 
 class WidgetsOneByOne(WidgetTotals):
     """WidgetTotals without gathering: every event runs its statement."""
