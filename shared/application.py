@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -129,7 +129,7 @@ def fingerprint_of(command: str, payload: Any) -> str:
 class ServiceApplication(Application):
     """Base eventsourcing Application of every service."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
         self._units = threading.local()
 
