@@ -7,7 +7,7 @@ worker: hiring, certificate, labour contract, insurance, a posting-free year of 
 larger histories are more counties' years (N counties of ~30 workers each, ~20 events per worker). Bulk history is
 written through the workforce application (the same commands the API runs, without HTTP) in a bulk unit
 (``ServiceApplication.bulk``, ``shared.bulk``): every command is checked, encrypted and recorded as one by one, and
-the events of every ``FLUSH_EVERY`` commands are written in one transaction (about 3,000 events/s on an idle 2-core
+the events of every ``FLUSH_EVERY`` commands are written in one transaction (about 3,000 events/s on a quiet 2-core
 machine, against ~380/s one command per transaction); measured commands go through the HTTP APIs
 (``benchmarks.commands``).
 
