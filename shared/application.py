@@ -233,15 +233,12 @@ class ServiceApplication(Application):
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:
-        """True if any aggregate has this id."""
+        """True if any aggregate has this id (one read of its first stored event, not a load: nothing replayed or
+        decrypted)."""
         unit = self._unit()
         if unit is not None and unit.holds(aggregate_id):
             return True
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def execute(
         self,
