@@ -3,7 +3,8 @@
 It adds, once for all services: the transcodings our events need (dates, the
 command context), loading with an optimistic version check (``If-Match``), and
 idempotent commands (``Idempotency-Key``) whose record is saved in the same
-``save()`` as the command's aggregates. No framework and no driver is imported here.
+``save()`` as the command's aggregates, and bulk units (``bulk()``, ``shared.bulk``) that run many commands as
+ever but write their events together. No framework and no driver is imported here.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from pydantic import BaseModel, ConfigDict
 
+from shared.bulk import BulkUnit
 from shared.domain import Conflict, Context, Invalid, NotFound, PayloadTooLarge, StaleVersion
 
 A = TypeVar("A", bound=Aggregate)
@@ -125,6 +129,54 @@ def fingerprint_of(command: str, payload: Any) -> str:
 class ServiceApplication(Application):
     """Base eventsourcing Application of every service."""
 
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._units = threading.local()
+
+    @contextmanager
+    def bulk(self, flush_every: int = 1000) -> Iterator[BulkUnit]:
+        """A bulk unit for this thread's commands (``shared.bulk``): collected, written every ``flush_every``
+        commands and at the end of the block; an exception leaving the block discards the unwritten batch."""
+        if self._unit() is not None:
+            raise RuntimeError("a bulk unit is already open in this thread")
+        unit = BulkUnit(self._record, self._after_record, flush_every)
+        self._units.current = unit
+        try:
+            yield unit
+        except BaseException as error:
+            if unit.pending_commands:
+                error.add_note(f"{unit.pending_commands} commands ({unit.pending_events} events) of the bulk unit "
+                               "were not saved")
+            unit.discard()
+            raise
+        else:
+            unit.flush()
+        finally:
+            self._units.current = None
+
+    def _unit(self) -> BulkUnit | None:
+        return getattr(self._units, "current", None)
+
+    def _after_record(self, processing: ProcessingEvent[UUID], recordings: Any) -> None:
+        """What ``Application.save`` does once the events are recorded: snapshots, then notifications."""
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)
+
+    def _get(self, aggregate_id: UUID) -> Aggregate:
+        """The aggregate as this thread's bulk unit left it, else as stored."""
+        unit = self._unit()
+        collected = unit.get(aggregate_id) if unit is not None else None
+        return collected if collected is not None else self.repository.get(aggregate_id)
+
+    def _save_command(self, changed: Sequence[Aggregate]) -> None:
+        """Saves one command's aggregates, or hands them to this thread's bulk unit."""
+        unit = self._unit()
+        if unit is None:
+            self.save(*changed)
+        else:
+            unit.collect(changed)
+
     @property
     def max_event_bytes(self) -> int:
         """The largest stored event one command may produce (env ``MAX_EVENT_BYTES``)."""
@@ -167,7 +219,7 @@ class ServiceApplication(Application):
     def load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """Gets an aggregate of ``cls``; 404 if absent, 412 if not at ``expected_version``."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{cls.__name__.lower()} {aggregate_id} not found") from None
         if not isinstance(aggregate, cls):
@@ -181,12 +233,12 @@ class ServiceApplication(Application):
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:
-        """True if any aggregate has this id."""
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
+        """True if any aggregate has this id (one read of its first stored event, not a load: nothing replayed or
+        decrypted)."""
+        unit = self._unit()
+        if unit is not None and unit.holds(aggregate_id):
+            return True
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def execute(
         self,
@@ -213,7 +265,7 @@ class ServiceApplication(Application):
                 actor=ctx.actor, key=idempotency_key, fingerprint=fingerprint, result=outcome.result,
             ))
         try:
-            self.save(*changed)
+            self._save_command(changed)
         except IntegrityError:
             if idempotency_key:
                 earlier = self._earlier_result(ctx, idempotency_key, fingerprint)
@@ -250,7 +302,7 @@ class ServiceApplication(Application):
 
     def _earlier_result(self, ctx: Context, key: str, fingerprint: str) -> dict[str, Any] | None:
         try:
-            record = self.repository.get(IdempotencyRecord.id_for(ctx.actor, key))
+            record = self._get(IdempotencyRecord.id_for(ctx.actor, key))
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)
