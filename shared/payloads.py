@@ -3,12 +3,13 @@
 The published ``data`` of an event is ``contract.from_event(values).model_dump(mode="json")``: pydantic checks the
 values against the contract, then dumps them. For a contract made only of plain fields (``str``, ``int``, ``bool``,
 ``float``, ``date``, ``UUID``, those ``| None`` or in a ``list``, and nested parts made the same way) without
-constraints, aliases, validators or serializers, and for values of **exactly** those types (no subclass, no value
-pydantic would convert, every field present), that round trip gives back the values themselves (dates and UUIDs as
-their text): ``data`` builds that directly, without the two passes. Anything else (a ``bool`` in an ``int`` field, a
-``datetime`` in a ``date`` field, a tuple for a list, a missing field, a non-finite float, a contract with a
-constraint) goes through pydantic as before, so the data, and the bytes published, are the same either way
-(``tests/unit/shared/test_payloads.py`` checks every contract of every service).
+constraints, aliases, validators or serializers, and for values that round trip gives back unchanged (values of
+exactly the field's type, dates and UUIDs as their text; a UUID's canonical text; in a ``float`` field, an integer a
+float holds exactly, as that float), ``data`` builds the same data directly, without the two passes. Anything else
+(a ``bool`` in an ``int`` field, a ``datetime`` in a ``date`` field, a tuple for a list, upper-case UUID text, a
+missing field, a non-finite float, a contract with a constraint) goes through pydantic as before, so the data, and
+the bytes published, are the same either way (``tests/unit/shared/test_payloads.py`` checks every contract of every
+service; the services' pinned stories check their real events).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from shared.contracts import Contract
 
 Convert = Callable[[Any], Any]
 _PLAIN_CONFIG = {"frozen", "extra"}
+_EXACT_INTS = 2**53  # integers a float holds exactly
+_UUID_TEXT = 36  # the length of a UUID's canonical text (lower-case hex and hyphens)
 
 
 class NotPlain(Exception):
@@ -108,6 +111,8 @@ def _exact(kind: type) -> Convert:
 
 
 def _float(value: Any) -> float:
+    if type(value) is int and -_EXACT_INTS <= value <= _EXACT_INTS:  # pydantic makes it a float, as here
+        return float(value)
     if type(value) is not float or not math.isfinite(value):
         raise NotPlain
     return value
@@ -120,9 +125,18 @@ def _date(value: Any) -> str:
 
 
 def _uuid(value: Any) -> str:
-    if type(value) is not UUID:
-        raise NotPlain
-    return str(value)
+    if type(value) is UUID:
+        return str(value)
+    if type(value) is str and len(value) == _UUID_TEXT and _canonical_uuid(value):  # as pydantic writes it back
+        return value
+    raise NotPlain
+
+
+def _canonical_uuid(text: str) -> bool:
+    try:
+        return str(UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def _optional(inner: Convert) -> Convert:
