@@ -108,7 +108,7 @@ def build(
     county: str = "",
 ) -> dict[str, Any]:
     """The CloudEvents document of one stored domain event (``county``: see ``source_of``)."""
-    return document(service=service, contract=type(payload), data=payload.model_dump(mode="json"),
+    return document(service=service, event_type=payload.event_type(), data=payload.model_dump(mode="json"),
                     notification_id=notification_id, previous_id=previous_id, aggregate_id=aggregate_id,
                     aggregate_version=aggregate_version, timestamp=timestamp, ctx=ctx, county=county)
 
@@ -116,7 +116,7 @@ def build(
 def document(
     *,
     service: str,
-    contract: type[Contract],
+    event_type: str,
     data: dict[str, Any],
     notification_id: int,
     previous_id: int,
@@ -126,13 +126,13 @@ def document(
     ctx: Context | None,
     county: str = "",
 ) -> dict[str, Any]:
-    """The same document from the payload's JSON data (``shared.payloads.data``) and its contract."""
+    """The same document from the payload's CloudEvents type and JSON data (``shared.payloads.data``)."""
     ctx = ctx or _UNKNOWN
     return {
         "specversion": SPEC_VERSION,
         "id": event_id(service, notification_id),
         "source": source_of(service, county),
-        "type": contract.event_type(),
+        "type": event_type,
         "subject": aggregate_id,
         "time": timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "datacontenttype": "application/json",

@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS relay_position (
 """
 
 
-@dataclass
+@dataclass(slots=True)
 class Position:
     """How far the log was relayed: last notification handled, last one published."""
 
@@ -61,7 +61,7 @@ class Position:
     last_published: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     """One notification's place in a batch: its message (if public) and the position after it."""
 
@@ -113,6 +113,8 @@ class Relay:
         self._ahead: tuple[Position, list[Outgoing]] | None = None  # a batch read while idle, and where from
         self._acks: acks_.Acks | None = None  # the reply subscription collecting the broker's acknowledgements
         self._session = session_options(settings, service)
+        self._county = settings.event_county
+        self._contract_names: dict[type[Contract], tuple[str, str]] = {}
 
     @contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:
@@ -122,6 +124,15 @@ class Relay:
             return
         with connect(self.db_url, autocommit=True, **self._session) as conn:
             yield conn
+
+    @contextmanager
+    def holding(self, conn: psycopg.Connection) -> Iterator[None]:
+        """Reads and saves the position on ``conn`` meanwhile, as the active relay does on its lock's connection."""
+        previous, self._conn = self._conn, conn
+        try:
+            yield
+        finally:
+            self._conn = previous
 
     # --- durable position -------------------------------------------------------------
     def load_position(self) -> Position:
@@ -173,9 +184,10 @@ class Relay:
                 log.warning("relay %s: %s has no contract; not published", self.service, notification.topic)
             return Outgoing(after=Position(notification.id, state.last_published))
         values = vars(domain_event)
+        subject, event_type = self._names(contract)
         document = envelope.document(
             service=self.service,
-            contract=contract,
+            event_type=event_type,
             data=payloads.data(contract, values),
             notification_id=notification.id,
             previous_id=state.last_published,
@@ -183,16 +195,24 @@ class Relay:
             aggregate_version=domain_event.originator_version,
             timestamp=domain_event.timestamp,
             ctx=values.get("ctx"),
-            county=self.settings.event_county,
+            county=self._county,
         )
         return Outgoing(
             after=Position(notification.id, notification.id),
-            subject=contract.subject(self.settings.subject_prefix),
+            subject=subject,
             body=envelope.encode(document),
             msg_id=document["id"],
             traceparent=document.get("traceparent", ""),
             tracestate=document.get("tracestate", ""),
         )
+
+    def _names(self, contract: type[Contract]) -> tuple[str, str]:
+        """A contract's subject and CloudEvents type (found once per contract)."""
+        names = self._contract_names.get(contract)
+        if names is None:
+            names = self._contract_names[contract] = (contract.subject(self.settings.subject_prefix),
+                                                      contract.event_type())
+        return names
 
     # --- publishing ---------------------------------------------------------------------
     async def publish(self, js: JetStreamContext, batch: Sequence[Outgoing]) -> Position:

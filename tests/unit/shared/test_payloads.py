@@ -51,7 +51,8 @@ def new_bytes(contract: type[Contract], values: dict[str, Any]) -> bytes | None:
     """What the relay publishes now (None: refused)."""
     try:
         data = payloads.data(contract, values)
-        return envelope.encode(envelope.document(service="svc", contract=contract, data=data, ctx=CTX, **COMMON))
+        return envelope.encode(envelope.document(service="svc", event_type=contract.event_type(), data=data, ctx=CTX,
+                                                 **COMMON))
     except Exception:
         return None
 
