@@ -128,7 +128,7 @@ def document(
 ) -> dict[str, Any]:
     """The same document from the payload's CloudEvents type and JSON data (``shared.payloads.data``)."""
     ctx = ctx or _UNKNOWN
-    return {
+    built = {
         "specversion": SPEC_VERSION,
         "id": event_id(service, notification_id),
         "source": source_of(service, county),
@@ -146,10 +146,12 @@ def document(
         "organisation": ctx.organisation,
         "correlationid": ctx.correlation_id,
         "causationid": ctx.causation_id,
-        # CloudEvents distributed tracing extension: the W3C trace context of the command's request.
-        **({"traceparent": ctx.traceparent} if ctx.traceparent else {}),
-        **({"tracestate": ctx.tracestate} if ctx.traceparent and ctx.tracestate else {}),
     }
+    if ctx.traceparent:  # CloudEvents distributed tracing extension: the W3C trace context of the command's request
+        built["traceparent"] = ctx.traceparent
+        if ctx.tracestate:
+            built["tracestate"] = ctx.tracestate
+    return built
 
 
 def encode(document: dict[str, Any]) -> bytes:
