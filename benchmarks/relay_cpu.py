@@ -22,7 +22,7 @@ from benchmarks.pipeline import store_events
 from benchmarks.widgets import PUBLISHED, SERVICE, Widgets
 from deploy.cleanup import delete_run_streams, drop_run_databases
 from shared import store, stream
-from shared.relay import Relay
+from shared.relay import Position, Relay
 from shared.settings import Settings
 
 
@@ -31,8 +31,8 @@ async def relay_round(settings: Settings, app: Widgets, js: JetStreamContext, n:
     url = store.service_url(settings, SERVICE)
     relay = Relay(settings, SERVICE, app, PUBLISHED, url)
     with store.connect(url, True) as conn, relay.holding(conn):
-        conn.execute("DELETE FROM relay_position WHERE source = %s", (SERVICE,))
-        relay.position = relay.load_position()
+        relay.load_position()  # (creates the position's table)
+        relay.position = Position()  # from the store's start
         wall, cpu = time.perf_counter(), time.process_time()
         while await relay.step(js):
             pass
