@@ -21,6 +21,7 @@ from shared.contracts import Contract
 from shared.domain import Context
 
 SPEC_VERSION = "1.0"
+_UNKNOWN = Context(actor="unknown", role="unknown")
 
 
 class CloudEvent(BaseModel):
@@ -107,16 +108,35 @@ def build(
     county: str = "",
 ) -> dict[str, Any]:
     """The CloudEvents document of one stored domain event (``county``: see ``source_of``)."""
-    ctx = ctx or Context(actor="unknown", role="unknown")
-    return {
+    return document(service=service, event_type=payload.event_type(), data=payload.model_dump(mode="json"),
+                    notification_id=notification_id, previous_id=previous_id, aggregate_id=aggregate_id,
+                    aggregate_version=aggregate_version, timestamp=timestamp, ctx=ctx, county=county)
+
+
+def document(
+    *,
+    service: str,
+    event_type: str,
+    data: dict[str, Any],
+    notification_id: int,
+    previous_id: int,
+    aggregate_id: str,
+    aggregate_version: int,
+    timestamp: datetime,
+    ctx: Context | None,
+    county: str = "",
+) -> dict[str, Any]:
+    """The same document from the payload's CloudEvents type and JSON data (``shared.payloads.data``)."""
+    ctx = ctx or _UNKNOWN
+    built = {
         "specversion": SPEC_VERSION,
         "id": event_id(service, notification_id),
         "source": source_of(service, county),
-        "type": payload.event_type(),
+        "type": event_type,
         "subject": aggregate_id,
         "time": timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "datacontenttype": "application/json",
-        "data": payload.model_dump(mode="json"),
+        "data": data,
         "sequence": notification_id,
         "prevsequence": previous_id,
         "aggregateid": aggregate_id,
@@ -126,10 +146,12 @@ def build(
         "organisation": ctx.organisation,
         "correlationid": ctx.correlation_id,
         "causationid": ctx.causation_id,
-        # CloudEvents distributed tracing extension: the W3C trace context of the command's request.
-        **({"traceparent": ctx.traceparent} if ctx.traceparent else {}),
-        **({"tracestate": ctx.tracestate} if ctx.traceparent and ctx.tracestate else {}),
     }
+    if ctx.traceparent:  # CloudEvents distributed tracing extension: the W3C trace context of the command's request
+        built["traceparent"] = ctx.traceparent
+        if ctx.tracestate:
+            built["tracestate"] = ctx.tracestate
+    return built
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -24,10 +24,12 @@ from functools import partial
 
 import nats.errors
 import psycopg
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from psycopg import sql
 
-from shared import envelope, heal, metrics, tracing
+from shared import acks as acks_
+from shared import envelope, heal, metrics, payloads, tracing
 from shared.application import IdempotencyRecord, ServiceApplication
 from shared.contracts import Contract
 from shared.settings import Settings
@@ -38,6 +40,8 @@ from shared.timing import sleep_unless
 log = logging.getLogger(__name__)
 STUCK_FIRST_RETRY = 0.5
 STUCK_MAX_RETRY = 10.0
+ACK_TIMEOUT = 10.0  # seconds a batch waits for the broker's acknowledgements once it is sent
+EXPECTED_STREAM = "Nats-Expected-Stream"  # the header publish_async adds for ``stream=``
 
 POSITION_DDL = """
 CREATE TABLE IF NOT EXISTS relay_position (
@@ -49,7 +53,7 @@ CREATE TABLE IF NOT EXISTS relay_position (
 """
 
 
-@dataclass
+@dataclass(slots=True)
 class Position:
     """How far the log was relayed: last notification handled, last one published."""
 
@@ -57,7 +61,7 @@ class Position:
     last_published: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     """One notification's place in a batch: its message (if public) and the position after it."""
 
@@ -68,10 +72,17 @@ class Outgoing:
     traceparent: str = ""
     tracestate: str = ""
 
-    def headers(self) -> dict[str, str]:
-        """The NATS headers: the dedup id, and the W3C trace context of the command (if it had one)."""
-        return {"Nats-Msg-Id": self.msg_id, **({"traceparent": self.traceparent} if self.traceparent else {}),
-                **({"tracestate": self.tracestate} if self.tracestate else {})}
+    def headers(self, stream: str | None = None) -> dict[str, str]:
+        """The NATS headers: the dedup id, the W3C trace context of the command (if it had one), and the stream
+        expected to store the message (if given)."""
+        headers = {"Nats-Msg-Id": self.msg_id}
+        if self.traceparent:
+            headers["traceparent"] = self.traceparent
+        if self.tracestate:
+            headers["tracestate"] = self.tracestate
+        if stream is not None:
+            headers[EXPECTED_STREAM] = stream
+        return headers
 
 
 class Relay:
@@ -100,7 +111,10 @@ class Relay:
         self.heal_status = heal.HealStatus()
         self.stuck: tuple[str, str] | None = None  # (event id, reason) of a message the broker did not take
         self._ahead: tuple[Position, list[Outgoing]] | None = None  # a batch read while idle, and where from
+        self._acks: acks_.Acks | None = None  # the reply subscription collecting the broker's acknowledgements
         self._session = session_options(settings, service)
+        self._county = settings.event_county
+        self._contract_names: dict[type[Contract], tuple[str, str]] = {}
 
     @contextmanager
     def _db(self) -> Iterator[psycopg.Connection]:
@@ -110,6 +124,15 @@ class Relay:
             return
         with connect(self.db_url, autocommit=True, **self._session) as conn:
             yield conn
+
+    @contextmanager
+    def holding(self, conn: psycopg.Connection) -> Iterator[None]:
+        """Reads and saves the position on ``conn`` meanwhile, as the active relay does on its lock's connection."""
+        previous, self._conn = self._conn, conn
+        try:
+            yield
+        finally:
+            self._conn = previous
 
     # --- durable position -------------------------------------------------------------
     def load_position(self) -> Position:
@@ -161,25 +184,35 @@ class Relay:
                 log.warning("relay %s: %s has no contract; not published", self.service, notification.topic)
             return Outgoing(after=Position(notification.id, state.last_published))
         values = vars(domain_event)
-        document = envelope.build(
+        subject, event_type = self._names(contract)
+        document = envelope.document(
             service=self.service,
-            payload=contract.from_event(values),
+            event_type=event_type,
+            data=payloads.data(contract, values),
             notification_id=notification.id,
             previous_id=state.last_published,
             aggregate_id=str(domain_event.originator_id),
             aggregate_version=domain_event.originator_version,
             timestamp=domain_event.timestamp,
             ctx=values.get("ctx"),
-            county=self.settings.event_county,
+            county=self._county,
         )
         return Outgoing(
             after=Position(notification.id, notification.id),
-            subject=contract.subject(self.settings.subject_prefix),
+            subject=subject,
             body=envelope.encode(document),
             msg_id=document["id"],
             traceparent=document.get("traceparent", ""),
             tracestate=document.get("tracestate", ""),
         )
+
+    def _names(self, contract: type[Contract]) -> tuple[str, str]:
+        """A contract's subject and CloudEvents type (found once per contract)."""
+        names = self._contract_names.get(contract)
+        if names is None:
+            names = self._contract_names[contract] = (contract.subject(self.settings.subject_prefix),
+                                                      contract.event_type())
+        return names
 
     # --- publishing ---------------------------------------------------------------------
     async def publish(self, js: JetStreamContext, batch: Sequence[Outgoing]) -> Position:
@@ -188,35 +221,56 @@ class Relay:
         The first message the broker does not take (refused, e.g. too large, or not acknowledged in
         time) ends the batch there and is recorded in ``stuck``: it is resent, never skipped.
         """
-        futures: list[asyncio.Future | None] = []
-        for item in batch:
-            if item.subject is None:
-                futures.append(None)
-                continue
-            try:
-                with tracing.publishing(self.service, item.subject, item.msg_id, item.traceparent, item.tracestate):
-                    futures.append(await js.publish_async(
-                        item.subject, item.body, headers=item.headers(), stream=self.settings.stream_name,
-                    ))
-            except (TimeoutError, nats.errors.Error) as exc:  # refused before sending (e.g. over max_payload)
-                self.stuck = (item.msg_id, _publish_failure(item, exc))
-                heal.note_publish_failure(self, exc)
-                break
-        reached = self.position
-        for item, future in zip(batch, futures, strict=False):
-            if future is not None:
-                try:
-                    await asyncio.wait_for(future, timeout=10)
-                except (TimeoutError, nats.errors.Error) as exc:
-                    self.stuck = (item.msg_id, _publish_failure(item, exc))
-                    heal.note_publish_failure(self, exc)
-                    _drain(futures)
-                    return reached
-                metrics.RELAY_PUBLISHED.labels(self.service).inc()
+        acks = await self._acks_on(js)
+        answers = acks.batch(len(batch))
+        sent = await self._send(acks.nc, batch, answers)
+        await answers.wait(ACK_TIMEOUT)
+        reached, stored = self.position, 0
+        for index, item in enumerate(batch[:sent]):
+            if item.subject is not None:
+                failure = answers.result(index)
+                if failure is not None:
+                    self._stuck_at(item, failure)
+                    break
+                stored += 1
             reached = item.after
-        if len(futures) == len(batch):
+        if stored:
+            metrics.RELAY_PUBLISHED.labels(self.service).inc(stored)
+        if sent == len(batch) and reached == batch[-1].after:
             self.stuck = None
         return reached
+
+    async def _send(self, nc: NATS, batch: Sequence[Outgoing], answers: acks_.Batch) -> int:
+        """Publishes the batch's public messages, each answering to its own reply subject; returns how many of
+        the batch's items were handled before one the client refused to send (all, if none was)."""
+        stream, traced = self.settings.stream_name, tracing.enabled()
+        for index, item in enumerate(batch):
+            if item.subject is None:
+                continue
+            try:
+                if traced:
+                    with tracing.publishing(self.service, item.subject, item.msg_id, item.traceparent,
+                                            item.tracestate):
+                        await nc.publish(item.subject, item.body, answers.reply(index), item.headers(stream))
+                else:
+                    await nc.publish(item.subject, item.body, answers.reply(index), item.headers(stream))
+            except (TimeoutError, nats.errors.Error) as exc:  # refused before sending (e.g. over max_payload)
+                self._stuck_at(item, exc)
+                return index
+        return len(batch)
+
+    def _stuck_at(self, item: Outgoing, exc: BaseException) -> None:
+        self.stuck = (item.msg_id, _publish_failure(item, exc))
+        heal.note_publish_failure(self, exc)
+
+    async def _acks_on(self, js: JetStreamContext) -> acks_.Acks:
+        """The reply subscription on the context's connection (made on first use, again on a new connection)."""
+        nc = js._nc  # the JetStream context's connection
+        if self._acks is None or self._acks.nc is not nc:
+            if self._acks is not None:
+                await self._acks.close()
+            self._acks = await acks_.Acks(nc).start()
+        return self._acks
 
     async def reconcile(self, js: JetStreamContext) -> list[list[int]]:
         """Makes the stream hold what the store published: moves forward past what it holds beyond the
@@ -337,15 +391,6 @@ async def last_sequence_in_stream(js: JetStreamContext, settings: Settings, serv
 def _publish_failure(item: Outgoing, exc: BaseException) -> str:
     what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
     return f"notification {item.after.position} ({len(item.body)} bytes on {item.subject}) not published: {what}"
-
-
-def _drain(futures: list) -> None:
-    """Marks the remaining futures' results as retrieved (they are resent later)."""
-    for future in futures:
-        if future is not None and not future.done():
-            future.cancel()
-        elif future is not None and not future.cancelled():
-            future.exception()
 
 
 def _wait_notify(conn: psycopg.Connection, timeout: float) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
+from nats.js.api import DiscardPolicy
 
 from benchmarks.widgets import CTX, PUBLISHED, SERVICE, Widget, Widgets
 from shared import store
@@ -60,6 +62,27 @@ async def test_batches_read_ahead_keep_the_order_and_those_stored_meanwhile_foll
     assert [d["sequence"] for d in docs] == list(range(1, 15))
     assert [d["prevsequence"] for d in docs] == list(range(0, 14))
     assert relay.load_position().position == 14
+
+
+async def test_a_message_the_stream_refuses_holds_the_relay_at_it_until_the_stream_takes_it(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    config = (await js.stream_info(iso.stream_name)).config
+    await js.update_stream(replace(config, max_msgs=3, discard=DiscardPolicy.NEW))  # a full stream refuses the 4th
+    _make_widgets(widgets, 3)
+    relay = _relay(Relay, iso, widgets)
+    relay.position = relay.load_position()
+    assert await relay.step(js) == 3
+    assert relay.stuck is not None and relay.stuck[0] == "widgets-4" and "not published" in relay.stuck[1]
+    assert relay.load_position().position == 3, "the position stays before the refused message"
+    assert await relay.step(js) == 0 and relay.stuck[0] == "widgets-4", "resent, never skipped"
+
+    await js.update_stream(replace(config, max_msgs=-1))
+    while await relay.step(js):
+        pass
+    assert relay.stuck is None and relay.load_position().position == 6
+    docs = documents(await read_subject(js, iso, f"{iso.subject_prefix}.{SERVICE}.>"))
+    assert [d["sequence"] for d in docs] == list(range(1, 7))
 
 
 async def test_relay_crash_between_publish_and_position_write_resends_nothing(

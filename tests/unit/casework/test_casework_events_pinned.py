@@ -21,6 +21,7 @@ from services.casework import application as a
 from services.casework.application import Casework
 from services.casework.application.ports import MemoryAccessLog, MemoryKeyStore
 from services.casework.published import PUBLISHED
+from shared import payloads
 from shared.domain import Context
 from tests.unit.casework.world import (
     ADMIN,
@@ -122,8 +123,8 @@ def record() -> dict[str, Any]:
                        "attributes": plain(attributes)})
         contract = PUBLISHED.get(type(domain_event))
         if contract is not None:
-            payload = contract.from_event(vars(domain_event))
-            published.append({"type": payload.event_type(), "data": plain(payload.model_dump(mode="json"))})
+            data = payloads.data(contract, vars(domain_event))  # as the relay builds it
+            published.append({"type": contract.event_type(), "data": plain(data)})
     return {"stored": stored, "published": published}
 
 

@@ -3,7 +3,6 @@ projection's handling of its events share the command's trace (spans caught by t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -101,17 +101,34 @@ def test_a_request_span_continues_the_callers_trace_and_the_command_carries_its_
     assert client.get("/healthz").status_code == 200 and not spans.get_finished_spans()
 
 
-class FakeJetStream:
-    """Takes every message at once (a unit test: no broker)."""
+class FakeConnection:
+    """Acknowledges every message at once, on its reply subject (a unit test: no broker)."""
+
+    is_closed = False
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, str]]] = []
+        self.replies: Any = None
 
-    async def publish_async(self, subject: str, body: bytes, headers: dict[str, str], stream: str) -> asyncio.Future:
+    def new_inbox(self) -> str:
+        return "_INBOX.unit"
+
+    async def subscribe(self, subject: str, cb: Any) -> Any:
+        self.replies = cb
+        return SimpleNamespace()
+
+    async def publish(self, subject: str, body: bytes, reply: str, headers: dict[str, str]) -> None:
         self.sent.append((subject, headers))
-        future = asyncio.get_running_loop().create_future()
-        future.set_result(SimpleNamespace(seq=len(self.sent), duplicate=False))
-        return future
+        ack = orjson.dumps({"stream": "unit", "seq": len(self.sent)})
+        await self.replies(SimpleNamespace(subject=reply, headers=None, data=ack))
+
+
+class FakeJetStream:
+    """A JetStream context on the fake connection."""
+
+    def __init__(self) -> None:
+        self._nc = FakeConnection()
+        self.sent = self._nc.sent
 
 
 async def test_the_relay_publishes_each_event_in_a_span_of_its_commands_trace(spans: InMemorySpanExporter) -> None:
@@ -122,8 +139,10 @@ async def test_the_relay_publishes_each_event_in_a_span_of_its_commands_trace(sp
              Outgoing(after=Position(2, 2), subject="sw.stations.contract.signed", body=b"{}", msg_id="stations-2")]
     assert await relay.publish(js, batch) == Position(2, 2)  # type: ignore[arg-type]
 
-    assert js.sent[0][1] == {"Nats-Msg-Id": "stations-1", "traceparent": TRACEPARENT, "tracestate": "county=xx"}
-    assert js.sent[1][1] == {"Nats-Msg-Id": "stations-2"}
+    stream = {"Nats-Expected-Stream": relay.settings.stream_name}
+    assert js.sent[0][1] == {"Nats-Msg-Id": "stations-1", "traceparent": TRACEPARENT, "tracestate": "county=xx",
+                             **stream}
+    assert js.sent[1][1] == {"Nats-Msg-Id": "stations-2", **stream}
     traced, untraced = spans.get_finished_spans()
     assert traced.kind is SpanKind.PRODUCER and traced.name == "publish sw.stations.contract.signed"
     assert _ids(traced)[0::2] == (TRACE_ID, SPAN_ID) and traced.context.trace_state.get("county") == "xx"

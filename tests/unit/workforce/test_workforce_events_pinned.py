@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.workforce.application import Workforce
 from services.workforce.published import PUBLISHED
+from shared import payloads
 from shared.domain import Context
 from tests.kit.ids import credit_code, national_id
 
@@ -162,8 +163,8 @@ def record() -> dict[str, Any]:
                        "attributes": _plain(attributes)})
         contract = PUBLISHED.get(type(domain_event))
         if contract is not None:
-            payload = contract.from_event(vars(domain_event))
-            published.append({"type": payload.event_type(), "data": payload.model_dump(mode="json")})
+            data = payloads.data(contract, vars(domain_event))  # as the relay builds it
+            published.append({"type": contract.event_type(), "data": data})
     return {"stored": stored, "published": published}
 
 
