@@ -249,6 +249,27 @@ class Bench:
             self.add(Figure(sec, "bulk write through the application layer", "events/s",
                             [written / max(wrote, 1e-9)]))
             self.add(Figure(sec, "ledger: seconds behind the store once the bulk write ended", "s", [lag]))
+        self.catch_up(system, history)
+
+    def catch_up(self, system: commands.System, history: History) -> None:
+        """The audit service stopped during a bulk write, then started: how fast its ledger takes in the backlog
+        (every one of its consumers starts behind by the whole write at once), beside the write's own rate."""
+        backlog = self.options.history[0]
+        system.stop("audit")
+        try:
+            wrote_from = time.monotonic()
+            written = history.grow(int(history.app.recorder.max_notification_id() or 0) + backlog,
+                                   "backlog while audit is down")
+            wrote = time.monotonic() - wrote_from
+        finally:
+            system.restart("audit")
+        head = int(history.app.recorder.max_notification_id() or 0)
+        seconds = commands.wait_for_ledger(self.settings, "workforce", head)
+        sec = f"history: audit down during a bulk write of {written:,} events"
+        self.add(Figure(sec, "ledger: catch-up once audit is up again (ready to caught up)", "events/s",
+                        [written / max(seconds, 1e-9)], "bulk write through the application layer",
+                        [written / max(wrote, 1e-9)]))
+        self.add(Figure(sec, "ledger: seconds behind once audit is up again", "s", [seconds]))
 
     def verify(self) -> None:
         """Offline verification beside raw SHA-256 (benchmarks.verify, as it is)."""

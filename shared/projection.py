@@ -210,7 +210,8 @@ class ProjectionRunner:
 
         ``max_ack_pending`` is unlimited by default (``SW_CONSUMER_MAX_ACK_PENDING``): after the relay refills a
         gap in the middle of the stream, the missing events arrive at its end, and every later event of that source
-        waits (NAKed) until they do; a limit would let the waiting ones fill it and stall the consumer for good.
+        waits (held, or NAKed beyond the limit) until they do; a limit would let the waiting ones fill it and stall
+        the consumer for good.
         """
         config = ConsumerConfig(
             durable_name=self.durable,
