@@ -38,3 +38,4 @@ class Batch:
     reached: dict[str, tuple[int, int]] = field(default_factory=dict)
     halted: dict[str, Halt] = field(default_factory=dict)
     quick: bool = False  # no savepoint per event: a failing one sends the batch back to be applied carefully
+    more_held: bool = False  # it applied as many held events as it may: others could follow at once

@@ -25,13 +25,13 @@ from __future__ import annotations
 import contextlib
 import heapq
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import nats.errors
 from nats.aio.msg import Msg
 
-from shared.decisions import Decision
+from shared.decisions import Batch, Decision
 from shared.envelope import CloudEvent
 
 ACK_WAIT = 30.0  # seconds the server waits for an acknowledgement before it redelivers
@@ -52,8 +52,10 @@ class Waiting:
 class Held:
     """The messages a consumer holds, per source and sequence, between batches."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, budget: int) -> None:
         self.limit = limit
+        self.budget = budget  # held events one batch applies at most, besides the messages it fetched
+        self.ready = False  # the last batch stopped at its budget: the next applies held events before fetching
         self._by_source: dict[str, dict[int, Waiting]] = {}
 
     def __len__(self) -> int:
@@ -63,10 +65,11 @@ class Held:
         """A working copy for one batch."""
         return Pending(self)
 
-    def settle(self, decisions: Iterable[Decision]) -> None:
+    def settle(self, batch: Batch) -> None:
         """After the commit: a message decided "hold" is kept (replacing an older delivery of the same event); any
         other decision on an event releases it."""
-        for decision in decisions:
+        self.ready = batch.more_held
+        for decision in batch.decisions:
             event = decision.event
             if event is None:
                 continue
@@ -92,7 +95,7 @@ class Held:
 
     async def hand_back(self) -> None:
         """Hands every held message back to the server (to be delivered again at once) and forgets them."""
-        held, self._by_source = self._by_source, {}
+        held, self._by_source, self.ready = self._by_source, {}, False
         for waiting in (w for source in held.values() for w in source.values()):
             with contextlib.suppress(nats.errors.Error, TimeoutError):
                 await waiting.msg.nak()
@@ -110,7 +113,7 @@ class Pending:
     """One batch's view of the held messages: what it may apply, and what it holds in addition."""
 
     def __init__(self, held: Held) -> None:
-        self.limit = held.limit
+        self.limit, self.budget, self.cut = held.limit, held.budget, False
         self._queues = {source: held.waiting(source) for source in held.sources()}  # heaps by sequence
         self._keys = {(source, w.sequence) for source, queue in self._queues.items() for w in queue}
         self._new: dict[tuple[str, int], Waiting] = {}
@@ -140,14 +143,20 @@ class Pending:
         queue = self._queues.get(source)
         if not queue or queue[0].event.prevsequence > applied:
             return None
+        if self.budget <= 0:  # a batch of its usual size: the rest in the next one, before anything is fetched
+            self.cut = True
+            return None
+        self.budget -= 1
         waiting = heapq.heappop(queue)
         self._keys.discard((source, waiting.sequence))
         self._new.pop((source, waiting.sequence), None)
         return waiting.msg
 
-    def newly_held(self) -> list[Waiting]:
-        """The messages this batch holds that were not held before it (and were not applied after all)."""
-        return list(self._new.values())
+    def close(self, batch: Batch) -> None:
+        """Ends the batch: a "hold" decision for each message it held that was not held before it (and was not
+        applied after all), and whether held events are left that could be applied at once."""
+        batch.decisions.extend(Decision(w.msg, "hold", WAITING, event=w.event) for w in self._new.values())
+        batch.more_held = self.cut
 
 
 async def give_back(msgs: Sequence[Msg]) -> None:

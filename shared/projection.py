@@ -46,8 +46,7 @@ from shared.supervisor import Loop, supervise_alone
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
-__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Batch", "Decision", "Halt", "Handler", "Projection",
-           "ProjectionRunner"]
+__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Batch", "Handler", "Projection", "ProjectionRunner"]
 
 class Projection:
     """A read model: its tables, and a handler per CloudEvents type."""
@@ -110,7 +109,7 @@ class ProjectionRunner:
         self.db_url = db_url
         self.pool = pool  # the process's shared pool: a connection is borrowed per batch
         self.halted: dict[str, Halt] = {}
-        self.held = Held(settings.consumer_max_held)  # events waiting for an earlier one of their source
+        self.held = Held(settings.consumer_max_held, settings.consumer_batch)  # waiting for an earlier event
         self.durable = projection.name.replace(".", "_")
         self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
         self._dlq_prefix = f"{settings.subject_prefix}.dlq."
@@ -245,8 +244,8 @@ class ProjectionRunner:
 
     async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event, loop: Loop) -> None:
         while not stop.is_set():
-            try:
-                msgs = await sub.fetch(self.settings.consumer_batch, timeout=1.0)
+            try:  # held events that may follow what was applied go first: nothing new is taken meanwhile
+                msgs = [] if self.held.ready else await sub.fetch(self.settings.consumer_batch, timeout=1.0)
             except (TimeoutError, nats.errors.TimeoutError):
                 await self._report_lag(sub)
                 msgs = []
@@ -281,7 +280,7 @@ class ProjectionRunner:
         # Counted once committed: a quick pass rolled back and applied again carefully is not counted twice.
         metrics.CONSUMER_APPLIED.labels(self.projection.name).inc(sum(d.applied for d in batch.decisions))
         self._note_halts(batch)
-        self.held.settle(batch.decisions)
+        self.held.settle(batch)
         await self._settle(batch.decisions)
 
     def _apply_committing(self, msgs: Sequence[Msg]) -> tuple[psycopg.Connection | None, Batch]:
@@ -352,7 +351,7 @@ class ProjectionRunner:
             if isinstance(exc, _Careful) or not batch.quick or cur.connection.broken or cur.connection.closed:
                 raise
             raise _Careful from exc
-        batch.decisions.extend(Decision(w.msg, "hold", WAITING, event=w.event) for w in pending.newly_held())
+        pending.close(batch)
 
     def _take(self, cur: psycopg.Cursor, msg: Msg, pending: Pending, last: dict[str, int], batch: Batch) -> None:
         """Decides one message: held if it must wait (and the limit allows), then the held ones it lets through."""
@@ -468,9 +467,10 @@ class ProjectionRunner:
         metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)
 
     def _connection(self) -> psycopg.Connection:
-        """The pool's connection for one batch, or the runner's own when it has no pool."""
+        """The pool's connection for one batch, or the runner's own when it has no pool. The shared pool is busy at
+        times (a process's consumers share it): a batch waits longer than a request would, not failing for it."""
         if self.pool is not None:
-            return self.pool.getconn()
+            return self.pool.getconn(timeout=ACK_WAIT / 3)
         if self._conn is None or self._conn.closed:
             self._conn = connect(self.db_url)
         return self._conn
