@@ -11,10 +11,12 @@ NAKing them instead (as a consumer without this does) brings each back when its 
 mostly before the event it waits for: each is NAKed again with a longer delay, and thousands of messages are delivered
 again and again while the consumer crawls. Held, each is delivered once.
 
-Memory is bounded (``SW_CONSUMER_MAX_HELD`` messages per consumer): beyond it, a waiting event is NAKed with a delay.
-Nothing depends on this memory: a message is acknowledged only after the transaction applying it commits, so on a
-failed batch the held messages stay held, and on a restart they are handed back (NAKed, or redelivered after the ack
-wait if the process died) and held again.
+Memory is bounded (``SW_CONSUMER_MAX_HELD`` messages per consumer): beyond it, a waiting event is NAKed with a delay,
+as before. A batch applies at most ``SW_CONSUMER_BATCH`` held events besides what it fetched; if more could follow, the
+next batch applies them before anything new is fetched. Nothing depends on this memory: a message is acknowledged only
+after the transaction applying it commits. A failed batch ends the consumer's loop, which hands the held messages back
+(NAKed, delivered again at once) before it restarts; if the process died, the server redelivers them after the ack
+wait.
 
 ``Held`` is what survives between batches; ``Pending`` is one batch's working copy, so a batch rolled back (and
 applied again carefully, or not at all) leaves ``Held`` as it was: it changes only in ``settle``, after the commit.
@@ -160,8 +162,7 @@ class Pending:
 
 
 async def give_back(msgs: Sequence[Msg]) -> None:
-    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait. The held messages
-    stay held: the batch changed nothing."""
+    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait."""
     for msg in msgs:
         with contextlib.suppress(nats.errors.Error, TimeoutError):
             await msg.nak(delay=1.0)

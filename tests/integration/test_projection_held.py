@@ -32,9 +32,10 @@ class Arrivals(Projection):
     ddl = ("CREATE TABLE IF NOT EXISTS arrivals (n bigserial PRIMARY KEY, sequence bigint NOT NULL)",)
     tables = ("arrivals",)
 
-    def __init__(self, blocked: int = 0, halts: bool = False) -> None:
+    def __init__(self, blocked: int = 0, halts: bool = False, unreachable: int = 0) -> None:
         self.blocked = blocked
         self.halts_on_failure = halts
+        self.unreachable, self.unreachable_tries = unreachable, 2  # the quick pass, then the careful one
 
     def handlers(self):
         return {KIND: self._arrived}
@@ -42,6 +43,9 @@ class Arrivals(Projection):
     def _arrived(self, cur: psycopg.Cursor, event: CloudEvent) -> None:
         if event.sequence == self.blocked:
             raise RuntimeError(f"event {event.sequence} cannot be applied yet")
+        if event.sequence == self.unreachable and self.unreachable_tries:
+            self.unreachable_tries -= 1
+            raise psycopg.OperationalError("the database went away")  # the batch fails, not the event
         cur.execute("INSERT INTO arrivals (sequence) VALUES (%s)", (event.sequence,))
 
 
@@ -157,3 +161,23 @@ async def test_a_restart_while_events_are_held_loses_none_of_them(iso: Settings,
     second = runner(iso)
     assert await run_until_applied(second, js, iso, 500) == list(range(1, 501))
     assert max(second.deliveries.values()) <= 2, "each delivered again once, to the runner that took over"
+
+
+async def test_a_batch_failing_while_events_are_held_loses_none_of_them(iso: Settings, widgets: Widgets, js) -> None:
+    documents = planned.planned(300)
+    await publish(js, iso, documents[1:])
+    consumer = runner(iso, Arrivals(unreachable=1))
+    consumer.setup()
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(js, stop))
+    try:
+        await eventually_async(lambda: len(consumer.held) == 299, timeout=60)
+        await publish(js, iso, documents[:1])  # its batch fails: the loop restarts
+        await eventually_async(lambda: asyncio.to_thread(lambda: len(applied(iso)) == 300), timeout=60)
+    finally:
+        stop.set()
+        await task
+    assert applied(iso) == list(range(1, 301))
+    assert consumer.deliveries[1] == 2, "the failed batch's event came back"
+    assert max(consumer.deliveries.values()) <= 2, "the held ones were handed back once, and held again"
+
