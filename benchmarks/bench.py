@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import commands, raw, rebuilds
+from benchmarks import catchup, commands, raw, rebuilds
 from benchmarks.load import History
 from benchmarks.pipeline import relay_all
 from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
@@ -249,6 +249,48 @@ class Bench:
             self.add(Figure(sec, "bulk write through the application layer", "events/s",
                             [written / max(wrote, 1e-9)]))
             self.add(Figure(sec, "ledger: seconds behind the store once the bulk write ended", "s", [lag]))
+        self.catch_up(system, history)
+
+    def catch_up(self, system: commands.System, history: History) -> None:
+        """The audit service stopped during a bulk write, then started: how fast its ledger takes in the backlog
+        (every one of its consumers starts behind by the whole write at once), beside the write's own rate."""
+        backlog = self.options.history[-1] // 2
+        system.stop("audit")
+        try:
+            wrote_from = time.monotonic()
+            written = history.grow(int(history.app.recorder.max_notification_id() or 0) + backlog,
+                                   "backlog while audit is down")
+            wrote = time.monotonic() - wrote_from
+        finally:
+            system.restart("audit")
+        head = int(history.app.recorder.max_notification_id() or 0)
+        seconds = commands.wait_for_ledger(self.settings, "workforce", head)
+        sec = f"history: audit down during a bulk write of {written:,} events"
+        self.add(Figure(sec, "ledger: catch-up once audit is up again (ready to caught up)", "events/s",
+                        [written / max(seconds, 1e-9)], "bulk write through the application layer",
+                        [written / max(wrote, 1e-9)]))
+        self.add(Figure(sec, "ledger: seconds behind once audit is up again", "s", [seconds]))
+
+    async def catch_up_late_first(self) -> None:
+        """A backlog of one source whose first event arrives late (benchmarks.catchup): held vs NAKed, beside the
+        same backlog in order."""
+        s, n = self.settings, 4 * self.options.events
+        store.ensure_database(s.database_url, s.database_name(PROJECTIONS_DB))
+        nc = await stream.connect(s, "bench")
+        js = nc.jetstream()
+        m: dict[str, list[float]] = {"held": [], "naked": [], "order": []}
+        try:
+            for _ in range(self.options.reps):
+                m["order"].append(await catchup.rate(s, js, PROJECTIONS_DB, n, False, s.consumer_max_held))
+                m["held"].append(await catchup.rate(s, js, PROJECTIONS_DB, n, True, s.consumer_max_held))
+                m["naked"].append(await catchup.rate(s, js, PROJECTIONS_DB, n, True, 0))
+        finally:
+            await nc.close()
+        sec = f"consumer catch-up: {n:,} events of one source, the first {catchup.LATE:.0f} s late"
+        self.add(Figure(sec, "waiting events held in memory", "events/s", m["held"], "the same backlog in order",
+                        m["order"]))
+        self.add(Figure(sec, "waiting events NAKed (SW_CONSUMER_MAX_HELD=0)", "events/s", m["naked"],
+                        "the same backlog in order", m["order"]))
 
     def verify(self) -> None:
         """Offline verification beside raw SHA-256 (benchmarks.verify, as it is)."""
@@ -268,7 +310,7 @@ class Bench:
                             [per_entry]))
 
 
-SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "verify")
+SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "catchup", "verify")
 PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
 
 
@@ -363,6 +405,8 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
             for name, grown in (("length", bench.aggregate_length), ("history", bench.growth)):
                 if name in wanted:
                     grown(system, fixture, history)
+        if "catchup" in wanted:
+            await bench.catch_up_late_first()
         if "verify" in wanted:
             bench.verify()
     finally:

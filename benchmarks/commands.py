@@ -39,35 +39,45 @@ class System:
     settings: Settings
     urls: dict[str, str]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    logs: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sw-bench-")))
 
     def client(self, service: str, role: str = "civil_affairs_admin") -> httpx.Client:
         """A client with a token for ``role`` (each thread gets its own)."""
         token = mint(self.settings, subject=f"bench-{role}", role=role, organisation=f"county-{role}")
         return httpx.Client(base_url=self.urls[service], headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
-    def stop(self) -> None:
-        """Stops every service process."""
-        for proc in self.procs.values():
+    def stop(self, *names: str) -> None:
+        """Stops the named service processes (every one, if none is named)."""
+        procs = [self.procs[name] for name in names or self.procs]
+        for proc in procs:
             proc.terminate()
-        for proc in self.procs.values():
+        for proc in procs:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
 
+    def launch(self, name: str) -> None:
+        """Starts one service's process on its port (its log appended to), without waiting for it."""
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(service_command(name, int(self.urls[name].rsplit(":", 1)[1]), quiet=True),
+                                            env=settings_env(self.settings), cwd=ROOT, stdout=log,
+                                            stderr=subprocess.STDOUT)
+
+    def restart(self, name: str) -> None:
+        """Starts a stopped service again and waits until it is ready."""
+        self.launch(name)
+        _wait_ready(self, name, self.logs)
+
 
 def start(settings: Settings) -> System:
     """Starts the four services on free ports and waits until each is ready."""
-    env = settings_env(settings)
-    logs = Path(tempfile.mkdtemp(prefix="sw-bench-"))
     system = System(settings, {name: f"http://127.0.0.1:{free_port()}" for name in SERVICE_PORTS})
-    for name, url in system.urls.items():
-        log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        system.procs[name] = subprocess.Popen(service_command(name, int(url.rsplit(":", 1)[1]), quiet=True),
-                                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    for name in system.urls:
+        system.launch(name)
     try:
         for name in system.urls:
-            _wait_ready(system, name, logs)
+            _wait_ready(system, name, system.logs)
     except BaseException:
         system.stop()
         raise

@@ -9,6 +9,9 @@ an event: it stops at it, retrying with backoff, and its loop shows stalled with
 the cause is gone. A projection that may be rebuilt drops its tables and consumer on ``reset()`` and starts again from
 the stream's first message.
 
+An event that arrives ahead of the event before it in its source is held in memory, unacked, and applied right after
+that event (``shared.held``), rather than NAKed back and forth until the one it waits for comes.
+
 Near 500 lines on purpose: the runner, the per-message decision and the dead-letter path are one
 exactly-once mechanism; each part is tested on its own (tests/unit/shared/test_projection_decide.py).
 """
@@ -20,7 +23,6 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 import nats.errors
 import psycopg
@@ -33,7 +35,9 @@ from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
 from shared import metrics, pull, tracing
+from shared.decisions import Batch, Decision, Halt
 from shared.envelope import CloudEvent
+from shared.held import ACK_WAIT, WAITING, Held, Pending, give_back
 from shared.projection_parts import PERMANENT, SCHEMA_DDL, TRACKING_DDL, contract_problem, first_error
 from shared.settings import Settings
 from shared.store import StoreUnreachable, connect
@@ -42,7 +46,7 @@ from shared.supervisor import Loop, supervise_alone
 log = logging.getLogger(__name__)
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
-__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Handler", "Projection", "ProjectionRunner"]
+__all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Batch", "Handler", "Projection", "ProjectionRunner"]
 
 class Projection:
     """A read model: its tables, and a handler per CloudEvents type."""
@@ -87,36 +91,6 @@ class Projection:
             handler(cur, event)
 
 
-@dataclass
-class Decision:
-    """What happens to one message once the batch's transaction is settled."""
-
-    msg: Msg
-    action: str  # "ack", "nak", "dlq"
-    reason: str = ""
-    delay: float = 0.0
-    applied: bool = False  # the event's changes are in the batch's transaction
-
-
-@dataclass
-class Halt:
-    """Where a halting projection stopped for one source: the event, its sequence, and why."""
-
-    event_id: str
-    sequence: int
-    reason: str
-
-
-@dataclass
-class Batch:
-    """One batch's decisions, the positions it reached per source, and where it halted."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    reached: dict[str, tuple[int, int]] = field(default_factory=dict)
-    halted: dict[str, Halt] = field(default_factory=dict)
-    quick: bool = False  # no savepoint per event: a failing one sends the batch back to be applied carefully
-
-
 class _Careful(Exception):
     """A handler failed in a quick batch: the batch is rolled back and applied again, one savepoint per event."""
 
@@ -135,6 +109,7 @@ class ProjectionRunner:
         self.db_url = db_url
         self.pool = pool  # the process's shared pool: a connection is borrowed per batch
         self.halted: dict[str, Halt] = {}
+        self.held = Held(settings.consumer_max_held, settings.consumer_batch)  # waiting for an earlier event
         self.durable = projection.name.replace(".", "_")
         self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
         self._dlq_prefix = f"{settings.subject_prefix}.dlq."
@@ -234,13 +209,14 @@ class ProjectionRunner:
 
         ``max_ack_pending`` is unlimited by default (``SW_CONSUMER_MAX_ACK_PENDING``): after the relay refills a
         gap in the middle of the stream, the missing events arrive at its end, and every later event of that source
-        waits (NAKed) until they do; a limit would let the waiting ones fill it and stall the consumer for good.
+        waits (held, or NAKed beyond the limit) until they do; a limit would let the waiting ones fill it and stall
+        the consumer for good.
         """
         config = ConsumerConfig(
             durable_name=self.durable,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=30.0,
+            ack_wait=ACK_WAIT,
             max_ack_pending=self.settings.consumer_max_ack_pending,
             filter_subject=f"{self.settings.subject_prefix}.>",
         )
@@ -263,17 +239,19 @@ class ProjectionRunner:
             sub = await self.subscribe(js)
             await self._consume(js, sub, stop, loop)
         finally:
+            await self.held.hand_back()  # delivered again at once, to this run's successor
             await asyncio.to_thread(self._close)
 
     async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event, loop: Loop) -> None:
         while not stop.is_set():
-            try:
-                msgs = await pull.fetch(sub, self.settings.consumer_batch, timeout=1.0)
+            try:  # held events that may follow what was applied go first: nothing new is taken meanwhile
+                msgs = [] if self.held.ready else await pull.fetch(sub, self.settings.consumer_batch, timeout=1.0)
             except (TimeoutError, nats.errors.TimeoutError):
                 await self._report_lag(sub)
                 msgs = []
-            if msgs:
+            if msgs or len(self.held):  # nothing new: the held may follow what another replica applied
                 await self.process(js, msgs)
+            await self.held.keep_alive()
             self._report(loop)
 
     def _report(self, loop: Loop) -> None:
@@ -297,11 +275,12 @@ class ProjectionRunner:
         except BaseException:
             if conn is not None:
                 await asyncio.to_thread(self._discard, conn)
-            await _give_back(msgs)
+            await give_back(msgs)
             raise
         # Counted once committed: a quick pass rolled back and applied again carefully is not counted twice.
         metrics.CONSUMER_APPLIED.labels(self.projection.name).inc(sum(d.applied for d in batch.decisions))
         self._note_halts(batch)
+        self.held.settle(batch)
         await self._settle(batch.decisions)
 
     def _apply_committing(self, msgs: Sequence[Msg]) -> tuple[psycopg.Connection | None, Batch]:
@@ -356,17 +335,38 @@ class ProjectionRunner:
 
     def _apply_events(self, cur: psycopg.Cursor, msgs: Sequence[Msg], last: dict[str, int], batch: Batch) -> None:
         """Each message inside the projection's ``batch`` (pipelined in a quick pass if it ``pipelines``); in a quick
-        pass, a failure where the batch closes or the pipeline syncs sends the batch back to go carefully."""
+        pass, a failure where the batch closes or the pipeline syncs sends the batch back to go carefully. Held
+        events come first if the events before them were applied meanwhile (by another replica); an event that must
+        wait is held (``shared.held``), and applied as soon as the event before it is."""
         self.projection.quick_pass = batch.quick
         pipelined = batch.quick and self.projection.pipelines
+        pending = self.held.pending()
         try:
             with cur.connection.pipeline() if pipelined else contextlib.nullcontext(), self.projection.batch(cur):
+                for source in pending.sources():
+                    self._follow(cur, source, pending, last, batch)
                 for msg in msgs:
-                    batch.decisions.append(self._decide(cur, msg, last, batch))
+                    self._take(cur, msg, pending, last, batch)
         except Exception as exc:
             if isinstance(exc, _Careful) or not batch.quick or cur.connection.broken or cur.connection.closed:
                 raise
             raise _Careful from exc
+        pending.close(batch)
+
+    def _take(self, cur: psycopg.Cursor, msg: Msg, pending: Pending, last: dict[str, int], batch: Batch) -> None:
+        """Decides one message: held if it must wait (and the limit allows), then the held ones it lets through."""
+        decision = self._decide(cur, msg, last, batch)
+        event = decision.event
+        if decision.reason == WAITING and event is not None and pending.hold(event, msg):
+            return
+        batch.decisions.append(decision)
+        if event is not None:
+            self._follow(cur, event.source, pending, last, batch)
+
+    def _follow(self, cur: psycopg.Cursor, source: str, pending: Pending, last: dict[str, int], batch: Batch) -> None:
+        """Applies the source's held events, in sequence order, as long as each follows what is applied."""
+        while (msg := pending.next_ready(source, last.get(source, 0))) is not None:
+            batch.decisions.append(self._decide(cur, msg, last, batch))
 
     def _positions(self, cur: psycopg.Cursor) -> dict[str, int]:
         cur.execute(
@@ -384,12 +384,18 @@ class ProjectionRunner:
             return Decision(msg, "dlq", reason=f"not a valid event document: {first_error(exc)}")
         except ValueError as exc:
             return Decision(msg, "dlq", reason=f"not JSON: {exc}")
+        decision = self._decide_event(cur, msg, event, last, batch)
+        decision.event = event
+        return decision
+
+    def _decide_event(self, cur: psycopg.Cursor, msg: Msg, event: CloudEvent, last: dict[str, int],
+                      batch: Batch) -> Decision:
         seen = last.get(event.source, 0)
         if event.sequence <= seen:
             return Decision(msg, "ack")  # a redelivery or a resend: already applied
         if event.prevsequence > seen:
             delay = min(0.2 * msg.metadata.num_delivered, WAIT_MAX)  # behind a halted event: no busy loop
-            return Decision(msg, "nak", reason="an earlier event of this source is still on its way", delay=delay)
+            return Decision(msg, "nak", reason=WAITING, delay=delay)
         failure = (contract_problem(event) if self.projection.checks_contracts else "") or self._apply_one(
             cur, event, batch.quick)
         if failure and self.projection.halts_on_failure:
@@ -447,7 +453,7 @@ class ProjectionRunner:
         for decision in decisions:
             if decision.action == "nak":
                 await decision.msg.nak(delay=decision.delay)
-            else:
+            elif decision.action != "hold":  # held: answered once applied (shared.held)
                 await decision.msg.ack()
 
     async def _report_lag(self, sub) -> None:
@@ -461,9 +467,10 @@ class ProjectionRunner:
         metrics.CONSUMER_LAG.labels(self.projection.name).set(info.num_pending + info.num_ack_pending)
 
     def _connection(self) -> psycopg.Connection:
-        """The pool's connection for one batch, or the runner's own when it has no pool."""
+        """The pool's connection for one batch, or the runner's own when it has no pool. The shared pool is busy at
+        times (a process's consumers share it): a batch waits longer than a request would, not failing for it."""
         if self.pool is not None:
-            return self.pool.getconn()
+            return self.pool.getconn(timeout=ACK_WAIT / 3)
         if self._conn is None or self._conn.closed:
             self._conn = connect(self.db_url)
         return self._conn
@@ -490,10 +497,3 @@ class ProjectionRunner:
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, StoreUnreachable,
                persistence.OperationalError, persistence.InterfaceError)
 HALT_BACKOFF_MAX, WAIT_MAX = 30.0, 5.0
-
-
-async def _give_back(msgs: Sequence[Msg]) -> None:
-    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait."""
-    for msg in msgs:
-        with contextlib.suppress(nats.errors.Error, TimeoutError):
-            await msg.nak(delay=1.0)

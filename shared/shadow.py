@@ -139,7 +139,8 @@ class Shadow:
         except BaseException:
             await asyncio.to_thread(conn.rollback)
             raise
-        waiting = [d.msg.metadata.sequence.stream for d in batch.decisions if d.action == "nak"]
+        # a rebuild holds nothing between batches: an event the batch held (or NAKed) is read again on the next pass
+        waiting = [d.msg.metadata.sequence.stream for d in batch.decisions if d.action in ("nak", "hold")]
         for sequence in waiting:
             self._reads[sequence] = self._reads.get(sequence, 1) + 1
         for decision in batch.decisions:
