@@ -10,13 +10,15 @@ inbox's queue directly, with one timeout for the whole batch:
 2. then a ``no_wait`` request: the server sends what it has, up to the batch, and ends the request with a status
    if that is fewer; all of it is taken (a catching-up consumer gets full batches); if that gave any message,
    they are returned;
-3. else a waiting request (``expires`` the time left): the first message to arrive is returned with whatever
-   arrived with it; the rest that request brings is taken first by the next fetch.
+3. else a waiting request for one message (``expires`` the time left): the first message to arrive is returned,
+   and the request is over with it — nothing is left on its way to the inbox when the fetch returns, so a consumer
+   that stops or moves to a new subscription strands nothing there until the ack wait; the next fetch's
+   ``no_wait`` request takes what followed it, a full batch at a time.
 
-So a fetch returns as soon as there is something to return, like nats-py's. Heartbeats are passed over; the
-statuses that end a request (no messages, request timeout, a conflict such as a batch beyond the consumer's
-limit) end it; any other status raises ``nats.js.errors.APIError``. With nothing in time it raises
-``TimeoutError`` (``nats.errors.TimeoutError`` is one), as ``fetch`` does.
+So a fetch returns as soon as there is something to return, like nats-py's, and leaves no request half done.
+Heartbeats are passed over; the statuses that end a request (no messages, request timeout, a conflict such as a
+batch beyond the consumer's limit) end it; any other status raises ``nats.js.errors.APIError``. With nothing in
+time it raises ``TimeoutError`` (``nats.errors.TimeoutError`` is one), as ``fetch`` does.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ async def fetch(psub: JetStreamContext.PullSubscription, batch: int, timeout: fl
     left = timeout - (time.monotonic() - started)
     if left <= 0.001:
         raise TimeoutError
-    await inbox.request({"batch": batch, "expires": int((left - 0.0005) * 1_000_000_000)})
-    msgs = await inbox.collect(batch, left)
+    await inbox.request({"batch": 1, "expires": int((left - 0.0005) * 1_000_000_000)})  # over once it brings one
+    msgs = await inbox.collect(1, left)
     if not msgs:
         raise TimeoutError
     return msgs

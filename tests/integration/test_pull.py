@@ -47,10 +47,11 @@ async def test_an_idle_fetch_returns_the_first_message_without_waiting_for_a_ful
     assert [int(m.data) for m in msgs] == [1]
 
 
-async def test_what_a_waiting_request_brings_after_its_fetch_returned_is_taken_next_once(iso: Settings, js) -> None:
+async def test_what_follows_the_message_a_waiting_fetch_returned_is_taken_by_the_next_fetches_once(
+        iso: Settings, js) -> None:
     sub = await _consumer(js, iso, "pull_leftover")
     later = asyncio.ensure_future(_publish_soon(js, iso))
-    first = await pull.fetch(sub, 50, timeout=30)  # a waiting request for 50: the first message returns it
+    first = await pull.fetch(sub, 50, timeout=30)  # nothing there yet: the first message to arrive returns it
     await later
     await _publish(js, iso, 100, 3)
     seen = [int(m.data) for m in first]
