@@ -35,9 +35,11 @@ class WidgetsOneByOne(WidgetTotals):
 
 
 class TownshipsOneByOne(StationTownships):
-    """StationTownships without a pipeline: a round trip per statement."""
+    """StationTownships without gathering: a statement and a round trip per event."""
 
-    pipelines = False
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        yield
 
 
 async def townships_stream(settings: Settings, js: JetStreamContext, n: int) -> Settings:

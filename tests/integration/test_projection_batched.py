@@ -1,13 +1,19 @@
 """Batched applies give the tables one-by-one applies give.
 
-A quick pass gathers a projection's changes in memory (WidgetTotals) or sends its statements pipelined
-(workforce's StationTownships); a failing event still undoes only its own changes and is dead-lettered, and a
-rebuild from the stream gives the tables the live projection built one event at a time, each in its savepoint.
+A quick pass gathers a projection's changes in memory (WidgetTotals, workforce's StationTownships) or sends its
+statements pipelined (``Projection.pipelines``); a failing event still undoes only its own changes and is
+dead-lettered, and a rebuild from the stream gives the tables the live projection built one event at a time, each in
+its savepoint.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
+
+import psycopg
+import pytest
 
 from benchmarks import planned
 from benchmarks.rebuilds import TownshipsOneByOne, WidgetsOneByOne
@@ -21,8 +27,18 @@ from tests.integration.test_projection import _publish_all, _totals
 from tests.kit.infra import read_subject
 from tests.kit.waiting import run_until
 
-BAD = {7, 33, 60}  # the last one fails where the pipeline syncs, at the end of its batch
+BAD = {7, 33, 60}  # the last one fails where the batch closes (the gathered insert, or the pipeline's sync)
 TOWNSHIPS = StationTownships.name
+
+
+class TownshipsPipelined(StationTownships):
+    """StationTownships sending a quick pass's statements pipelined instead of gathering them."""
+
+    pipelines = True
+
+    @contextlib.contextmanager
+    def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
+        yield
 
 
 def _rows(iso: Settings, query: str) -> list[dict[str, Any]]:
@@ -57,8 +73,9 @@ async def test_widget_totals_gathered_in_memory_equal_the_one_by_one_tables(iso:
     await run_until(live, js, lambda: _totals(iso) == expected)  # live, in memory: the failing event alone undone
 
 
-async def test_pipelined_station_townships_equal_the_one_by_one_table(iso: Settings, widgets: Widgets,
-                                                                      js) -> None:
+@pytest.mark.parametrize("batched", [StationTownships, TownshipsPipelined], ids=["gathered", "pipelined"])
+async def test_station_townships_applied_in_batches_equal_the_one_by_one_table(iso: Settings, widgets: Widgets, js,
+                                                                            batched: type[StationTownships]) -> None:
     iso = iso.model_copy(update={"consumer_max_attempts": 2})
     await planned.publish(js, iso, planned.planned(60, bad=BAD))
     url = store.service_url(iso, SERVICE)
@@ -75,11 +92,11 @@ async def test_pipelined_station_townships_equal_the_one_by_one_table(iso: Setti
     reasons = await _dead(iso, js, StationTownships())
     assert len(reasons) == len(BAD) and all("uuid" in reason for reason in reasons)
 
-    await Shadow(iso, StationTownships(), url, "workforce").build(js)
-    assert _rows(iso, query) == one_by_one, "the rebuilt table, sent pipelined, equals the one-by-one one"
+    await Shadow(iso, batched(), url, "workforce").build(js)
+    assert _rows(iso, query) == one_by_one, "the rebuilt table, applied in batches, equals the one-by-one one"
 
-    live = ProjectionRunner(iso, StationTownships(), url)
+    live = ProjectionRunner(iso, batched(), url)
     await live.reset(js)
-    await run_until(live, js, complete)  # pipelined live: each failing event undone alone, the others applied
+    await run_until(live, js, complete)  # batched live: each failing event undone alone, the others applied
     assert _rows(iso, query) == one_by_one
     assert len(await _dead(iso, js, StationTownships())) == len(BAD), "dead-lettered once (the stream de-duplicates)"
