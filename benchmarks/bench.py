@@ -254,7 +254,7 @@ class Bench:
     def catch_up(self, system: commands.System, history: History) -> None:
         """The audit service stopped during a bulk write, then started: how fast its ledger takes in the backlog
         (every one of its consumers starts behind by the whole write at once), beside the write's own rate."""
-        backlog = self.options.history[-1] // 2
+        backlog = min(self.options.history[-1] // 2, CATCH_UP_MAX)
         system.stop("audit")
         try:
             wrote_from = time.monotonic()
@@ -310,6 +310,7 @@ class Bench:
                             [per_entry]))
 
 
+CATCH_UP_MAX = 50_000  # the audit service's backlog in the history section: half the last level, at most this
 SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "catchup", "verify")
 PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
 
