@@ -7,6 +7,8 @@ a read-model query fails with an error that answers 503 (``shared.http.STORE_UNA
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -26,6 +28,11 @@ def _rest(conn: psycopg.Connection) -> None:
     conn._sw_returned_at -= store.IDLE_CHECK_SECONDS + 1  # type: ignore[attr-defined]
 
 
+def _just_returned(conn: psycopg.Connection) -> None:
+    """As if the connection had come back to its pool a moment ago (under load, every one has)."""
+    conn._sw_returned_at = time.monotonic()  # type: ignore[attr-defined]
+
+
 def test_a_rested_connection_the_server_dropped_is_replaced_before_use(iso: Settings) -> None:
     store.ensure_database(iso.database_url, iso.database_name(SERVICE))
     pool = store.open_pool(iso, SERVICE)
@@ -43,11 +50,12 @@ def test_a_rested_connection_the_server_dropped_is_replaced_before_use(iso: Sett
 
 def test_a_connection_dropped_while_in_use_fails_as_unavailable_and_is_not_handed_out_again(iso: Settings) -> None:
     store.ensure_database(iso.database_url, iso.database_name(SERVICE))
-    pool = store.open_pool(iso, SERVICE)
+    pool = store.open_pool(iso.model_copy(update={"pool_size": 1}), SERVICE)  # the same connection comes back
     try:
         with pool.connection() as conn:
             pid = conn.info.backend_pid
         _kill(iso, pid)
+        _just_returned(conn)  # however long the kill took on a busy machine
         with pytest.raises(STORE_UNAVAILABLE), pool.connection() as same:  # taken back at once: not checked
             same.execute("SELECT 1")
         with pool.connection() as next_one:
