@@ -95,22 +95,10 @@ def event_id(service: str, notification_id: int) -> str:
     return f"{service}-{notification_id}"
 
 
-def build(
-    *,
-    service: str,
-    payload: Contract,
-    notification_id: int,
-    previous_id: int,
-    aggregate_id: str,
-    aggregate_version: int,
-    timestamp: datetime,
-    ctx: Context | None,
-    county: str = "",
-) -> dict[str, Any]:
-    """The CloudEvents document of one stored domain event (``county``: see ``source_of``)."""
-    return document(service=service, event_type=payload.event_type(), data=payload.model_dump(mode="json"),
-                    notification_id=notification_id, previous_id=previous_id, aggregate_id=aggregate_id,
-                    aggregate_version=aggregate_version, timestamp=timestamp, ctx=ctx, county=county)
+def build(*, payload: Contract, **fields: Any) -> dict[str, Any]:
+    """The CloudEvents document of one stored domain event from its contract payload: ``document`` with the
+    payload's type and its data as pydantic writes it (``fields``: the rest of ``document``'s arguments)."""
+    return document(event_type=payload.event_type(), data=payload.model_dump(mode="json"), **fields)
 
 
 def document(
