@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -113,10 +114,32 @@ def service_command(name: str, port: int, *, quiet: bool = False) -> list[str]:
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, below the kernel's ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` comes from the same range as the local ports of
+    outgoing connections, so between choosing it and a server binding it, any process's new
+    connection to PostgreSQL or NATS could take it. Ports below that range are never handed out so.
+    """
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randint(10_000, low - 1)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_low() -> int:
+    """The lowest local port the kernel gives outgoing connections (32768 where it cannot be read)."""
+    try:
+        return max(int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]), 10_001)
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 def nats_binary() -> str:

@@ -130,7 +130,8 @@ def _relayed(runtime: Runtime) -> bool:
 def _sessions(settings: Settings, dbname: str) -> list[str]:
     with store.connect(store.url_for(settings.database_url, "postgres"), autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT application_name FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            "SELECT application_name FROM pg_stat_activity"
+            " WHERE datname = %s AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
             (dbname,),
         ).fetchall()
     return [r["application_name"] for r in rows]
