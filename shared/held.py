@@ -161,8 +161,9 @@ class Pending:
         batch.more_held = self.cut
 
 
-async def give_back(msgs: Sequence[Msg]) -> None:
-    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait."""
+async def give_back(msgs: Sequence[Msg], delay: float | None = 1.0) -> None:
+    """After a failed batch (the database, most likely): redeliver it soon, not after the ack wait (``delay``
+    seconds; None: at once)."""
     for msg in msgs:
         with contextlib.suppress(nats.errors.Error, TimeoutError):
-            await msg.nak(delay=1.0)
+            await msg.nak(delay=delay)

@@ -10,7 +10,8 @@ the cause is gone. A projection that may be rebuilt drops its tables and consume
 the stream's first message.
 
 An event that arrives ahead of the event before it in its source is held in memory, unacked, and applied right after
-that event (``shared.held``), rather than NAKed back and forth until the one it waits for comes.
+that event (``shared.held``), rather than NAKed back and forth until the one it waits for comes. A batch with nothing
+for the read model waits to be applied with the next batch that has something, or a short while (``shared.coalesce``).
 
 Near 500 lines on purpose: the runner, the per-message decision and the dead-letter path are one
 exactly-once mechanism; each part is tested on its own (tests/unit/shared/test_projection_decide.py).
@@ -35,7 +36,8 @@ from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
 from shared import metrics, pull, tracing
-from shared.decisions import Batch, Decision, Halt
+from shared.coalesce import Deferred, subject_words
+from shared.decisions import Batch, Decision, Halt, dead_letter, settle
 from shared.envelope import CloudEvent
 from shared.held import ACK_WAIT, WAITING, Held, Pending, give_back
 from shared.projection_parts import PERMANENT, SCHEMA_DDL, TRACKING_DDL, contract_problem, first_error
@@ -65,6 +67,11 @@ class Projection:
     def handlers(self) -> dict[str, Handler]:
         """Handlers by CloudEvents ``type``; other types are passed over (and still tracked)."""
         return {}
+
+    def subjects(self) -> frozenset[str] | None:
+        """The subject words (``service.aggregate.event``) of the events a handler may apply; None (a projection
+        that overrides ``apply``): every event."""
+        return None if type(self).apply is not Projection.apply else subject_words(self.handlers())
 
     @contextlib.contextmanager
     def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
@@ -110,6 +117,8 @@ class ProjectionRunner:
         self.pool = pool  # the process's shared pool: a connection is borrowed per batch
         self.halted: dict[str, Halt] = {}
         self.held = Held(settings.consumer_max_held, settings.consumer_batch)  # waiting for an earlier event
+        self.deferred = Deferred(settings.subject_prefix, projection.subjects(), settings.consumer_batch,
+                                 settings.consumer_coalesce_ms / 1000)  # nothing for the read model: applied later
         self.durable = projection.name.replace(".", "_")
         self.dlq_subject = f"{settings.subject_prefix}.dlq.{projection.name}"
         self._dlq_prefix = f"{settings.subject_prefix}.dlq."
@@ -240,15 +249,19 @@ class ProjectionRunner:
             await self._consume(js, sub, stop, loop)
         finally:
             await self.held.hand_back()  # delivered again at once, to this run's successor
+            await self.deferred.hand_back()
             await asyncio.to_thread(self._close)
 
     async def _consume(self, js: JetStreamContext, sub, stop: asyncio.Event, loop: Loop) -> None:
+        deferred, batch = self.deferred, self.settings.consumer_batch
         while not stop.is_set():
             try:  # held events that may follow what was applied go first: nothing new is taken meanwhile
-                msgs = [] if self.held.ready else await pull.fetch(sub, self.settings.consumer_batch, timeout=1.0)
+                msgs = [] if self.held.ready else await pull.fetch(sub, batch, timeout=deferred.fetch_timeout(1.0))
             except (TimeoutError, nats.errors.TimeoutError):
-                await self._report_lag(sub)
+                if not len(deferred):
+                    await self._report_lag(sub)
                 msgs = []
+            msgs = deferred.take(msgs, holding=len(self.held) > 0)
             if msgs or len(self.held):  # nothing new: the held may follow what another replica applied
                 await self.process(js, msgs)
             await self.held.keep_alive()
@@ -269,7 +282,8 @@ class ProjectionRunner:
         try:
             conn, batch = await asyncio.to_thread(self._apply_committing, msgs)
             if conn is not None:
-                await self._dead_letter(js, batch.decisions)
+                await dead_letter(js, self.settings.stream_name, self.dlq_subject, self.projection.name,
+                                  batch.decisions)
                 await asyncio.to_thread(conn.commit)
                 await asyncio.to_thread(self._release, conn)
         except BaseException:
@@ -434,27 +448,7 @@ class ProjectionRunner:
         return ""
 
     # --- after the transaction ----------------------------------------------------------
-    async def _dead_letter(self, js: JetStreamContext, decisions: Sequence[Decision]) -> None:
-        for decision in decisions:
-            if decision.action != "dlq":
-                continue
-            meta = decision.msg.metadata
-            headers = {
-                "Sw-Dlq-Reason": decision.reason[:1000],
-                "Sw-Dlq-Projection": self.projection.name,
-                "Sw-Original-Subject": decision.msg.subject,
-                "Sw-Original-Stream-Sequence": str(meta.sequence.stream),
-                "Nats-Msg-Id": f"dlq-{self.projection.name}-{meta.sequence.stream}",
-            }
-            await js.publish(self.dlq_subject, decision.msg.data, headers=headers, stream=self.settings.stream_name)
-            metrics.CONSUMER_DEAD_LETTERED.labels(self.projection.name).inc()
-
-    async def _settle(self, decisions: Sequence[Decision]) -> None:
-        for decision in decisions:
-            if decision.action == "nak":
-                await decision.msg.nak(delay=decision.delay)
-            elif decision.action != "hold":  # held: answered once applied (shared.held)
-                await decision.msg.ack()
+    _settle = staticmethod(settle)  # acks and NAKs once the batch's transaction is settled
 
     async def _report_lag(self, sub) -> None:
         """Publishes the lag; a deleted consumer (a reset) raises NotFoundError, so the loop re-subscribes."""

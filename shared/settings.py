@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     consumer_max_ack_pending: int = Field(-1, description="messages a consumer may hold unacknowledged; -1: no limit")
     consumer_max_held: int = Field(5000, ge=0, description="events a consumer keeps in memory while an earlier event "
                                    "of their source is awaited; beyond it, they are NAKed and delivered again later")
+    consumer_coalesce_ms: float = Field(100.0, ge=0, description="longest a batch with nothing for a read model "
+                                        "waits to be applied with a later batch (shared.coalesce); 0: never waits")
     pool_size: int = Field(2, description="most connections of a process's shared pool (reads, projections)")
     event_store_pool_size: int = Field(2, description="most connections of eventsourcing's pool (commands)")
     db_connect_timeout_seconds: int = Field(2, description="longest wait for a connection before answering 503")
