@@ -4,13 +4,16 @@
 
 Starts the four services as processes (uvicorn, like production) on the configured PostgreSQL and NATS under a
 run's own database and subject prefixes, waits until ready, sends COMMANDS station-planning and organisation
-commands, and prints per service: resident memory (RSS) when ready and after the load, and the PostgreSQL
-connections its process holds (``pg_stat_activity``). The run's databases, roles and stream are removed after.
+commands, and prints per service: resident memory (RSS) when ready and after the load, the PostgreSQL
+connections its process holds (``pg_stat_activity``), and the CPU time its process spent per command (from the
+load's start until the projections and the ledger have caught up: the service handling the commands, and every other
+consuming their events). The run's databases, roles and stream are removed after.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import subprocess
 import sys
@@ -34,6 +37,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def connections(settings: Settings) -> dict[str, int]:
@@ -93,14 +102,18 @@ def main() -> int:
         for name, proc in procs.items():
             wait_ready(urls[name], proc)
         ready = {name: rss_mib(proc.pid) for name, proc in procs.items()}
+        time.sleep(5)  # start-up work (the seed's catch-up, first checkpoints) out of the figure
+        cpu = {name: cpu_seconds(proc.pid) for name, proc in procs.items()}
         rate = load(settings, urls, commands)
         time.sleep(5)  # projections and the ledger catch up
+        cpu = {name: (cpu_seconds(proc.pid) - cpu[name]) / commands * 1000 for name, proc in procs.items()}
         after = {name: rss_mib(proc.pid) for name, proc in procs.items()}
         held = connections(settings)
         print(f"{commands} workforce commands at {rate:.1f}/s (one client, each awaited)")
         for name in SERVICE_PORTS:
             print(f"{name:10s} RSS ready {ready[name]:6.1f} MiB, after load {after[name]:6.1f} MiB; "
-                  f"PostgreSQL connections {held.get(name, 0)}")
+                  f"PostgreSQL connections {held.get(name, 0)}; CPU {cpu[name]:.2f} ms per command")
+        print(f"CPU per command, all four: {sum(cpu.values()):.2f} ms")
     finally:
         for proc in procs.values():
             proc.terminate()
