@@ -1,5 +1,7 @@
 """Workforce queries answered from the aggregates: a worker (masked unless revealed), an organisation, a supervisor,
-the baseline. Every reveal of personal data is logged."""
+the baseline. Every reveal of personal data is logged. Two things are read from some of the stored events instead,
+through indexes of only those events: the masked identities of a list of workers (hiring, phone changes) and a
+worker's courses (training)."""
 
 from __future__ import annotations
 
