@@ -6,7 +6,7 @@ import hashlib
 
 from services.workforce.api import router
 from services.workforce.application import Workforce, policy_from
-from services.workforce.application.queries import identity_index_ddl
+from services.workforce.application.queries import identity_index_ddl, training_index_ddl
 from services.workforce.policies import ContractsHeld
 from services.workforce.published import PUBLISHED
 from services.workforce.read_models import Roster, StationTownships, Targets
@@ -30,8 +30,10 @@ def projections(_settings: Settings, app: ServiceApplication | None) -> list[Pro
 
 
 def tables(_settings: Settings) -> list[Owned]:
-    """Beside the store's own index, one of only the events that carry identities (masked lists read those)."""
-    return [Owned((identity_index_ddl(f"{Workforce.name.lower()}_events"),), ())]
+    """Beside the store's own index, one of only the events that carry identities (masked lists read those) and one of
+    only the training events (a worker's record lists its courses from those)."""
+    events = f"{Workforce.name.lower()}_events"
+    return [Owned((identity_index_ddl(events), training_index_ddl(events)), ())]
 
 
 SPEC = ServiceSpec(

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from services.workforce.application import ChangePhone, HireWorker, RecordPay, RecordTraining, Workforce
-from services.workforce.application.queries import IDENTITY_EVENTS
+from services.workforce.application.queries import IDENTITY_EVENTS, TRAINING_EVENTS
 from services.workforce.main import SPEC as WORKFORCE
 from shared import store
 from shared.domain import NotFound
@@ -57,7 +57,8 @@ def test_masked_identities_are_the_current_values_masked(services: Services) -> 
 
 def test_a_page_of_identities_reads_only_identity_events_however_long_the_histories(iso: Settings) -> None:
     """A service start provisions an index of only the hiring and phone events, and the query of a page of masked
-    identities reads through it, not through every event of each worker (the store's own index)."""
+    identities reads through it, not through every event of each worker (the store's own index); likewise an index
+    of only the training events, which a worker's record reads its courses through."""
     store.ensure_database(iso.database_url, iso.database_name("workforce"))
     try:
         WORKFORCE.provision(iso)
@@ -75,13 +76,20 @@ def test_a_page_of_identities_reads_only_identity_events_however_long_the_histor
                     app.record_pay(ADMIN, worker, RecordPay(period=f"2021-{month:02d}", gross_fen=300_000,
                                                             paid_on=date(2021, month + 1, 10)))
                 assert app.masked_identities([str(worker)])[str(worker)]["phone"] == f"139****{n:04d}"
+            first_course = RecordTraining(course="入职培训", hours=8, completed_on=date(2021, 3, 1))
+            app.record_training(HR, workers[0], first_course)
+            assert [c["course"] for c in app.get_worker(workers[0])["training"]] == ["入职培训"]
         finally:
             app.close()
         with psycopg.connect(store.service_url(iso, "workforce"), autocommit=True) as conn:
             conn.execute("SET enable_seqscan = off")  # a table this small would be scanned whole either way
             query = f"SELECT originator_id FROM workforce_events WHERE originator_id = ANY(%s) AND {IDENTITY_EVENTS}"
             plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}", (workers,)).fetchall())
-        assert "workforce_events_identity" in plan, plan
+            assert "workforce_events_identity" in plan, plan
+            query = ("SELECT state FROM workforce_events WHERE originator_id = ANY(%s) AND originator_version <= %s "
+                     f"AND {TRAINING_EVENTS}")
+            plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}", (workers[:1], 20)).fetchall())
+            assert "workforce_events_training" in plan, plan
     finally:
         store.drop_database(iso.database_url, iso.database_name("workforce"))
         store.drop_roles(iso)

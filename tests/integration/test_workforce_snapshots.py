@@ -7,7 +7,8 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import get_topic
 
 from services.workforce.application import (
     SNAPSHOT_EVERY,
@@ -93,3 +94,37 @@ def test_a_worker_recorded_before_snapshots_loads_and_then_snapshots_load_the_sa
     finally:
         replayed.close()
         fresh.close()
+
+
+def test_a_snapshot_stored_with_every_course_loads_as_totals_and_the_record_still_lists_the_courses(
+        services: Services, iso: Settings) -> None:
+    """A snapshot the worker's state version 1 wrote (every course in ``training``, encrypted) loads as version 2's
+    totals; the record read on GET lists the courses from the events, a command answers the totals only."""
+    env = store.eventsourcing_env(iso, "workforce", encrypt=True)
+    before = EventsOnly(env=env)
+    try:
+        worker = long_worker(before, SNAPSHOT_EVERY + 3)
+        at = before.load(SocialWorker, worker)
+        courses = [{"course": e.course, "hours": e.hours, "completed_on": e.completed_on}
+                   for e in before.repository.event_store.get(worker) if isinstance(e, SocialWorker.TrainingCompleted)]
+        state = {k: v for k, v in vars(at).items()
+                 if k not in ("_id", "_version", "_pending_events", "training_hours", "training_count")}
+        assert before.snapshots is None
+    finally:
+        before.close()
+    app = services.workforce
+    assert app.snapshots is not None
+    app.snapshots.put([Snapshot(originator_id=worker, originator_version=at.version,  # type: ignore[call-arg]
+                                timestamp=Snapshot.create_timestamp(), topic=get_topic(SocialWorker),
+                                state={**state, "training": courses})])
+    assert snapshot_versions(iso) == [at.version]
+
+    answer = app.record_training(HR, worker, RecordTraining(course="伦理", hours=5, completed_on=date(2021, 10, 1)))
+    assert (answer["version"], answer["training"]) == (at.version + 1, None)
+    assert (answer["training_count"], answer["training_hours"]) == (
+        len(courses) + 1, sum(c["hours"] for c in courses) + 5)
+
+    record = app.view_worker(HR, worker)
+    assert record["version"] == answer["version"] and {**record, "training": None} == answer
+    assert [c["course"] for c in record["training"]] == [c["course"] for c in courses] + ["伦理"]
+    assert sum(c["hours"] for c in record["training"]) == record["training_hours"]

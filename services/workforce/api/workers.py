@@ -61,7 +61,8 @@ def find_worker(body: FindWorker, ctx: CurrentContext, app: App) -> dict[str, An
 def get_worker(worker_id: UUID, ctx: CurrentContext, app: App, response: Response,
                reveal: Annotated[bool, Query(description="show id number and phone whole (logged)")] = False,
                ) -> dict[str, Any]:
-    """A worker's record; id number and phone masked unless ``reveal=true`` by a role that needs them."""
+    """A worker's record, with every course completed (``training``; a command answers the totals only); id number
+    and phone masked unless ``reveal=true`` by a role that needs them."""
     return with_etag(response, app.view_worker(ctx, worker_id, reveal))
 
 

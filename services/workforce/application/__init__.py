@@ -32,7 +32,9 @@ organisation's id or its unified social credit code):
 (1) a contractor may only assign or transfer a worker to a station one of its contracts covers.
 
 Queries: ``get_worker`` shows the national id number and phone masked unless the caller asks to reveal them *and* is
-civil_affairs_admin, hr_social_security or the employing contractor; every reveal is logged. ``view_worker`` is the
+civil_affairs_admin, hr_social_security or the employing contractor; every reveal is logged. It lists the worker's
+courses, read from its stored training events (the worker's state holds their totals only, and so does what a
+command answers). ``view_worker`` is the
 same for a caller over HTTP: it also checks that the caller may read the record at all (contractors only their own
 workers) and refuses (403) a reveal the caller may not have. ``masked_identities`` gives list responses their masked
 values. ``get_organisation``, ``supervisor_load`` and ``get_baseline`` carry no personal data.
@@ -98,7 +100,8 @@ class Workforce(OrganisationCommands, WorkerCommands, SupervisorCommands, Baseli
 
     A worker gathers events every month for years (pay, training, insurance…): every ``SNAPSHOT_EVERY`` events a
     snapshot of it is stored (encrypted like its events), so loading it replays at most that many events. A worker
-    recorded before snapshots existed loads from its events, and gets its first snapshot at its next multiple.
+    recorded before snapshots existed loads from its events, and gets its first snapshot at its next multiple. What a
+    snapshot holds does not grow with the history either: a worker keeps totals of its training, not the courses.
     """
 
     snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {SocialWorker: SNAPSHOT_EVERY}

@@ -1,5 +1,7 @@
 """Workforce queries answered from the aggregates: a worker (masked unless revealed), an organisation, a supervisor,
-the baseline. Every reveal of personal data is logged."""
+the baseline. Every reveal of personal data is logged. Two things are read from some of the stored events instead,
+through indexes of only those events: the masked identities of a list of workers (hiring, phone changes) and a
+worker's courses (training)."""
 
 from __future__ import annotations
 
@@ -27,18 +29,39 @@ log = logging.getLogger("sw.workforce.personal_data")
 
 
 IDENTITY_TOPICS = (get_topic(SocialWorker.Hired), get_topic(SocialWorker.PhoneChanged))
-assert all(topic.replace(".", "").replace(":", "").replace("_", "").isalnum() for topic in IDENTITY_TOPICS)
-IDENTITY_EVENTS = "topic IN ({})".format(", ".join(f"'{topic}'" for topic in IDENTITY_TOPICS))
-"""The stored events that carry a worker's id number or phone (topics are code, never input; written as literals
-so that the query and the partial index ``identity_index_ddl`` make share one predicate)."""
+# The courses: under today's topic and the one of events stored before the domain became a package.
+TRAINING_TOPICS = (get_topic(SocialWorker.TrainingCompleted),
+                   f"services.workforce.domain:{SocialWorker.TrainingCompleted.__qualname__}")
+
+
+def topics_predicate(topics: tuple[str, ...]) -> str:
+    """``topic IN (...)`` of these topics (code, never input), written as literals so that a query and the partial
+    index made of the same predicate share it (PostgreSQL then reads the query through the index)."""
+    assert all(topic.replace(".", "").replace(":", "").replace("_", "").isalnum() for topic in topics)
+    return "topic IN ({})".format(", ".join(f"'{topic}'" for topic in topics))
+
+
+IDENTITY_EVENTS = topics_predicate(IDENTITY_TOPICS)
+"""The stored events that carry a worker's id number or phone."""
+TRAINING_EVENTS = topics_predicate(TRAINING_TOPICS)
+"""The stored events of the courses a worker completed."""
+
+
+def _partial_index_ddl(events_table: str, name: str, predicate: str) -> str:
+    assert events_table.isidentifier(), events_table
+    return (f'CREATE INDEX IF NOT EXISTS "{events_table}_{name}" ON "{events_table}" '
+            f"(originator_id, originator_version) WHERE {predicate}")
 
 
 def identity_index_ddl(events_table: str) -> str:
     """An index of only the identity events, so a page of masked identities reads one or two index entries and rows
     per worker, however long the workers' histories are (the store's own index holds every event of a worker)."""
-    assert events_table.isidentifier(), events_table
-    return (f'CREATE INDEX IF NOT EXISTS "{events_table}_identity" ON "{events_table}" '
-            f"(originator_id, originator_version) WHERE {IDENTITY_EVENTS}")
+    return _partial_index_ddl(events_table, "identity", IDENTITY_EVENTS)
+
+
+def training_index_ddl(events_table: str) -> str:
+    """An index of only the training events, so a worker's record reads its courses and none of its other events."""
+    return _partial_index_ddl(events_table, "training", TRAINING_EVENTS)
 
 
 class WorkforceQueries(WorkforceBase):
@@ -55,7 +78,20 @@ class WorkforceQueries(WorkforceBase):
             assert ctx is not None
             log.info("personal data of worker %s revealed to %s (%s, %s)", worker.id, ctx.actor, ctx.role,
                      ctx.organisation)
-        return worker_view(worker, reveal)
+        return worker_view(worker, reveal, self.courses(worker))
+
+    def courses(self, worker: SocialWorker) -> list[dict[str, Any]]:
+        """The courses the worker completed, oldest first, read from its stored ``TrainingCompleted`` events up to
+        the version loaded (so the list agrees with the version and totals the record shows)."""
+        if worker.training_count == 0:
+            return []
+        if isinstance(self.recorder, PostgresApplicationRecorder):
+            stored = self._stored_events([worker.id], TRAINING_EVENTS, up_to=worker.version)
+        else:  # an in-memory store: every event of the worker, those of its courses kept
+            stored = [event for event in self.recorder.select_events(worker.id, lte=worker.version)
+                      if event.topic in TRAINING_TOPICS]
+        completed = [self.mapper.to_domain_event(event) for event in stored]
+        return [{"course": c.course, "hours": c.hours, "completed_on": c.completed_on} for c in completed]
 
     def view_worker(self, ctx: Context, worker_id: UUID, reveal_personal_data: bool = False) -> dict[str, Any]:
         """A worker's record for a caller allowed to read it; asking to reveal without the right is refused.
@@ -89,7 +125,7 @@ class WorkforceQueries(WorkforceBase):
         if not isinstance(self.recorder, PostgresApplicationRecorder):  # an in-memory store: replay
             return {str(i): self._masked(self.load(SocialWorker, i)) for i in ids}
         identity: dict[str, dict[str, str]] = {}
-        for stored in self._identity_events(ids):
+        for stored in self._stored_events(ids, IDENTITY_EVENTS):
             event = self.mapper.to_domain_event(stored)
             current = identity.setdefault(str(stored.originator_id), {})
             if isinstance(event, SocialWorker.Hired):
@@ -104,18 +140,21 @@ class WorkforceQueries(WorkforceBase):
     def _masked(worker: SocialWorker) -> dict[str, str]:
         return {"national_id_number": mask_national_id(worker.national_id_number), "phone": mask_phone(worker.phone)}
 
-    def _identity_events(self, ids: list[UUID]) -> list[StoredEvent]:
-        """The stored ``Hired`` and ``PhoneChanged`` events of these workers, oldest first."""
+    def _stored_events(self, ids: list[UUID], predicate: str, up_to: int | None = None) -> list[StoredEvent]:
+        """The stored events of these workers that ``predicate`` (``IDENTITY_EVENTS``, ``TRAINING_EVENTS``) selects,
+        up to version ``up_to`` if given, each worker's oldest first."""
         if not ids:
             return []
         recorder = self.recorder
-        assert isinstance(recorder, PostgresApplicationRecorder)  # masked_identities checked it
+        assert isinstance(recorder, PostgresApplicationRecorder)  # the callers checked it
         table = recorder.events_table_name  # the application's name + "_events", never input
         assert table.isidentifier(), table
+        up_to_version = "" if up_to is None else "AND originator_version <= %s "
         statement = (f'SELECT originator_id, originator_version, topic, state FROM "{table}" '
-                     f"WHERE originator_id = ANY(%s) AND {IDENTITY_EVENTS} ORDER BY originator_id, originator_version")
+                     f"WHERE originator_id = ANY(%s) {up_to_version}AND {predicate} "
+                     "ORDER BY originator_id, originator_version")
         with recorder.datastore.transaction(commit=False) as cur:
-            cur.execute(statement, (ids,))
+            cur.execute(statement, (ids,) if up_to is None else (ids, up_to))
             return [StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
                                 topic=row["topic"], state=bytes(row["state"])) for row in cur.fetchall()]
 

@@ -141,8 +141,11 @@ class WorkerPublic(BaseModel):
     pay: list[PayLine]
     insurance: dict[str, date] = Field(description="insurance item → enrolled on")
     personnel_file: PersonnelFileRecord | None
-    training: list[TrainingRecord]
-    training_hours: int
+    training: list[TrainingRecord] | None = Field(
+        default=None, description="the courses, on GET /v1/workers/{id}; command answers carry `training_hours` and "
+                                  "`training_count` only (null)")
+    training_hours: int = Field(description="the hours of every course completed")
+    training_count: int = Field(description="the courses completed")
     party_status: PartyStatusRecord | None
     disputes: list[DisputeRecord]
     left: LeftRecord | None
@@ -226,8 +229,10 @@ def _dated(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: _iso(v) if isinstance(v, date) else v for k, v in item.items()} for item in items]
 
 
-def worker_view(worker: SocialWorker, reveal: bool) -> dict[str, Any]:
-    """The JSON-friendly record of a worker; personal data masked unless ``reveal``."""
+def worker_view(worker: SocialWorker, reveal: bool,
+                courses: Iterable[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON-friendly record of a worker; personal data masked unless ``reveal``; ``training`` lists ``courses``
+    when given (read from the worker's events for ``GET``), else is None (command answers: the totals only)."""
     contract = worker.labour_contract
     return {
         "id": str(worker.id),
@@ -249,8 +254,9 @@ def worker_view(worker: SocialWorker, reveal: bool) -> dict[str, Any]:
         "pay": _dated(worker.pay[p] for p in sorted(worker.pay)),
         "insurance": {item: on.isoformat() for item, on in worker.insurance.items()},
         "personnel_file": _dated([worker.personnel_file])[0] if worker.personnel_file else None,
-        "training": _dated(worker.training),
-        "training_hours": sum(t["hours"] for t in worker.training),
+        "training": _dated(courses) if courses is not None else None,
+        "training_hours": worker.training_hours,
+        "training_count": worker.training_count,
         "party_status": _dated([worker.party_status])[0] if worker.party_status else None,
         "disputes": _dated(worker.disputes.values()),
         "left": {"left_on": worker.left_on.isoformat(), "reason": worker.left_reason} if worker.left_on else None,
@@ -262,7 +268,7 @@ def worker_view(worker: SocialWorker, reveal: bool) -> dict[str, Any]:
 
 
 def masked_worker(worker: SocialWorker) -> dict[str, Any]:
-    """The record of a worker with personal data masked (what every command answers)."""
+    """The record of a worker with personal data masked and no list of courses (what every command answers)."""
     return worker_view(worker, False)
 
 

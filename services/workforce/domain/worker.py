@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.workforce.domain.state_versions import training_totals
 from services.workforce.domain.vocabulary import (
     CertificateLevel,
     EducationLevel,
@@ -32,6 +33,9 @@ class SocialWorker(Aggregate):
 
     # The id is given (a keyed hash of the national id number, computed by the application).
     id: UUID
+    # The shape of the state in snapshots (``state_versions``): 2 keeps training as totals, not the courses.
+    class_version = 2
+    upcast_v1_v2 = staticmethod(training_totals)
 
     @event("Hired")
     def __init__(
@@ -52,7 +56,8 @@ class SocialWorker(Aggregate):
         self.pay: dict[str, dict[str, Any]] = {}
         self.insurance: dict[str, date] = {}
         self.personnel_file: dict[str, Any] | None = None
-        self.training: list[dict[str, Any]] = []
+        self.training_hours = 0
+        self.training_count = 0
         self.party_status: dict[str, Any] | None = None
         self.disputes: dict[str, dict[str, Any]] = {}
         self.left_on: date | None = None
@@ -353,7 +358,8 @@ class SocialWorker(Aggregate):
 
     @event("TrainingCompleted")
     def _training_completed(self, course: str, hours: int, completed_on: date, ctx: Context) -> None:
-        self.training.append({"course": course, "hours": hours, "completed_on": completed_on})
+        self.training_hours += hours
+        self.training_count += 1
 
     def record_party_status(self, status: str, effective_on: date, ctx: Context) -> None:
         """政治面貌: records the worker's party status from a date."""

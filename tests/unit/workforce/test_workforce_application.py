@@ -743,7 +743,8 @@ def test_a_contractor_records_the_in_house_training_of_its_own_workers() -> None
     w = make_world()
     record = w.app.record_training(w.contractor, worker_id=UUID(w.worker_id), course="机构内训：个案记录", hours=8,
                                    completed_on=date(2021, 4, 1))
-    assert record["training_hours"] == 8 and record["training"][0]["course"] == "机构内训：个案记录"
+    assert (record["training_hours"], record["training_count"], record["training"]) == (8, 1, None)
+    assert w.worker()["training"] == [{"course": "机构内训：个案记录", "hours": 8, "completed_on": "2021-04-01"}]
 
 
 @pytest.mark.parametrize("name", ["pay", "contract", "assign", "insurance", "leave", "training"])

@@ -45,9 +45,11 @@ def test_aggregates_stored_under_the_old_topics_still_load() -> None:
 
     loaded = reader.repository.get(worker)
     assert isinstance(loaded, SocialWorker) and loaded.version == 2
-    assert loaded.name == "旧主题" and loaded.training[0]["course"] == "政策"
+    assert (loaded.name, loaded.training_hours, loaded.training_count) == ("旧主题", 8, 1)
     organisation = reader.repository.get(org)
     assert isinstance(organisation, ServiceOrganisation) and organisation.name == "旧主题社工中心"
     baseline = reader.repository.get(Workforce.baseline_id_for("XX"))
     assert isinstance(baseline, WorkforceBaseline) and baseline.certified_social_workers == 10
-    assert reader.get_worker(worker)["training_hours"] == 8
+    record = reader.get_worker(worker)  # the courses, read from the events stored under the old topic
+    assert record["training_hours"] == 8
+    assert record["training"] == [{"course": "政策", "hours": 8, "completed_on": "2021-02-01"}]
