@@ -87,6 +87,7 @@ class Bench:
         self.settings, self.options, self.figures = settings, options, []
         self.raw_saves: list[float] = []
         self.started, self.label = datetime.now(UTC), label
+        self.machine = machine()  # the load average as the run starts, not as its last figure is written
 
     def add(self, figure: Figure) -> Figure:
         """Keeps a figure, prints it and rewrites the results files."""
@@ -427,7 +428,7 @@ def write(bench: Bench, opts: Options, started: datetime, label: str) -> None:
     """benchmarks/results/<date>[-label].json and .md."""
     RESULTS.mkdir(exist_ok=True)
     name = started.strftime("%Y-%m-%d") + (f"-{label}" if label else "")
-    doc = {"started": started.isoformat(), "machine": machine(), "options": asdict(opts),
+    doc = {"started": started.isoformat(), "machine": bench.machine, "options": asdict(opts),
            "figures": [{**asdict(f), "ratio": f.ratio} for f in bench.figures]}
     (RESULTS / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
     table = "\n".join([HEADER, *map(markdown_row, bench.figures)])

@@ -24,6 +24,10 @@ LOOP_STALLED_SECONDS = Gauge("sw_loop_stalled_seconds", "How long a background l
                              ["service", "loop"])
 CONSUMER_PENDING = Gauge("sw_consumer_pending", "Stream messages a projection's consumer has not yet been given, "
                          "measured at scrape (NaN while the broker is unreachable)", ["projection"])
+CONSUMER_HELD = Gauge("sw_consumer_held", "Messages a projection holds in memory, unacknowledged, until an earlier "
+                      "event of their source is applied (shared.held), measured at scrape", ["projection"])
+CONSUMER_DEFERRED = Gauge("sw_consumer_deferred", "Messages with nothing for a read model waiting, unacknowledged, "
+                          "to be applied with a later batch (shared.coalesce), measured at scrape", ["projection"])
 DLQ_DEPTH = Gauge("sw_dlq_depth", "Messages on <prefix>.dlq.<projection>, measured at scrape", ["projection"])
 CHECKPOINT_AGE = Gauge("sw_audit_checkpoint_age_seconds", "Seconds since the latest signed checkpoint while the ledger "
                        "holds entries no checkpoint covers (0 when every entry is signed); measured each period")

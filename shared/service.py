@@ -267,7 +267,8 @@ class Runtime:
         return report
 
     async def refresh_metrics(self) -> None:
-        """Measures, at scrape time, what a gauge must never show stale: relay lag, consumer pending, DLQ depth."""
+        """Measures, at scrape time, what a gauge must never show stale: relay lag, consumer pending, held and deferred
+        messages, DLQ depth."""
         await asyncio.gather(self._measure_relay_lag(), self._measure_consumers())
 
     async def _measure_relay_lag(self) -> None:
@@ -305,6 +306,8 @@ class Runtime:
                     pending = ci.num_pending
                     metrics.CONSUMER_LAG.labels(name).set(ci.num_pending + ci.num_ack_pending)
             metrics.CONSUMER_PENDING.labels(name).set(pending)
+            metrics.CONSUMER_HELD.labels(name).set(len(runner.held))
+            metrics.CONSUMER_DEFERRED.labels(name).set(len(runner.deferred))
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:

@@ -108,6 +108,10 @@ async def test_a_service_process_holds_at_most_six_postgresql_connections_at_res
         await runtime.refresh_metrics()
         lag = REGISTRY.get_sample_value("sw_relay_lag", {"service": "stations"})
         assert lag is not None and not math.isnan(lag)
+        for runner in runtime.runners:  # at rest, no projection keeps a message waiting in memory
+            labels = {"projection": runner.projection.name}
+            assert REGISTRY.get_sample_value("sw_consumer_held", labels) == 0, labels
+            assert REGISTRY.get_sample_value("sw_consumer_deferred", labels) == 0, labels
     finally:
         await runtime.stop()
         store.drop_database(iso.database_url, dbname)

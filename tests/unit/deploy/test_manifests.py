@@ -133,7 +133,7 @@ def test_the_alert_rules_parse_and_name_only_metrics_the_services_export() -> No
         promql_parser.parse(rule["expr"])
         named |= set(re.findall(r"\b(sw_[a-z_]+)\b", rule["expr"]))
     assert named and named <= exported, named - exported
-    watched = {"sw_relay_lag", "sw_consumer_pending", "sw_dlq_depth", "sw_loop_stalled_seconds",
+    watched = {"sw_relay_lag", "sw_consumer_pending", "sw_consumer_held", "sw_dlq_depth", "sw_loop_stalled_seconds",
                "sw_audit_checkpoint_age_seconds"}
     assert watched <= named
 
