@@ -33,7 +33,7 @@ def tables(_settings: Settings) -> list[Owned]:
     """Beside the store's own index, one of only the events that carry identities (masked lists read those) and one of
     only the training events (a worker's record lists its courses from those)."""
     events = f"{Workforce.name.lower()}_events"
-    return [Owned((identity_index_ddl(events), training_index_ddl(events)), ())]
+    return [Owned((*identity_index_ddl(events), training_index_ddl(events)), ())]
 
 
 SPEC = ServiceSpec(

@@ -85,7 +85,7 @@ def test_a_page_of_identities_reads_only_identity_events_however_long_the_histor
             conn.execute("SET enable_seqscan = off")  # a table this small would be scanned whole either way
             query = f"SELECT originator_id FROM workforce_events WHERE originator_id = ANY(%s) AND {IDENTITY_EVENTS}"
             plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}", (workers,)).fetchall())
-            assert "workforce_events_identity" in plan, plan
+            assert "workforce_events_identities" in plan, plan
             query = ("SELECT state FROM workforce_events WHERE originator_id = ANY(%s) AND originator_version <= %s "
                      f"AND {TRAINING_EVENTS}")
             plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}", (workers[:1], 20)).fetchall())
@@ -93,3 +93,26 @@ def test_a_page_of_identities_reads_only_identity_events_however_long_the_histor
     finally:
         store.drop_database(iso.database_url, iso.database_name("workforce"))
         store.drop_roles(iso)
+
+
+def test_identities_and_courses_stored_under_the_topics_of_before_the_domain_became_a_package_are_read(
+    services: Services,
+) -> None:
+    """Events stored before the domain became a package name ``services.workforce.domain:SocialWorker.Hired``: the
+    masked identities and a worker's courses, read from some stored events only, find them too."""
+    app = services.workforce
+    organisation = UUID(ByKeywords(app).register_organisation(
+        ADMIN, name="机构三", unified_social_credit_code=credit_code(61), registered_in_county=True,
+        registration_place="本县", registered_on=date(2021, 1, 5))["organisation_id"])
+    worker = hire(services, organisation, 61, "13900003333")
+    app.change_phone(ADMIN, worker, ChangePhone(phone="13712340000"))
+    app.record_training(HR, worker, RecordTraining(course="入职培训", hours=8, completed_on=date(2021, 3, 1)))
+    with psycopg.connect(store.service_url(services.settings, "workforce"), autocommit=True) as conn:
+        moved = conn.execute(
+            "UPDATE workforce_events SET topic = replace(topic, 'services.workforce.domain.worker:', "
+            "'services.workforce.domain:') WHERE originator_id = %s", (worker,)).rowcount
+    assert moved == 3, "hired, phone changed, training completed: stored as the earlier code stored them"
+
+    assert app.masked_identities([str(worker)])[str(worker)]["phone"] == "137****0000"
+    record = app.get_worker(worker)
+    assert (record["training_hours"], [c["course"] for c in record["training"]]) == (8, ["入职培训"])

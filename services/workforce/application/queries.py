@@ -28,10 +28,14 @@ from shared.domain import Context, Forbidden, NotFound, Role
 log = logging.getLogger("sw.workforce.personal_data")
 
 
-IDENTITY_TOPICS = (get_topic(SocialWorker.Hired), get_topic(SocialWorker.PhoneChanged))
-# The courses: under today's topic and the one of events stored before the domain became a package.
-TRAINING_TOPICS = (get_topic(SocialWorker.TrainingCompleted),
-                   f"services.workforce.domain:{SocialWorker.TrainingCompleted.__qualname__}")
+def _topics(*events: type) -> tuple[str, ...]:
+    """The topics these events are stored under: today's, and the one of events stored before the domain became a
+    package (``services.workforce.domain:SocialWorker.Hired``), which still load."""
+    return tuple(t for e in events for t in (get_topic(e), f"services.workforce.domain:{e.__qualname__}"))
+
+
+IDENTITY_TOPICS = _topics(SocialWorker.Hired, SocialWorker.PhoneChanged)
+TRAINING_TOPICS = _topics(SocialWorker.TrainingCompleted)
 
 
 def topics_predicate(topics: tuple[str, ...]) -> str:
@@ -53,10 +57,15 @@ def _partial_index_ddl(events_table: str, name: str, predicate: str) -> str:
             f"(originator_id, originator_version) WHERE {predicate}")
 
 
-def identity_index_ddl(events_table: str) -> str:
+def identity_index_ddl(events_table: str) -> tuple[str, ...]:
     """An index of only the identity events, so a page of masked identities reads one or two index entries and rows
-    per worker, however long the workers' histories are (the store's own index holds every event of a worker)."""
-    return _partial_index_ddl(events_table, "identity", IDENTITY_EVENTS)
+    per worker, however long the workers' histories are (the store's own index holds every event of a worker).
+
+    It replaces ``<table>_identity``, whose predicate named today's topics only: PostgreSQL reads a query through a
+    partial index only if the query's predicate implies the index's."""
+    assert events_table.isidentifier(), events_table
+    return (f'DROP INDEX IF EXISTS "{events_table}_identity"',
+            _partial_index_ddl(events_table, "identities", IDENTITY_EVENTS))
 
 
 def training_index_ddl(events_table: str) -> str:
