@@ -185,17 +185,22 @@ class Bench:
         requests = commands.Requests("stations.misuse-report", fixture)
         p50: dict[str, list[float]] = {"ledger": [], "station read model": []}
         p99: dict[str, list[float]] = {"ledger": [], "station read model": []}
-        answered = []
+        answered, latency = [], {50: [], 99: []}
         for _ in range(o.reps):
             watcher = commands.Watcher(self.settings)
             run = commands.steady(system, requests, o.rate, o.seconds, watcher)
             answered.append(run.throughput)
+            for p, values in latency.items():
+                values.append(run.percentile(p))
             seen = watcher.delays()
             for name, values in seen.items():
                 p50[name].append(commands.ms(values, 50))
                 p99[name].append(commands.ms(values, 99))
         sec = f"freshness at {o.rate:.0f} commands/s (stations misuse reports)"
         self.add(Figure(sec, "2xx answered", "/s", answered))
+        for p, values in latency.items():  # the commands' own latency at this rate (half the peak unless --rate)
+            self.add(Figure(sec, f"command latency (2xx), p{p}", "ms", values,
+                            target="< 25 ms at half of peak" if p == 99 else ""))
         for name in p50:
             self.add(Figure(sec, f"2xx → in the {name}, p50", "ms", p50[name]))
             self.add(Figure(sec, f"2xx → in the {name}, p99", "ms", p99[name], target="≤ 100 ms"))
