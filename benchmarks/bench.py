@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import catchup, commands, raw, rebuilds
+from benchmarks import catchup, commands, raw, rebuilds, settle
 from benchmarks.load import History
 from benchmarks.pipeline import relay_all
 from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
@@ -240,6 +240,7 @@ class Bench:
             wrote = time.monotonic() - wrote_from
             head = int(history.app.recorder.max_notification_id() or 0)
             lag = commands.wait_for_ledger(self.settings, "workforce", head)
+            settled = lag + settle.wait_for_consumers(self.settings)  # measured at rest, not beside a catch-up
             sec = f"history: workforce store at {head:,} events"
             figures = {
                 "hire over HTTP at concurrency 1, p50": [commands.median_ms(
@@ -255,6 +256,8 @@ class Bench:
             self.add(Figure(sec, "bulk write through the application layer", "events/s",
                             [written / max(wrote, 1e-9)]))
             self.add(Figure(sec, "ledger: seconds behind the store once the bulk write ended", "s", [lag]))
+            self.add(Figure(sec, "every projection: seconds until all caught up once the bulk write ended", "s",
+                            [settled]))
         self.catch_up(system, history)
 
     def catch_up(self, system: commands.System, history: History) -> None:
