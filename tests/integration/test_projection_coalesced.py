@@ -8,7 +8,9 @@ applied — its position recorded, its message acknowledged — and nothing of t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 
 from nats.js import JetStreamContext
 
@@ -16,6 +18,7 @@ from benchmarks import planned
 from benchmarks.widgets import SERVICE, Widgets
 from shared import pull, store
 from shared.envelope import encode
+from shared.projection import ProjectionRunner
 from shared.settings import Settings
 from tests.integration.test_projection_held import Arrivals, applied, runner
 from tests.kit.waiting import eventually_async
@@ -68,14 +71,24 @@ async def at(iso: Settings, sequence: int, timeout: float = 10) -> None:
                            timeout=timeout)
 
 
-async def test_other_events_wait_unacknowledged_and_are_applied_with_the_next_the_read_model_handles(
-    iso: Settings, widgets: Widgets, js
-) -> None:
-    consumer = runner(iso, Planned(), consumer_coalesce_ms=60_000)
+@contextlib.asynccontextmanager
+async def running(consumer: ProjectionRunner, js: JetStreamContext) -> AsyncIterator[None]:
+    """The runner's loop, from its tables' set-up until the block ends (then stopped, and awaited)."""
     consumer.setup()
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(js, stop))
     try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def test_other_events_wait_unacknowledged_and_are_applied_with_the_next_the_read_model_handles(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    consumer = runner(iso, Planned(), consumer_coalesce_ms=60_000)
+    async with running(consumer, js):
         await publish(js, iso, documents("ppppp"))
         await at(iso, 5)
         await publish(js, iso, documents("ooo", first=6))
@@ -88,39 +101,24 @@ async def test_other_events_wait_unacknowledged_and_are_applied_with_the_next_th
         await at(iso, 9, timeout=10)  # far sooner than the minute the others could have waited
         assert applied(iso) == [1, 2, 3, 4, 5, 9]
         await eventually_async(lambda: all_acknowledged(js, iso, consumer.durable), timeout=10)
-    finally:
-        stop.set()
-        await task
 
 
 async def test_other_events_alone_are_applied_once_the_window_has_passed(iso: Settings, widgets: Widgets, js) -> None:
     consumer = runner(iso, Planned(), consumer_coalesce_ms=300)
-    consumer.setup()
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(js, stop))
-    try:
+    async with running(consumer, js):
         await publish(js, iso, documents("o" * 40))
         await at(iso, 40)
         await eventually_async(lambda: all_acknowledged(js, iso, consumer.durable), timeout=10)
         assert applied(iso) == [] and len(consumer.deferred) == 0
-    finally:
-        stop.set()
-        await task
 
 
 async def test_a_runner_stopping_while_events_wait_applies_them_first(iso: Settings, widgets: Widgets, js) -> None:
     consumer = runner(iso, Planned(), consumer_coalesce_ms=60_000)
-    consumer.setup()
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(js, stop))
-    try:
+    async with running(consumer, js):
         await publish(js, iso, documents("p"))
         await at(iso, 1)
         await publish(js, iso, documents("ooo", first=2))
         await eventually_async(lambda: len(consumer.deferred) == 3, timeout=10)
-    finally:
-        stop.set()
-        await task
     assert position(iso, Planned.name) == 4 and len(consumer.deferred) == 0
     assert await all_acknowledged(js, iso, consumer.durable)
 
@@ -138,17 +136,11 @@ async def test_a_run_failing_while_events_wait_hands_them_back_at_once(
         return await real(sub, batch, timeout)
 
     monkeypatch.setattr(pull, "fetch", failing)
-    consumer.setup()
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(js, stop))
-    try:
+    async with running(consumer, js):
         await publish(js, iso, documents("p"))
         await at(iso, 1)
         await publish(js, iso, documents("ooo", first=2))
         await at(iso, 4, timeout=15)  # handed back at once: long before the ack wait
-    finally:
-        stop.set()
-        await task
     assert failed, "the run failed while three events waited"
     assert {consumer.deliveries[s] for s in (2, 3, 4)} == {2}, "each delivered again once, to the next run"
     assert applied(iso) == [1]
