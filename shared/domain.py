@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any, NoReturn
+
+COUNTY_TIME = timezone(timedelta(hours=8), "CST")  # a business date is a calendar day in China Standard Time
+
+
+def county_today() -> date:
+    """Today in China Standard Time: the default business date (of findings, rosters, generated history)."""
+    return datetime.now(COUNTY_TIME).date()
 
 
 class Role(StrEnum):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
 import psycopg
@@ -19,16 +18,10 @@ import psycopg
 from services.audit.facts import FOLDED_SOURCES, Facts
 from services.audit.queries import read_ledger
 
-COUNTY_TIME = timezone(timedelta(hours=8), "CST")
 BATCH = 2000
 _FOLDS: dict[str, Facts] = {}
 _LOCK = threading.Lock()
 T = TypeVar("T")
-
-
-def today() -> date:
-    """Today in China Standard Time: the default business date of findings."""
-    return datetime.now(COUNTY_TIME).date()
 
 
 def fold_rows(facts: Facts, rows: Iterable[dict]) -> None:

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from services.audit import finance
-from services.audit.facts_store import today, with_facts
+from services.audit.facts_store import with_facts
 from services.audit.findings_api import as_out, findings_as_of, visible
 from services.audit.tables import TABLES, WRITERS, cell, within
-from shared.domain import Context, Invalid, Role
+from shared.domain import Context, Invalid, Role, county_today
 from shared.fields import Day
 from shared.http import QUERY_PROBLEMS, CurrentContext
 from shared.service import ReadDb, runtime_of
@@ -189,7 +189,8 @@ def export_rows(name: str, request: Request, ctx: Context, db: Any, start: date 
         _reader(ctx)
         views = {"contracts": finance.contracts, "disbursements": finance.disbursements,
                  "payroll": lambda facts: finance.payroll(facts, settings.minimum_wage_fen),
-                 "social-insurance": finance.insurance, "roster": lambda facts: finance.roster(facts, end or today())}
+                 "social-insurance": finance.insurance,
+                 "roster": lambda facts: finance.roster(facts, end or county_today())}
         rows = with_facts(db, views[name])
     return within(TABLES[name], rows, start, end)
 

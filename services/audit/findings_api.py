@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.audit.checkpoints import CHECKPOINT_MAKERS, AuditLog
-from services.audit.facts_store import today, with_facts
+from services.audit.facts_store import with_facts
 from services.audit.findings_log import publish
 from services.audit.findings_rules import RULES, Finding, evaluate
-from shared.domain import Context, Invalid, NotFound, Role
+from shared.domain import Context, Invalid, NotFound, Role, county_today
 from shared.fields import Day
 from shared.http import COMMAND_PROBLEMS, QUERY_PROBLEMS, CurrentContext, Limit, Offset, Page, page_of
 from shared.service import ReadDb, application_of, runtime_of
@@ -76,7 +76,7 @@ def visible(ctx: Context, found: list[Finding]) -> list[Finding]:
 
 def findings_as_of(db: Any, settings: Settings, as_of: date | None) -> list[Finding]:
     """Every finding as of a business date, from the whole ledger."""
-    return with_facts(db, lambda facts: evaluate(facts, as_of or today(), settings))
+    return with_facts(db, lambda facts: evaluate(facts, as_of or county_today(), settings))
 
 
 router = APIRouter(prefix="/v1", tags=["findings"])
@@ -103,7 +103,7 @@ def get_finding(finding_id: UUID, request: Request, ctx: CurrentContext, db: Rea
     for f in found:
         if f.id == finding_id:
             return as_out(f)
-    raise NotFound(f"no finding {finding_id} as of {as_of or today()}")
+    raise NotFound(f"no finding {finding_id} as of {as_of or county_today()}")
 
 
 @router.post("/findings/evaluation", response_model=Evaluation, responses=COMMAND_PROBLEMS)
@@ -117,7 +117,7 @@ async def evaluate_now(request: Request, ctx: CurrentContext, app: Log) -> dict[
 
 def evaluate_and_publish(runtime: Any, app: AuditLog, ctx: Context):
     """One evaluation as of today, published through the audit service's store and relay."""
-    as_of = today()
+    as_of = county_today()
     with runtime.pool.connection() as conn:
         found = with_facts(conn, lambda facts: evaluate(facts, as_of, runtime.settings))
         return publish(app, conn, found, as_of, ctx)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
-COUNTY_TIME = timezone(timedelta(hours=8), "CST")
+from shared.domain import COUNTY_TIME
+
 PRE_OPENING = ("planned", "site_provided", "contractor_assigned", "staffed")
 
 # The business date of each event: the field of its data holding it (the event's own day in CST if none).

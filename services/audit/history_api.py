@@ -17,7 +17,7 @@ from psycopg.rows import tuple_row
 from services.audit import application, history, history_plan
 from services.audit.api import MAX_POSITION, PROBLEMS, _problem_doc
 from services.audit.domain import parse_canonical
-from services.audit.history import COUNTY_TIME, Fact
+from services.audit.history import Fact
 from services.audit.history_models import (
     Bounds,
     ContractHistory,
@@ -27,7 +27,7 @@ from services.audit.history_models import (
     WorkerHistory,
 )
 from services.audit.queries import read_ledger
-from shared.domain import Invalid, NotFound
+from shared.domain import COUNTY_TIME, Invalid, NotFound
 from shared.http import CurrentContext
 from shared.service import ReadDb, runtime_of
 from shared.settings import Settings

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import nats.errors
@@ -15,11 +15,11 @@ from nats.js import JetStreamContext
 from psycopg.rows import dict_row, tuple_row
 
 from services.audit.domain import Entry, Link, parse_canonical
+from shared.domain import COUNTY_TIME
 from shared.envelope import source_of
 from shared.relay import last_sequence_in_stream
 from shared.settings import Settings
 
-COUNTY_TIME = timezone(timedelta(hours=8), "CST")  # an as-of date is a calendar day in China Standard Time
 STREAM_TIMEOUT = 10.0
 LAST_BIGINT = 2**63 - 1
 

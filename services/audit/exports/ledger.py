@@ -22,8 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from services.audit import application
 from services.audit.api import MAX_POSITION, PROBLEMS
-from services.audit.queries import COUNTY_TIME
-from shared.domain import Invalid
+from shared.domain import COUNTY_TIME, Invalid
 from shared.http import CurrentContext, Unavailable
 from shared.service import ReadDb, runtime_of
 
