@@ -35,6 +35,7 @@ from deploy.cleanup import delete_run_streams, drop_run_databases
 from services.audit.projections import LedgerProjection
 from services.workforce.read_models.station_townships import StationTownships
 from shared import pull, store, stream
+from shared.domain import county_today
 from shared.projection import Projection, ProjectionRunner
 from shared.settings import Settings
 from shared.shadow import Shadow
@@ -247,7 +248,7 @@ class Bench:
                     commands.closed_loop(system, commands.Requests("workforce.hire", fixture), 1, 30).latencies)
                     for _ in range(o.reps)],
                 "GET /v1/roster?limit=100, p50": [commands.median_ms(commands.query_latency(
-                    system, "workforce", "/v1/roster?as_of=2021-12-31&limit=100", 5)) for _ in range(o.reps)],
+                    system, "workforce", f"/v1/roster?as_of={county_today()}&limit=100", 5)) for _ in range(o.reps)],
             }
             for name, values in figures.items():
                 base = first.setdefault(name, values)

@@ -26,6 +26,7 @@ from services.stations.seed import load_seed
 from services.workforce.application import HireWorker, RecordTraining
 from shared import store
 from shared.auth import mint
+from shared.domain import county_today
 from shared.settings import SERVICE_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,7 @@ def prepare(settings: Settings, history: History, workers: int) -> Fixture:
 def _hire(history: History, employer: uuid.UUID, n: int) -> str:
     result = history.app.hire_worker(ADMIN, HireWorker(employer_id=employer, name=f"测试{n % 1000}",
                                                        national_id_number=national_id(n), phone=phone(n),
-                                                       hired_on="2021-01-04"))
+                                                       hired_on=county_today().isoformat()))
     return str(result["worker_id"])
 
 
@@ -146,7 +147,7 @@ def lengthen(history: History, fixture: Fixture, events: int) -> None:
 
 def training(i: int) -> RecordTraining:
     """A training record (any number of them may be recorded on one worker)."""
-    return RecordTraining(course=f"专题培训{i}", hours=2 + i % 6, completed_on=f"2021-{1 + (i % 11):02d}-20")
+    return RecordTraining(course=f"专题培训{i}", hours=2 + i % 6, completed_on=county_today().isoformat())
 
 
 SENT = itertools.count(1)  # every command of the run is distinct, whichever ``Requests`` sends it
@@ -167,14 +168,14 @@ class Requests:
         if self.kind == "workforce.hire":
             return "workforce", "/v1/workers", {
                 "employer_id": f.employer, "name": f"受聘{n % 997}", "national_id_number": national_id(8_000_000 + n),
-                "phone": phone(8_000_000 + n), "hired_on": "2021-03-01"}
+                "phone": phone(8_000_000 + n), "hired_on": county_today().isoformat()}
         if self.kind == "workforce.training":  # a change of an existing worker: load, check, save
             return "workforce", f"/v1/workers/{f.workers[n % len(f.workers)]}/training", training(n).model_dump(
                 mode="json")
         if self.kind == "stations.misuse-report":  # loads a station, records a new report
             return "stations", "/v1/misuse-reports", {
                 "station_id": f.stations[n % len(f.stations)], "worker_id": str(uuid.UUID(int=n)),
-                "description": f"被借调至乡镇政府从事行政工作 #{n}", "observed_on": "2021-06-01"}
+                "description": f"被借调至乡镇政府从事行政工作 #{n}", "observed_on": county_today().isoformat()}
         raise ValueError(self.kind)
 
 

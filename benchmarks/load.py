@@ -1,9 +1,12 @@
 """A deterministic load generator: a county's year of workforce and stations commands.
 
-    .venv/bin/python -m benchmarks.load --events 10000 [--seed 7]      # bulk history through the application layer
+    .venv/bin/python -m benchmarks.load --events 10000 [--seed 7] [--until 2026-11-30]  # bulk history
 
-The same seed always produces the same commands in the same order. A county year is its organisations, then per
-worker: hiring, certificate, labour contract, insurance, a posting-free year of monthly pay and in-house training;
+The same seed and end date always produce the same commands in the same order. A county year is the twelve months
+before the end date's month (today in China Standard Time unless ``--until``): its organisations, then per worker:
+hiring in the year's first two months, certificate, labour contract, insurance within the month the rules allow, a
+posting-free year of monthly pay, each paid in time, and in-house training — a county that keeps the rules, so the
+audit finds nothing in it to raise;
 larger histories are more counties' years (N counties of ~30 workers each, ~20 events per worker). Bulk history is
 written through the workforce application (the same commands the API runs, without HTTP) in a bulk unit
 (``ServiceApplication.bulk``, ``shared.bulk``): every command is checked, encrypted and recorded as one by one, and
@@ -39,14 +42,13 @@ from services.workforce.application import (
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from services.workforce.main import make_application
 from shared import store
-from shared.domain import Context
+from shared.domain import Context, county_today
 from shared.settings import Settings
 
 ADMIN = Context(actor="bench-admin", role="civil_affairs_admin", organisation="county-civil-affairs")
 HR = Context(actor="bench-hr", role="hr_social_security", organisation="county-hr")
 WORKERS_PER_COUNTY = 30
 ORGANISATIONS_PER_COUNTY = 2
-MONTHS = [f"2021-{m:02d}" for m in range(1, 13)]
 SURNAMES = "李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "娜强敏洋静帆磊丽杰芳婷慧明华军平刚辉玲燕"
 FLUSH_EVERY = 1000  # commands whose events a bulk write saves in one transaction
@@ -83,9 +85,11 @@ class Step:
 class CountyYear:
     """The commands of ``counties`` county years, in order, from ``seed``."""
 
-    def __init__(self, seed: int, counties: int) -> None:
+    def __init__(self, seed: int, counties: int, until: date | None = None) -> None:
         self.random = random.Random(seed)
         self.counties = counties
+        self.until = until or county_today()
+        self.start = month_start(self.until, -12)
 
     def steps(self) -> Iterator[Step]:
         """Every county's organisations, then its workers' year."""
@@ -94,7 +98,8 @@ class CountyYear:
                 org = county * ORGANISATIONS_PER_COUNTY + o
                 yield Step("organisation", org, {
                     "name": f"XX{county}县社会工作服务中心{o}", "unified_social_credit_code": credit_code(org),
-                    "registered_in_county": o == 0, "registration_place": "XX县民政局", "registered_on": "2020-06-01"})
+                    "registered_in_county": o == 0, "registration_place": "XX县民政局",
+                    "registered_on": date(self.start.year - 1, 6, 1).isoformat()})
             for w in range(WORKERS_PER_COUNTY):
                 yield from self._worker(county, county * WORKERS_PER_COUNTY + w)
 
@@ -102,22 +107,33 @@ class CountyYear:
         r = self.random
         org = county * ORGANISATIONS_PER_COUNTY + r.randrange(ORGANISATIONS_PER_COUNTY)
         name = r.choice(SURNAMES) + r.choice(GIVEN) + (r.choice(GIVEN) if r.random() < 0.5 else "")
-        hired = date(2021, 1, 1) + timedelta(days=r.randrange(60))
+        hired = self.start + timedelta(days=r.randrange(60))
         yield Step("hire", n, {"employer": org, "name": name, "national_id_number": national_id(n),
                                "phone": phone(n), "hired_on": hired.isoformat()})
         if r.random() < 0.6:
             yield Step("certificate", n, {"level": r.choice(["assistant", "social_worker"]),
-                                          "obtained_on": "2020-10-20", "number": f"BENCH-{n:07d}"})
-        yield Step("contract", n, {"starts_on": hired.isoformat(), "ends_on": "2024-03-31"})
-        yield Step("insurance", n, {"items": INSURANCE, "enrolled_on": "2021-03-01"})
-        for month in MONTHS[hired.month - 1:]:
-            gross = 190_000 + 10_000 * r.randrange(20)
-            paid = date(int(month[:4]), int(month[5:]), 1) + timedelta(days=40)
-            yield Step("pay", n, {"period": month, "gross_fen": gross, "paid_on": min(paid, date(2022, 1, 10))
-                                  .isoformat()})
+                                          "obtained_on": (self.start - timedelta(days=400)).isoformat(),
+                                          "number": f"BENCH-{n:07d}"})
+        yield Step("contract", n, {"starts_on": hired.isoformat(),
+                                   "ends_on": (month_start(self.start, 36) - timedelta(days=1)).isoformat()})
+        yield Step("insurance", n, {"items": INSURANCE, "enrolled_on": (hired + timedelta(days=7)).isoformat()})
+        for m in range(12):
+            first = month_start(self.start, m)
+            if first < hired.replace(day=1):
+                continue
+            paid = min(first + timedelta(days=40), self.until)  # by the 10th of the next month
+            yield Step("pay", n, {"period": f"{first:%Y-%m}", "gross_fen": 190_000 + 10_000 * r.randrange(20),
+                                  "paid_on": paid.isoformat()})
         for t in range(r.randrange(2, 6)):
             yield Step("training", n, {"course": f"机构内训{t + 1}", "hours": 4 + r.randrange(12),
-                                       "completed_on": f"2021-{3 + t * 2:02d}-15"})
+                                       "completed_on": (month_start(self.start, 2 + t * 2) + timedelta(days=14))
+                                       .isoformat()})
+
+
+def month_start(on: date, months: int) -> date:
+    """The first day of the month ``months`` after ``on``'s (before, if negative)."""
+    index = on.year * 12 + on.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def counties_for(events: int) -> int:
@@ -191,11 +207,11 @@ class History:
     """Bulk history through the workforce application: grows to a number of stored events, continuing the same
     generated county years on every call."""
 
-    def __init__(self, settings: Settings, seed: int) -> None:
+    def __init__(self, settings: Settings, seed: int, until: date | None = None) -> None:
         self.settings = settings
         self.app = make_application(settings, store.eventsourcing_env(settings, "workforce", encrypt=True))
         self.writer = Writer(self.app)
-        self.steps = CountyYear(seed, counties=10**6).steps()
+        self.steps = CountyYear(seed, counties=10**6, until=until).steps()
 
     def grow(self, events: int, label: str = "history") -> int:
         """Writes steps until the store holds about ``events`` events; answers how many it wrote.
@@ -223,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--until", type=date.fromisoformat, help="the generated year's end (default: today in CST)")
     parser.add_argument("--prefix", default="swload_")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args(argv)
@@ -232,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     store.ensure_database(settings.database_url, settings.database_name("workforce"))
     try:
         started = time.perf_counter()
-        history = History(settings, args.seed)
+        history = History(settings, args.seed, args.until)
         try:
             history.grow(args.events)
             seconds = time.perf_counter() - started

@@ -122,24 +122,29 @@ def _national_id_of(writer: Writer, app: Workforce) -> str:
 def test_a_batch_that_cannot_be_written_is_lost_whole_and_earlier_batches_stay(
         services: Services, iso: Settings) -> None:
     app = services.workforce
+    until = date(2026, 11, 30)
+    script = list(CountyYear(seed=3, counties=1, until=until).steps())
+    second_hire = [i for i, step in enumerate(script) if step.kind == "hire"][1]
+    size = second_hire + 3  # the first batch hires the second worker; the next one changes it
     other = Workforce(env=store.eventsourcing_env(iso, "workforce", encrypt=True))
     try:
-        with pytest.raises(BulkNotSaved) as refused, app.bulk(flush_every=40) as unit:
+        with pytest.raises(BulkNotSaved) as refused, app.bulk(flush_every=size) as unit:
             writer = Writer(app)
-            steps = CountyYear(seed=3, counties=1).steps()
-            for step in itertools.islice(steps, 40):
-                writer.apply(step)  # the 40th command flushes the first batch
+            steps = iter(script)
+            for step in itertools.islice(steps, size):
+                writer.apply(step)  # the last of these flushes the first batch
             flushed = head(app)
             worker_id = list(writer.workers.values())[-1]
-            for step in itertools.islice(steps, 39):
+            for step in itertools.islice(steps, size - 1):
                 writer.apply(step)
             # Meanwhile another writer changes a worker this batch changes too: the batch's version is taken.
-            other.record_training(HR, worker_id, RecordTraining(course="外部", hours=1, completed_on=date(2021, 4, 1)))
+            other.record_training(HR, worker_id, RecordTraining(course="外部", hours=1, completed_on=until))
             writer.apply(next(steps))
     finally:
         other.close()
+    assert any(step.target == script[second_hire].target for step in script[size:2 * size - 1])
     assert unit.flushes == 1 and unit.saved_events == flushed
-    assert refused.value.commands == 40 and refused.value.events > 40
+    assert refused.value.commands == size and refused.value.events > size
     assert head(app) == flushed + 1, "the first batch and the other writer's event; nothing of the lost batch"
 
 
