@@ -170,6 +170,8 @@ class Bench:
                 self.add(Figure("HTTP commands", name + " throughput" + note, "/s", [r.throughput for r in runs],
                                 "eventsourcing save, 1 thread", limit,
                                 target="≥ 60 %" if concurrency == 32 else ""))
+                self.add(Figure("HTTP commands", f"{name}: the load generator's own CPU per command", "ms",
+                                [r.client_cpu_ms for r in runs], higher_is_better=False))
                 per_save = [1000 / v for v in limit]
                 for p in (50, 95, 99):
                     self.add(Figure("HTTP commands", f"{name} p{p}", "ms", [r.percentile(p) for r in runs],
@@ -179,8 +181,9 @@ class Bench:
         """2xx → visible in the ledger and in the stations read model, at a steady rate."""
         o = self.options
         if not o.rate:
-            peak = [f for f in self.figures if f.name.startswith("stations.misuse-report at concurrency 32 thr")]
-            o.rate = max(1.0, round(statistics.median(peak[0].values) / 2)) if peak else 50.0
+            peak = [statistics.median(f.values) for f in self.figures
+                    if f.name.startswith("stations.misuse-report at concurrency") and " throughput" in f.name]
+            o.rate = max(1.0, round(max(peak) / 2)) if peak else 50.0  # half of the best concurrency's
         for service in ("stations", "workforce"):  # the backlog of the runs before is not this figure's
             commands.wait_for_ledger(self.settings, service, commands.store_head(self.settings, service))
         requests = commands.Requests("stations.misuse-report", fixture)
