@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StringConstraints
 
+from shared.domain import county_today
 from shared.settings import get_settings
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -52,7 +53,7 @@ def _within_programme_window(value: date) -> date:
 
 
 def _not_in_future(value: date) -> date:
-    if value > date.today():
+    if value > county_today():
         raise ValueError("must not be in the future")
     if value.year < 1900:
         raise ValueError("must not be before 1900")

@@ -29,7 +29,7 @@ from services.casework.application.vault import Vault
 from services.casework.application.views import beneficiary_view
 from services.casework.domain import Beneficiary, Policy
 from shared.application import Command, ServiceApplication
-from shared.domain import Context, Forbidden, NotFound, Role
+from shared.domain import Context, Forbidden, NotFound, Role, county_today
 from shared.settings import Settings, get_settings
 
 ADMIN, CONTRACTOR, WORKER = Role.CIVIL_AFFAIRS_ADMIN, Role.CONTRACTOR, Role.SOCIAL_WORKER
@@ -98,7 +98,7 @@ class CaseworkBase(ServiceApplication):
     def registrant_stations(self, ctx: Context) -> set[str] | None:
         """The stations a social worker or contractor registers people at today (None: another role, no such limit)."""
         if ctx.has_role(WORKER):
-            return self.directory.worker_stations(ctx.actor, date.today())
+            return self.directory.worker_stations(ctx.actor, county_today())
         if ctx.has_role(CONTRACTOR):
             return self.directory.organisation_stations(ctx.organisation)
         return None
@@ -127,7 +127,7 @@ class CaseworkBase(ServiceApplication):
     def check_reads_personal_data(self, ctx: Context, beneficiary: Beneficiary) -> None:
         """Refuses (403) a read of personal data by a role or scope that does not need it."""
         ctx.require(*PERSONAL_DATA_READERS)
-        if not self.acts_for_station(ctx, beneficiary.station_id, date.today()):
+        if not self.acts_for_station(ctx, beneficiary.station_id, county_today()):
             raise Forbidden(f"{ctx.role} {ctx.actor} does not serve this beneficiary's station",
                             rule="casework.scope.personal_data")
 

@@ -4,7 +4,6 @@ corrections, erasure; and the logged read of personal data."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
 from typing import Annotated, Any, Unpack
 from uuid import UUID, uuid4
 
@@ -12,7 +11,7 @@ from services.casework.application.base import ADMIN, WRITERS, CaseworkBase, Cha
 from services.casework.application.fields import Choice, HouseholdSize
 from services.casework.domain import Beneficiary, TargetGroup, check_guardian_consent, choices, validate_national_id
 from shared.application import Command, Outcome
-from shared.domain import Context, NotFound, RuleViolated
+from shared.domain import Context, NotFound, RuleViolated, county_today
 from shared.fields import Code, Day, Name, NationalId, PastDay, Phone, RequiredText, ShortText, Text, items
 
 
@@ -150,7 +149,7 @@ class BeneficiaryCommands(CaseworkBase):
         personal = command.personal
 
         def act(beneficiary: Beneficiary) -> None:
-            self.check_station(ctx, beneficiary.station_id, date.today())
+            self.check_station(ctx, beneficiary.station_id, county_today())
             beneficiary.check_not_erased()
             consent = personal.guardian.consented_on if personal.guardian else None
             child = check_guardian_consent(personal.birth_date, beneficiary.registered_on, consent,

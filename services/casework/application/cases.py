@@ -20,7 +20,7 @@ from services.casework.domain import (
     service_type,
 )
 from shared.application import Command, Outcome
-from shared.domain import Context, Forbidden, Invalid, RuleViolated
+from shared.domain import Context, Forbidden, Invalid, RuleViolated, county_today
 from shared.fields import Count, Day, Fen, Minutes, Text, items
 
 
@@ -223,7 +223,7 @@ class CaseCommands(CaseworkBase):
         ctx.require(*PERSONAL_DATA_READERS)
         case = self.load(Case, case_id)
         beneficiary = self.load(Beneficiary, UUID(case.beneficiary_id))
-        if not self.acts_for_station(ctx, case.station_id, date.today()):
+        if not self.acts_for_station(ctx, case.station_id, county_today()):
             raise Forbidden(f"{ctx.role} {ctx.actor} does not serve this case's station",
                             rule="casework.scope.personal_data")
         beneficiary.check_not_erased()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response, status
 
 from services.stations.commands import AddTownship, AddVillage, AmendTownshipPopulation, EstablishCountyPlan
 from services.stations.read_models import station_queries
+from shared.domain import county_today
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -77,4 +77,4 @@ def get_county_status(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Per batch on a date: target count, deadline, stations opened by then, and whether it is behind schedule."""
-    return station_queries.county_status(db, county, as_of or date.today())
+    return station_queries.county_status(db, county, as_of or county_today())

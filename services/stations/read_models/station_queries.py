@@ -10,6 +10,8 @@ from typing import Any
 
 import psycopg
 
+from shared.domain import county_today
+
 from .paging import fetch_page, filters, plain_row, where
 from .station_status_schema import IN_THE_PLAN
 
@@ -90,7 +92,7 @@ def _enrich(conn: psycopg.Connection, items: list[dict[str, Any]]) -> None:
         item["latest_ledger"] = None if latest is None else {k: v for k, v in latest.items() if k != "station_id"}
         item["villages_covered"] = next((list(r["codes"]) for r in covered if str(r["station_id"]) == sid), [])
         item["understaffed"] = item["status"] == "opened" and item["headcount"] < item["minimum_staffing"]
-        item["late"] = item["opened_on"] is None and date.today() > date.fromisoformat(str(item["deadline"]))
+        item["late"] = item["opened_on"] is None and county_today() > date.fromisoformat(str(item["deadline"]))
 
 
 def _supervision(conn: psycopg.Connection, items: list[dict[str, Any]], month: str | None,
@@ -100,7 +102,7 @@ def _supervision(conn: psycopg.Connection, items: list[dict[str, Any]], month: s
     ids = [i["station_id"] for i in items]
     if not ids:
         return
-    first = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
+    first = date.fromisoformat(f"{month}-01") if month else county_today().replace(day=1)
     after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     months = conn.execute(
         "SELECT station_id, count(*)::int AS sessions, sum(hours)::float AS hours, "

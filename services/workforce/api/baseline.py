@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -11,6 +10,7 @@ from services.workforce import read_models
 from services.workforce.api.deps import COUNTY_READERS, App, readable_by
 from services.workforce.application import CorrectBaseline, EnterBaseline, RecordYearlyFigures
 from services.workforce.application.views import BaselinePublic
+from shared.domain import county_today
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -61,4 +61,4 @@ def correct_baseline(body: CorrectBaseline, ctx: CurrentContext, app: App, count
 def get_targets(ctx: CurrentContext, db: ReadDb, app: App, county: County, as_of: AsOf = None) -> dict[str, Any]:
     """The workforce targets on a date (met / on_track / at_risk), with the figures they were assessed on."""
     readable_by(ctx, COUNTY_READERS)
-    return read_models.targets(db, county, as_of or date.today(), app.policy)
+    return read_models.targets(db, county, as_of or county_today(), app.policy)

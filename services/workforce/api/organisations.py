@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from services.workforce import read_models
 from services.workforce.api.deps import PAYROLL_READERS, App, MonthQuery, command_route, readable_by
 from services.workforce.application import RecordContract, RecordContractEnded, RegisterOrganisation, Workforce
 from services.workforce.application.views import OrganisationPublic
+from shared.domain import county_today
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -44,7 +44,7 @@ def list_organisations(ctx: CurrentContext, db: ReadDb, as_of: AsOf = None, mont
                        offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
     """Per organisation on a date: headcount, certified, insurance coverage and a month's payroll total."""
     organisation = readable_by(ctx, PAYROLL_READERS)
-    day = as_of or date.today()
+    day = as_of or county_today()
     items = read_models.organisations_as_of(db, day, month or f"{day:%Y-%m}", organisation)
     return page_of(items[offset:offset + limit + 1], offset, limit)
 

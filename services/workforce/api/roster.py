@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter
 
 from services.workforce import read_models
 from services.workforce.api.deps import COUNTY_READERS, ROSTER_READERS, App, readable_by
-from shared.domain import Context, Forbidden, Invalid, Role
+from shared.domain import Context, Forbidden, Invalid, Role, county_today
 from shared.http import QUERY_PROBLEMS, AsOf, CurrentContext, Limit, Offset, Page, page_of
 from shared.service import ReadDb
 
@@ -33,7 +32,7 @@ def get_roster(ctx: CurrentContext, db: ReadDb, app: App, as_of: AsOf = None, st
     else:
         organisation = readable_by(ctx, ROSTER_READERS, str(organisation_id) if organisation_id else None)
         station = str(station_id) if station_id else None
-    rows = read_models.roster(db, as_of or date.today(), station, organisation, limit + 1, offset)
+    rows = read_models.roster(db, as_of or county_today(), station, organisation, limit + 1, offset)
     masked = app.masked_identities(row["worker_id"] for row in rows)
     return page_of([{**row, **masked[row["worker_id"]]} for row in rows], offset, limit)
 
@@ -43,7 +42,7 @@ def get_roster_stations(ctx: CurrentContext, db: ReadDb, as_of: AsOf = None, off
                         limit: Limit = 100) -> dict[str, Any]:
     """Per station on a date: headcount, certified count, its workers and its supervisors."""
     readable_by(ctx, COUNTY_READERS)
-    items = read_models.stations_as_of(db, as_of or date.today())
+    items = read_models.stations_as_of(db, as_of or county_today())
     return page_of(items[offset:offset + limit + 1], offset, limit)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from services.workforce import read_models
 from services.workforce.api.deps import COUNTY_READERS, App, command_route, readable_by
 from services.workforce.application import DesignateSupervisor, ReleaseSupervision, Workforce
 from services.workforce.application.views import SupervisorPublic
+from shared.domain import county_today
 from shared.http import (
     COMMAND_PROBLEMS,
     QUERY_PROBLEMS,
@@ -45,7 +45,7 @@ def list_supervisors(ctx: CurrentContext, db: ReadDb, app: App, as_of: AsOf = No
                      limit: Limit = 100) -> dict[str, Any]:
     """Per supervisor on a date: the stations covered against the plan's 5–8, with a warning below it."""
     readable_by(ctx, COUNTY_READERS)
-    items = read_models.supervisors_as_of(db, as_of or date.today(), app.policy)
+    items = read_models.supervisors_as_of(db, as_of or county_today(), app.policy)
     return page_of(items[offset:offset + limit + 1], offset, limit)
 
 
