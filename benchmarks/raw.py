@@ -7,11 +7,14 @@ import asyncio
 import os
 import threading
 import time
+from datetime import UTC, datetime
 
+import orjson
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from benchmarks.widgets import CTX, SERVICE, Widget, Widgets
+from services.audit.projections import COPY_BATCH, COPY_TYPES, LEDGER_DDL
 from shared import pull, store, stream
 from shared.settings import Settings
 
@@ -103,6 +106,41 @@ def batched_insert(settings: Settings, n: int, batch: int) -> float:
         conn.execute("DROP TABLE bench_rows")
         conn.commit()
         return n / seconds
+
+
+def ledger_shaped_copy(settings: Settings, n: int, batch: int) -> float:
+    """The same number of rows and batches as ``batched_insert``, copied in (binary COPY, as the ledger writes) into
+    a table made by the ledger's own DDL in a schema of its own: its five indexes, and its two columns generated from
+    the stored document (here a key-sorted JSON document of about the same size). The rows are built before the
+    clock starts: what PostgreSQL alone costs for the ledger's rows."""
+    digest, moment = os.urandom(32), datetime.now(UTC)
+    rows = [_ledger_row(i, moment, digest) for i in range(1, n + 1)]
+    with store.connect(store.service_url(settings, SERVICE)) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS bench_ledger")
+        conn.execute("SET search_path = bench_ledger")
+        for statement in LEDGER_DDL:
+            conn.execute(statement)
+        conn.commit()
+        started = time.perf_counter()
+        for first in range(0, n, batch):
+            with conn.cursor() as cur, cur.copy(COPY_BATCH) as copy:
+                copy.set_types(COPY_TYPES)
+                for row in rows[first:first + batch]:
+                    copy.write_row(row)
+            conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP SCHEMA bench_ledger CASCADE")
+        conn.commit()
+        return n / seconds
+
+
+def _ledger_row(i: int, moment: datetime, digest: bytes) -> tuple[object, ...]:
+    subject = f"{i:032x}"
+    document = {"data": {"name": f"w{i}", "note": BODY[:180].hex()}, "id": f"raw-{i}", "prevsequence": i - 1,
+                "sequence": i, "source": "/sw/raw", "specversion": "1.0", "subject": subject,
+                "time": moment.isoformat(), "type": "sw.raw.row.made.v1"}
+    body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    return i, f"raw-{i}", "/sw/raw", "sw.raw.row.made.v1", subject, moment, i, body, digest, digest
 
 
 def notification_log_read(app: Widgets, page: int = 500) -> tuple[float, int]:

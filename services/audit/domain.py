@@ -49,7 +49,7 @@ def canonical_form(document: Any) -> bytes:
             body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
         except (orjson.JSONEncodeError, RecursionError):  # a lone surrogate, too deep: the long way says why
             body = b""
-        if body and not any(lead in body for lead in _ASTRAL):
+        if body and (body.isascii() or not any(lead in body for lead in _ASTRAL)):  # ASCII: no 4-byte character
             return body
     return rfc8785.dumps(_as_doubles(document, ""))
 

@@ -92,12 +92,10 @@ APPEND = (
     "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s"
 )
 
-APPEND_BATCH = (
-    "INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, canonical, "
-    "leaf_hash, chain_hash) SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
-    "%s::timestamptz[], %s::bigint[], %s::bytea[], %s::bytea[], %s::bytea[]) "
-    "WHERE COALESCE((SELECT max(position) FROM ledger), 0) = %s"
-)
+COLUMNS = ("position", "event_id", "source", "type", "subject", "event_time", "stream_sequence", "canonical",
+           "leaf_hash", "chain_hash")
+COPY_BATCH = f"COPY ledger ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+COPY_TYPES = ("int8", "text", "text", "text", "text", "timestamptz", "int8", "bytea", "bytea", "bytea")
 
 
 class LedgerProjection(Projection):
@@ -116,12 +114,12 @@ class LedgerProjection(Projection):
 
     @contextlib.contextmanager
     def batch(self, cur: psycopg.Cursor) -> Iterator[None]:
-        """One lock, one head read and one multi-row insert per batch.
+        """One lock, one head read and one binary COPY per batch.
 
         The lock is held to the end of the batch's transaction. Each event's entry is computed in memory after the
         one before it (an event that cannot be canonicalised changes nothing, and halts there); the entries are
-        inserted together when the batch closes, each insert checking that it follows the table's last row. If that
-        insert fails, the whole batch fails (nothing is recorded or acknowledged) and is retried one event at a
+        copied in together when the batch closes, after checking that the first follows the table's last row. If that
+        copy fails, the whole batch fails (nothing is recorded or acknowledged) and is retried one event at a
         time, each in its own savepoint, so the ledger stops exactly at the event that cannot be recorded.
         """
         careful, self._careful = self._careful, False
@@ -181,13 +179,18 @@ class LedgerProjection(Projection):
 
     @staticmethod
     def _insert(cur: psycopg.Cursor, rows: list[tuple[object, ...]]) -> None:
-        """Inserts a batch's entries in one statement, if the first follows the table's last row (the positions
-        after it are consecutive, and unique: no other appender can slip one in between)."""
-        columns = [list(column) for column in zip(*(row[:10] for row in rows), strict=True)]
-        cur.execute(APPEND_BATCH, (*columns, rows[0][10]))
-        if cur.rowcount != len(rows):
-            raise RuntimeError(f"the ledger's head moved while its appenders' lock was held: {cur.rowcount} of "
-                               f"{len(rows)} entries followed it")
+        """Copies a batch's entries in (binary COPY), if the first follows the table's last row, read under the
+        appenders' lock that this transaction holds: no other appender can add a row before the copy, and the
+        positions after the first are consecutive and unique."""
+        cur.execute("SELECT COALESCE(max(position), 0) AS head FROM ledger")
+        head = cur.fetchone()["head"]
+        if head != rows[0][10]:
+            raise RuntimeError(f"the ledger's head moved while its appenders' lock was held: {head}, not "
+                               f"{rows[0][10]}")
+        with cur.copy(COPY_BATCH) as copy:
+            copy.set_types(COPY_TYPES)
+            for row in rows:
+                copy.write_row(row[:10])
 
     @staticmethod
     def _read_head(cur: psycopg.Cursor) -> tuple[int, bytes]:

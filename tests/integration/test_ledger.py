@@ -273,3 +273,25 @@ async def test_a_batch_the_database_refuses_is_retried_event_by_event_and_stops_
     assert [(r["position"], r["sequence"]) for r in ledger_rows(ledger_url)][-1] == (4, 2)
     verdict = await _verdict(iso, js, ledger_url)
     assert verdict.ok and verdict.complete and verdict.checked == 4
+
+
+def test_a_batch_whose_head_moved_under_it_copies_nothing(iso: Settings, ledger_url: str) -> None:
+    """A batch's entries are copied in only if the first follows the table's last row, read again just before the
+    copy: a row that came after the batch read its head (here written beside it, in its own transaction) refuses
+    the whole batch, rather than leaving two rows at one position or a hole."""
+    ProjectionRunner(iso, LedgerProjection(), ledger_url).setup()
+    ledger = LedgerProjection()
+    with store.connect(ledger_url) as conn, conn.cursor() as cur:
+        with pytest.raises(RuntimeError, match="head moved"), ledger.batch(cur):
+            ledger.apply(cur, _event(1))
+            row = LedgerProjection._row(_event(9), b"{}", leaf_hash(b"{}"), (0, GENESIS))
+            cur.execute("INSERT INTO ledger (position, event_id, source, type, subject, event_time, stream_sequence, "
+                        "canonical, leaf_hash, chain_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", row[:10])
+        cur.execute("SELECT event_id FROM ledger ORDER BY position")
+        assert [r["event_id"] for r in cur.fetchall()] == ["gadgets-9"]
+
+
+def _event(seq: int) -> envelope.CloudEvent:
+    document = {"specversion": "1.0", "id": f"gadgets-{seq}", "source": "/sw/gadgets", "type": "sw.gadgets.made.v1",
+                "subject": "g", "time": "2022-01-01T08:00:00Z", "data": {}, "sequence": seq, "prevsequence": seq - 1}
+    return envelope.CloudEvent.parse(json.dumps(document).encode())
