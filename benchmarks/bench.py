@@ -190,6 +190,7 @@ class Bench:
             o.rate = max(1.0, round(max(peak) / 2)) if peak else 50.0  # half of the best concurrency's
         for service in ("stations", "workforce"):  # the backlog of the runs before is not this figure's
             commands.wait_for_ledger(self.settings, service, commands.store_head(self.settings, service))
+        settle.wait_for_consumers(self.settings)  # nor the findings the audit raised for the reports before
         requests = commands.Requests("stations.misuse-report", fixture)
         p50: dict[str, list[float]] = {"ledger": [], "station read model": []}
         p99: dict[str, list[float]] = {"ledger": [], "station read model": []}
