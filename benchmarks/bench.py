@@ -460,7 +460,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="one repetition, smaller runs (or SW_BENCH_QUICK=1)")
     parser.add_argument("--reps", type=int, default=0)
     parser.add_argument("--history", help="comma-separated store sizes, e.g. 10000,100000")
-    parser.add_argument("--million", action="store_true", help="also grow the history to 10^6 events (hours)")
+    parser.add_argument("--million", action="store_true",
+                        help="also grow the history to 10^6 events (about 15 more minutes here)")
     parser.add_argument("--rate", type=float, default=float(os.environ.get("SW_BENCH_RATE", "0")),
                         help="freshness: commands per second (default: half the measured peak)")
     parser.add_argument("--seed", type=int, default=7)
