@@ -84,7 +84,7 @@ class Shadow:
             await js.delete_consumer(self.settings.stream_name, self.runner.durable)
         conn = await asyncio.to_thread(self.open)
         self.runner._conn = conn
-        read, deadline, again = 0, time.monotonic() + patience, None
+        read, deadline, again, analysed = 0, time.monotonic() + patience, None, False
         sub = await self._subscribe(js, 1)
         try:
             while True:
@@ -103,6 +103,8 @@ class Shadow:
                     await asyncio.sleep(0.2)
                     sub, again = await self._subscribe(js, again), None
                     continue
+                if not analysed:  # once, outside the swap's locks
+                    analysed = await asyncio.to_thread(self._analyse, conn)
                 if await asyncio.to_thread(self._try_swap, conn):
                     return read
                 if time.monotonic() > deadline:
@@ -156,6 +158,16 @@ class Shadow:
             return msg
         return SimpleNamespace(subject=msg.subject, data=msg.data,
                                metadata=dataclasses.replace(msg.metadata, num_delivered=reads))
+
+    def _analyse(self, conn: psycopg.Connection) -> bool:
+        """Gathers the planner's statistics of the new tables before they are swapped in: tables filled in one go have
+        none until autovacuum gets to them (never, on a server that runs without it), and a query planned without
+        them may walk a whole table for one page."""
+        with conn.transaction():
+            for table in self.projection.tables:
+                if _exists(conn, f"{self.schema}.{table}"):
+                    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.schema, table)))
+        return True
 
     def _try_swap(self, conn: psycopg.Connection) -> bool:
         """Swaps the new tables in if they are at least as far as the live ones for every source."""

@@ -170,6 +170,10 @@ def test_a_rebuild_with_compare_shows_progress_and_finds_the_rebuilt_tables_equa
     assert "rebuilding stations.station_status [" in rebuilt.stderr and " messages" in rebuilt.stderr
     assert "station_status: live" in rebuilt.stdout and ": equal" in rebuilt.stdout
     assert "DIFFER" not in rebuilt.stdout and rebuilt.stdout.strip().endswith("rebuilt tables equal the live ones")
+    with store.connect(store.service_url(iso, "stations"), autocommit=True) as conn:  # the planner knows the new tables
+        analysed = conn.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = 'public' "
+                                "AND relname = 'station_status'").fetchone()
+    assert analysed is not None and analysed["last_analyze"] is not None
 
 
 def test_the_comparison_names_rows_found_on_one_side_only(stations: tuple[Settings, httpx.Client]) -> None:
