@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
+
+from shared.domain import COUNTY_TIME
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
-CHINA = timezone(timedelta(hours=8))
 
 # key: (中文, English)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -269,5 +270,5 @@ def moment(language: str, value: str | None) -> str:
     """A timestamp in China Standard Time: 2021年12月31日 08:30."""
     if not value:
         return "–"
-    when = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(CHINA)
+    when = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(COUNTY_TIME)
     return f"{day(language, when.date())} {when:%H:%M:%S}"

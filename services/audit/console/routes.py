@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -13,11 +13,12 @@ from fastapi.templating import Jinja2Templates
 
 from services.audit.console import chart, forms, live, views
 from services.audit.console.api import ApiError
-from services.audit.console.messages import CHINA, day
+from services.audit.console.messages import day
 from services.audit.console.session import CurrentViewer, Viewer, keep_language, remember
 from services.audit.console.settings import console_settings
 from services.audit.findings_rules import RULES
 from shared.auth import BEARER_ROLES, InvalidToken, mint, verify
+from shared.domain import county_today
 from shared.service import runtime_of
 
 HERE = Path(__file__).parent
@@ -45,16 +46,11 @@ def back(target: str, fallback: str = "/") -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else fallback
 
 
-def today() -> date:
-    """Today in China Standard Time."""
-    return datetime.now(CHINA).date()
-
-
 @router.get("/")
 async def dashboard(request: Request, viewer: CurrentViewer, as_of: Annotated[date | None, Query()] = None) -> Response:
     if viewer.ctx is None:
         return to_signin(request)
-    chosen, head = as_of or today(), await live.watch_of(request).current()
+    chosen, head = as_of or county_today(), await live.watch_of(request).current()
     data = await views.dashboard(viewer.api, chosen, head)
     drawn = chart.progress_chart(data["series"], lambda d: day(viewer.language, d))
     return render(request, viewer, "dashboard.html", as_of=chosen, chart=drawn, head=head, **data)
@@ -124,7 +120,7 @@ async def todo_page(request: Request, viewer: CurrentViewer, done: str = "") -> 
         return to_signin(request)
     data = await views.todo(viewer.api)
     head = await live.watch_of(request).current()
-    return render(request, viewer, "todo.html", done=done, today=today(), head=head, **data)
+    return render(request, viewer, "todo.html", done=done, today=county_today(), head=head, **data)
 
 
 async def command(request: Request, viewer: Viewer, service: str, method: str, path: str,
