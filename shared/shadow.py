@@ -104,7 +104,8 @@ class Shadow:
                     sub, again = await self._subscribe(js, again), None
                     continue
                 if not analysed:  # once, outside the swap's locks
-                    analysed = await asyncio.to_thread(self._analyse, conn)
+                    await asyncio.to_thread(self._analyse, conn)
+                    analysed = True
                 if await asyncio.to_thread(self._try_swap, conn):
                     return read
                 if time.monotonic() > deadline:
@@ -159,7 +160,7 @@ class Shadow:
         return SimpleNamespace(subject=msg.subject, data=msg.data,
                                metadata=dataclasses.replace(msg.metadata, num_delivered=reads))
 
-    def _analyse(self, conn: psycopg.Connection) -> bool:
+    def _analyse(self, conn: psycopg.Connection) -> None:
         """Gathers the planner's statistics of the new tables before they are swapped in: tables filled in one go have
         none until autovacuum gets to them (never, on a server that runs without it), and a query planned without
         them may walk a whole table for one page."""
@@ -167,7 +168,6 @@ class Shadow:
             for table in self.projection.tables:
                 if _exists(conn, f"{self.schema}.{table}"):
                     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.schema, table)))
-        return True
 
     def _try_swap(self, conn: psycopg.Connection) -> bool:
         """Swaps the new tables in if they are at least as far as the live ones for every source."""
