@@ -14,7 +14,11 @@ from benchmarks.client import LeanClient
 
 class Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    connections: set[int] = set()  # noqa: RUF012 - shared by the test's handlers
+    connections: list[tuple[str, int]] = []  # noqa: RUF012 - each accepted connection, shared by the handlers
+
+    def setup(self) -> None:
+        super().setup()  # one handler per accepted connection, however many requests it carries
+        Echo.connections.append(self.client_address)
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -26,7 +30,6 @@ class Echo(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _answer(self, status: int, doc: dict) -> None:
-        Echo.connections.add(id(self.connection))
         data = json.dumps(doc, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
