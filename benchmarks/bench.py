@@ -22,11 +22,12 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import catchup, commands, raw, rebuilds, settle
+from benchmarks import catchup, commands, county_bench, raw, rebuilds, settle
+from benchmarks.figures import HEADER, Figure, markdown_row
 from benchmarks.load import History
 from benchmarks.pipeline import relay_all
 from benchmarks.widgets import SERVICE, Widgets, WidgetTotals
@@ -44,30 +45,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @dataclass
-class Figure:
-    """One measured figure (every repetition) beside its limit (every repetition), and the target."""
-
-    section: str
-    name: str
-    unit: str
-    values: list[float]
-    limit_name: str = ""
-    limit: list[float] = field(default_factory=list)
-    higher_is_better: bool = True
-    target: str = ""
-
-    @property
-    def ratio(self) -> float | None:
-        """Figure / limit (throughput) or limit / figure (latency), from the medians."""
-        if not self.limit or not self.values:
-            return None
-        value, limit = statistics.median(self.values), statistics.median(self.limit)
-        if not value or not limit:
-            return None
-        return value / limit if self.higher_is_better else limit / value
-
-
-@dataclass
 class Options:
     """How much to measure."""
 
@@ -79,6 +56,7 @@ class Options:
     long_aggregate: int
     history: list[int]
     seed: int
+    beneficiaries: int = 0  # the county year's
 
 
 class Bench:
@@ -327,9 +305,25 @@ class Bench:
             self.add(Figure("verification", figure, "entries/s", [rates[name]], "raw SHA-256, one call per entry",
                             [per_entry]))
 
+    async def county(self) -> None:
+        """A whole county's year over HTTP on all four services, a fresh county each repetition, against raw saves."""
+        o, sec = self.options, "county year over HTTP"
+        years = [await asyncio.to_thread(county_bench.one_year, self.settings, rep, o.seed + rep, o.beneficiaries)
+                 for rep in range(o.reps)]
+        self.add(Figure(sec, f"a county's year: {years[0].calls:,} calls from {county_bench.THREADS} senders "
+                             f"({o.beneficiaries:,} beneficiaries)", "/s", [y.calls_per_s for y in years],
+                        "eventsourcing save, 1 thread", [y.raw_saves for y in years]))
+        for service in ("stations", "workforce", "casework"):
+            for p, got in (("p50", [y.p50_ms[service] for y in years]), ("p99", [y.p99_ms[service] for y in years])):
+                self.add(Figure(sec, f"{service} call {p}", "ms", got, higher_is_better=False))
+        self.add(Figure(sec, f"the ledger holds all {years[0].events:,} events, after the last answer", "s",
+                        [y.ledger_lag_s for y in years], higher_is_better=False))
+        self.add(Figure(sec, "compliance findings open at the year's end (the county kept the rules)", "",
+                        [float(y.open_findings) for y in years], higher_is_better=False))
+
 
 CATCH_UP_MAX = 50_000  # the audit service's backlog in the history section: half the last level, at most this
-SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "catchup", "verify")
+SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "catchup", "verify", "county")
 PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
 
 
@@ -361,28 +355,6 @@ async def rebuild(settings: Settings, js, total: int) -> float:
     return read / seconds
 
 
-def fmt(values: list[float]) -> str:
-    """min / median / max, or the one value."""
-    if not values:
-        return "–"
-    digits = 0 if statistics.median(values) >= 100 else 1
-    parts = [min(values), statistics.median(values), max(values)]
-    if len(values) == 1:
-        parts = parts[:1]
-    return " / ".join(f"{v:,.{digits}f}" for v in parts)
-
-
-def markdown_row(f: Figure) -> str:
-    """One table row."""
-    ratio = f"{f.ratio:.0%}" if f.ratio is not None else "–"
-    return (f"| {f.section} | {f.name} | {fmt(f.values)} {f.unit} | {f.limit_name or '–'} | "
-            f"{fmt(f.limit) + ' ' + f.unit if f.limit else '–'} | {ratio} | {f.target or '–'} |")
-
-
-HEADER = ("| section | figure | min / median / max | raw limit (same run) | limit min / median / max | ratio | "
-          "target |\n|---|---|---|---|---|---|---|")
-
-
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
@@ -398,7 +370,8 @@ def options(args: argparse.Namespace) -> Options:
         history.append(1_000_000)
     return Options(reps=args.reps or (1 if quick else 3), events=500 if quick else 2000,
                    commands=60 if quick else 200, rate=args.rate, seconds=5 if quick else 10,
-                   long_aggregate=200 if quick else 1000, history=history, seed=args.seed)
+                   long_aggregate=200 if quick else 1000, history=history, seed=args.seed,
+                   beneficiaries=100 if quick else 600)
 
 
 async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
@@ -428,6 +401,8 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
             await bench.catch_up_late_first()
         if "verify" in wanted:
             bench.verify()
+        if "county" in wanted:
+            await bench.county()
     finally:
         if history is not None:
             history.close()

@@ -3,7 +3,8 @@
 The measured figures are the services', so the client sending the commands should cost as little of the two cores as
 it can: ``httpx.Client`` spends about a millisecond of CPU per request in the benchmark's own process (more when 32
 threads contend for the interpreter), the standard library's ``http.client`` a fraction of that. Only what the
-closed-loop and steady-rate senders need: POST and GET with a bearer token, the status, the decoded answer.
+closed-loop and steady-rate senders and the county year need: requests with a bearer token and JSON bodies, the status,
+the decoded answer.
 """
 
 from __future__ import annotations
@@ -38,15 +39,17 @@ class LeanClient:
 
     def post(self, path: str, json: Any) -> Answer:
         """POSTs ``json`` as the body."""
-        return self.request("POST", path, _encode(json))
+        return self.request("POST", path, encode(json))
 
     def get(self, path: str) -> Answer:
         """GETs ``path``."""
         return self.request("GET", path, None)
 
-    def request(self, method: str, path: str, body: bytes | None) -> Answer:
-        """One request; retried once on a fresh connection if the kept-alive one was closed before it was sent."""
-        headers = dict(self.headers, **({"Content-Type": "application/json"} if body is not None else {}))
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str] | None = None) -> Answer:
+        """One request (``headers``: more of them); retried once on a fresh connection if the kept-alive one was
+        closed before it was sent."""
+        headers = dict(self.headers, **({"Content-Type": "application/json"} if body is not None else {}),
+                       **(headers or {}))
         for attempt in (1, 2):
             conn = self.conn or self._open()
             try:
@@ -70,5 +73,6 @@ class LeanClient:
             self.conn = None
 
 
-def _encode(value: Any) -> bytes:
+def encode(value: Any) -> bytes:
+    """A JSON body, compact, with Chinese text as it is."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

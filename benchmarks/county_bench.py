@@ -1,0 +1,62 @@
+"""``make bench``'s county section: a whole county's year over HTTP (``benchmarks.county``), each repetition a fresh
+county on services, databases and a stream of its own, with its own seed, beside raw ``eventsourcing`` saves measured
+just before it."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from dataclasses import dataclass
+
+from benchmarks import commands, raw
+from benchmarks.county import CountyYearCalls
+from benchmarks.county_run import SERVICES, CountyRunner, findings, published_events
+from benchmarks.load import Progress
+from benchmarks.widgets import SERVICE
+from deploy.cleanup import delete_run_streams, drop_run_databases
+from shared import store
+from shared.settings import Settings
+
+THREADS = 8
+
+
+@dataclass
+class Year:
+    """One county year's figures."""
+
+    calls: int
+    calls_per_s: float
+    p50_ms: dict[str, float]
+    p99_ms: dict[str, float]
+    events: int  # published by the three services
+    ledger_lag_s: float  # after the last answer, until the ledger held every event
+    open_findings: int
+    raw_saves: float  # raw eventsourcing saves per second, 1 thread, measured just before the year
+
+
+RAW_SAVES = 1_000
+
+
+def one_year(base: Settings, rep: int, seed: int, beneficiaries: int) -> Year:
+    """A county's year on services of its own."""
+    settings = base.model_copy(update={"database_prefix": f"{base.database_prefix}y{rep}_",
+                                       "subject_prefix": f"{base.subject_prefix}y{rep}"})
+    store.ensure_database(settings.database_url, settings.database_name(SERVICE))
+    saves = raw.eventsourcing_saves(settings, RAW_SAVES, 1)
+    system = commands.start(settings)
+    try:
+        year = CountyYearCalls(seed, beneficiaries)
+        phases = year.phases()
+        bar = Progress(f"county year {rep + 1}", sum(p.calls() for p in phases))
+        tally = CountyRunner(settings, system.urls, seed, THREADS).run(phases, bar.update)
+        events = {s: published_events(settings, s) for s in SERVICES[:3]}
+        lag = sum(commands.wait_for_ledger(settings, s, n) for s, n in events.items())
+        found = findings(settings, system.urls["audit"], year.until)
+        return Year(tally.calls(), tally.calls() / tally.seconds,
+                    {s: statistics.median(v) * 1000 for s, v in tally.latency.items()},
+                    {s: commands.ms(v, 99) for s, v in tally.latency.items()},
+                    sum(events.values()), lag, sum(1 for f in found if f["open"]), saves)
+    finally:
+        system.stop()
+        drop_run_databases(settings)
+        asyncio.run(delete_run_streams(settings))
