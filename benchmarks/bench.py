@@ -316,6 +316,9 @@ class Bench:
         for service in ("stations", "workforce", "casework"):
             for p, got in (("p50", [y.p50_ms[service] for y in years]), ("p99", [y.p99_ms[service] for y in years])):
                 self.add(Figure(sec, f"{service} call {p}", "ms", got, higher_is_better=False))
+        self.add(Figure(sec, "casework call p50, the last tenth of the year's calls", "ms",
+                        [y.casework_tenths_ms[1] for y in years], "the first tenth",
+                        [y.casework_tenths_ms[0] for y in years], higher_is_better=False, target="within 20 %"))
         self.add(Figure(sec, f"the ledger holds all {years[0].events:,} events, after the last answer", "s",
                         [y.ledger_lag_s for y in years], higher_is_better=False))
         self.add(Figure(sec, "compliance findings open at the year's end (the county kept the rules)", "",
