@@ -52,6 +52,14 @@ DDL = (
         PRIMARY KEY (case_id, sequence)
     )
     """,
+    # A page of the registry or of the cases, oldest first, in the county or at a station, is read off an index: its
+    # cost stays flat however many people a county (or a province) has served.
+    "CREATE INDEX IF NOT EXISTS registry_beneficiaries_oldest "
+    "ON registry_beneficiaries (registered_on, beneficiary_id)",
+    "CREATE INDEX IF NOT EXISTS registry_beneficiaries_station "
+    "ON registry_beneficiaries (station_id, registered_on, beneficiary_id)",
+    "CREATE INDEX IF NOT EXISTS registry_cases_oldest ON registry_cases (opened_on, case_id)",
+    "CREATE INDEX IF NOT EXISTS registry_cases_station ON registry_cases (station_id, opened_on, case_id)",
 )
 STAGE_OF = {c.CaseAssessed: "assessed", c.CasePlanned: "planned", c.CaseServiceRecorded: "in_service",
             c.CaseReviewed: "reviewed", c.CaseClosed: "closed"}
@@ -172,18 +180,25 @@ class Statistics(BaseModel):
     service_minutes: int
 
 
+REGISTRY_PAGE = (
+    "SELECT r.beneficiary_id, r.station_id, r.township_code, r.village_code, r.target_groups, r.registered_on, "
+    "r.child, r.erased_on, r.merged_into, CASE WHEN %(d)s::text[] IS NULL THEN r.possible_duplicates ELSE "
+    "(SELECT count(*)::int FROM registry_beneficiaries o WHERE o.beneficiary_id = ANY(r.duplicate_ids) "
+    "AND o.station_id = ANY(%(d)s::text[])) END AS possible_duplicates "
+    "FROM registry_beneficiaries r WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
+    "AND (%(t)s::text IS NULL OR township_code = %(t)s) AND (%(g)s::text IS NULL OR %(g)s = ANY(target_groups)) "
+    "ORDER BY registered_on, beneficiary_id OFFSET %(o)s LIMIT %(l)s")
+CASES_PAGE = (
+    "SELECT * FROM registry_cases WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
+    "AND (%(g)s::text IS NULL OR stage = %(g)s) ORDER BY opened_on, case_id OFFSET %(o)s LIMIT %(l)s")
+
+
 def registry(db: psycopg.Connection, station_id: UUID | None, township_code: str | None, target_group: str | None,
              offset: int, limit: int, duplicates_within: set[str] | None = None) -> list[dict[str, Any]]:
     """Beneficiaries, oldest first, by station, township or target group; ``duplicates_within``: count only the
     likely duplicates registered at these stations (a registrant's own)."""
     return db.execute(
-        "SELECT r.beneficiary_id, r.station_id, r.township_code, r.village_code, r.target_groups, r.registered_on, "
-        "r.child, r.erased_on, r.merged_into, CASE WHEN %(d)s::text[] IS NULL THEN r.possible_duplicates ELSE "
-        "(SELECT count(*)::int FROM registry_beneficiaries o WHERE o.beneficiary_id = ANY(r.duplicate_ids) "
-        "AND o.station_id = ANY(%(d)s::text[])) END AS possible_duplicates "
-        "FROM registry_beneficiaries r WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
-        "AND (%(t)s::text IS NULL OR township_code = %(t)s) AND (%(g)s::text IS NULL OR %(g)s = ANY(target_groups)) "
-        "ORDER BY registered_on, beneficiary_id OFFSET %(o)s LIMIT %(l)s",
+        REGISTRY_PAGE,
         {"s": str(station_id) if station_id else None, "t": township_code, "g": target_group, "o": offset,
          "l": limit, "d": None if duplicates_within is None else sorted(duplicates_within)},
     ).fetchall()
@@ -193,8 +208,7 @@ def cases(db: psycopg.Connection, station_id: UUID | None, stage: str | None, of
           limit: int) -> list[dict[str, Any]]:
     """Cases, oldest first, by station or stage."""
     return db.execute(
-        "SELECT * FROM registry_cases WHERE (%(s)s::text IS NULL OR station_id = %(s)s) "
-        "AND (%(g)s::text IS NULL OR stage = %(g)s) ORDER BY opened_on, case_id OFFSET %(o)s LIMIT %(l)s",
+        CASES_PAGE,
         {"s": str(station_id) if station_id else None, "g": stage, "o": offset, "l": limit},
     ).fetchall()
 
