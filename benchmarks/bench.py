@@ -323,6 +323,8 @@ class Bench:
                         [y.ledger_lag_s for y in years], higher_is_better=False))
         self.add(Figure(sec, "compliance findings open at the year's end (the county kept the rules)", "",
                         [float(y.open_findings) for y in years], higher_is_better=False))
+        self.add(Figure(sec, "GET /v1/findings at the year's end (every rule over the year's facts)", "ms",
+                        [y.findings_ms for y in years], higher_is_better=False))
 
 
 CATCH_UP_MAX = 50_000  # the audit service's backlog in the history section: half the last level, at most this

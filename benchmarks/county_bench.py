@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from dataclasses import dataclass
 
 from benchmarks import commands, raw
@@ -32,6 +33,7 @@ class Year:
     events: int  # published by the three services
     ledger_lag_s: float  # after the last answer, until the ledger held every event
     open_findings: int
+    findings_ms: float  # GET /v1/findings at the year's end: every rule evaluated over the year's facts
     raw_saves: float  # raw eventsourcing saves per second, 1 thread, measured just before the year
 
 
@@ -58,11 +60,14 @@ def one_year(base: Settings, rep: int, seed: int, beneficiaries: int) -> Year:
         tally = CountyRunner(settings, system.urls, seed, THREADS).run(phases, bar.update)
         events = {s: published_events(settings, s) for s in SERVICES[:3]}
         lag = sum(commands.wait_for_ledger(settings, s, n) for s, n in events.items())
+        asked = time.perf_counter()
         found = findings(settings, system.urls["audit"], year.until)
+        asked = time.perf_counter() - asked
         return Year(tally.calls(), tally.calls() / tally.seconds,
                     {s: statistics.median(v) * 1000 for s, v in tally.latency.items()},
                     {s: commands.ms(v, 99) for s, v in tally.latency.items()}, tenths(tally.latency["casework"]),
-                    sum(events.values()), lag, sum(1 for f in found if f["open"]), saves)
+                    sum(events.values()), lag, sum(1 for f in found if f["open"]),
+                    asked * 1000, saves)
     finally:
         system.stop()
         drop_run_databases(settings)
