@@ -23,25 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from benchmarks.load import INSURANCE, SURNAMES, credit_code, month_start, phone
+from benchmarks.load import GIVEN, INSURANCE, SURNAMES, credit_code, month_start, phone
+from benchmarks.people import case_steps, person_id, registration
 from services.stations.domain import Station
 from services.stations.seed import COUNTY_NAME, TOWNSHIPS
-from services.workforce.domain import national_id_check_char
 from shared.domain import county_today
 
 WORKERS_AT = {t["code"]: 2 + (n % 3 == 0) for n, t in enumerate(TOWNSHIPS)}  # 26 posted, two supervisors
 SUPERVISED = ([t["code"] for t in TOWNSHIPS[:6]], [t["code"] for t in TOWNSHIPS[6:]])  # five to eight each
-GIVEN = "娜强敏洋静帆磊丽杰芳婷慧明华军平刚辉玲燕"
-KINDS = (  # target groups, the case's needs, the services delivered (domain, type)
-    (("elderly_in_difficulty", "left_behind_elderly"), ("elderly_care",),
-     (("elderly_care", "health_service"), ("elderly_care", "emotional_comfort"))),
-    (("disabled", "minimum_livelihood"), ("social_assistance",),
-     (("social_assistance", "rehabilitation_training"), ("social_assistance", "resource_linking"))),
-    (("minimum_livelihood",), ("social_assistance",),
-     (("social_assistance", "household_economic_assessment"), ("social_assistance", "care"))),
-    (("left_behind_child", "minor"), ("child_welfare",),
-     (("child_welfare", "family_visit_check"), ("child_welfare", "family_visit_check"))),
-)
 
 
 @dataclass(frozen=True)
@@ -85,12 +74,6 @@ class Phase:
     def calls(self) -> int:
         """How many calls the phase sends."""
         return sum(len(chain) for chain in self.chains)
-
-
-def person_id(n: int, born: date) -> str:
-    """A valid national id number (GB 11643) born on ``born``, distinct for distinct (n mod 1000, born)."""
-    first17 = f"522701{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + national_id_check_char(first17)
 
 
 def station(code: str) -> str:
@@ -289,47 +272,11 @@ class CountyYearCalls:
 
     def _person(self, b: int, code: str, worker: Caller) -> Chain:
         r = self.random
-        groups, needs, services = KINDS[b % len(KINDS)]
         registered = self.day(2 + r.randrange(8), 1 + r.randrange(20))
-        personal = self._personal(b, groups, registered)
-        village = next(t for t in TOWNSHIPS if t["code"] == code)["villages"]
-        calls = [Call("casework", "POST", "/v1/beneficiaries", {
-            "station_id": station(code), "township_code": code, "village_code": r.choice(village)["code"],
-            "household_ref": f"H-{self.seed}-{b:05d}", "household_size": 1 + r.randrange(5),
-            "target_groups": list(groups), "registered_on": str(registered), "personal": personal},
-            f"beneficiary-{b}", worker, save=f"b{b}", wait=True),
-            Call("casework", "POST", "/v1/cases", {"beneficiary_id": f"@b{b}", "opened_on": str(registered)},
-                 f"case-{b}", worker, save=f"c{b}")]
-        steps: list[tuple[str, str, dict[str, Any]]] = [
-            ("POST", "assessments", {"on": str(registered + timedelta(days=3)), "needs": list(needs),
-                                     "household_income_fen": 50_000 + 10_000 * r.randrange(20),
-                                     **({"guardianship": "inadequate"} if "minor" in groups else {})}),
-            ("PUT", "plan", {"on": str(registered + timedelta(days=6)), "goals": ["需求回应", "资源链接"],
-                             "review_by": str(registered + timedelta(days=120))})]
-        on = registered + timedelta(days=10)
-        for k in range(6):  # a service a month
-            if on > self.until:
-                break
-            domain, kind = services[k % len(services)]
-            steps.append(("POST", "services", {"on": str(on), "domain": domain, "service_type": kind,
-                                               "minutes": 30 + 15 * r.randrange(6)}))
-            on += timedelta(days=30)
-        if on - timedelta(days=15) <= self.until:  # six services done: reviewed, then closed
-            steps += [("POST", "reviews", {"on": str(on - timedelta(days=15)), "goals_met": 2}),
-                      ("POST", "closure", {"on": str(min(on, self.until)), "outcome": "goals_met"})]
-        return calls + [Call("casework", method, f"/v1/cases/@c{b}/{path}", body, f"case-{b}-{n}", worker)
-                        for n, (method, path, body) in enumerate(steps)]
-
-    def _personal(self, b: int, groups: tuple[str, ...], registered: date) -> dict[str, Any]:
-        r = self.random
-        child = "minor" in groups
-        born = (date(registered.year - 13, 1, 1) + timedelta(days=b % 1800) if child
-                else date(1940, 1, 1) + timedelta(days=b % 6000) if "elderly_in_difficulty" in groups
-                else date(1965, 1, 1) + timedelta(days=b % 9000))
-        name = r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(GIVEN)
-        personal: dict[str, Any] = {"name": name, "national_id_number": person_id(b, born), "birth_date": str(born),
-                                    "address": f"{r.randrange(1, 9)}组{r.randrange(1, 60)}号"}
-        if child:
-            personal["guardian"] = {"name": r.choice(SURNAMES) + "奶奶", "relation": "grandmother",
-                                    "consented_on": str(registered - timedelta(days=1))}
-        return personal
+        body = registration(r, b, code, station(code), f"H-{self.seed}-{b:05d}", registered)
+        calls = [Call("casework", "POST", "/v1/beneficiaries", body, f"beneficiary-{b}", worker, save=f"b{b}",
+                      wait=True),
+                 Call("casework", "POST", "/v1/cases", {"beneficiary_id": f"@b{b}", "opened_on": str(registered)},
+                      f"case-{b}", worker, save=f"c{b}")]
+        return calls + [Call("casework", method, f"/v1/cases/@c{b}/{path}", step, f"case-{b}-{n}", worker)
+                        for n, (method, path, step) in enumerate(case_steps(r, b, registered, self.until))]
