@@ -42,6 +42,7 @@ from services.workforce.application import (
 from services.workforce.domain import credit_code_check_char, national_id_check_char
 from services.workforce.main import make_application
 from shared import store
+from shared.application import ServiceApplication
 from shared.domain import Context, county_today
 from shared.settings import Settings
 
@@ -198,14 +199,15 @@ class Progress:
         self.shown = now
 
 
-def stored_events(app: Workforce) -> int:
+def stored_events(app: ServiceApplication) -> int:
     """How many events the application's store holds (its notification log's head)."""
     return int(app.recorder.max_notification_id() or 0)
 
 
 class History:
     """Bulk history through the workforce application: grows to a number of stored events, continuing the same
-    generated county years on every call."""
+    generated county years on every call. (Another service's history sets its own ``app``, ``writer`` — anything
+    with ``apply(step)`` — and ``steps``, and grows the same way.)"""
 
     def __init__(self, settings: Settings, seed: int, until: date | None = None) -> None:
         self.settings = settings
