@@ -56,6 +56,7 @@ def measure(system: System, history: CaseworkHistory, levels: list[int], reps: i
         figures: dict[str, list[float]] = {WRITE_RATE: [written / max(wrote, 1e-9)],
                                            CAUGHT_UP: [wait_for_casework(system.settings)]}
         for name, path in QUERIES.items():
+            check_full_page(system, path)
             figures[name] = [median_ms(query_latency(system, "casework", path, calls)) for _ in range(reps)]
         figures[REGISTER] = [median_ms(register_latency(system, people, calls)) for _ in range(reps)]
         answered.append((int(history.app.recorder.max_notification_id() or 0), figures))
@@ -75,6 +76,15 @@ def wait_for_casework(settings: Settings, timeout: float = 1800) -> float:
             time.sleep(0.2)
     published = time.monotonic() - started
     return published + settle.wait_for_consumers(settings, max(timeout - published, 1), durables="casework_")
+
+
+def check_full_page(system: System, path: str) -> None:
+    """Refuses to time a page that is not full (a read model that has not taken the history in)."""
+    with system.client("casework") as client:
+        response = client.get(path)
+        response.raise_for_status()
+        if len(response.json()["items"]) < 100:
+            raise RuntimeError(f"{path} answered {len(response.json()['items'])} items, not a full page")
 
 
 def register_latency(system: System, people: itertools.count, n: int) -> list[float]:
