@@ -18,6 +18,13 @@ after the transaction applying it commits. A failed batch ends the consumer's lo
 (NAKed, delivered again at once) before it restarts; if the process died, the server redelivers them after the ack
 wait.
 
+Replicas of a service share one durable consumer, and the server hands them the waiting events alternately: each
+holds every other one, and each event applied by one lets the other apply the next. A replica holding events
+therefore looks again soon when nothing new arrives (``Held.fetch_timeout``: 20 ms while the last look applied
+something, doubling up to the idle second while nothing moves): behind a refilled gap, two replicas had taken turns
+at about two events a second; they now follow each other within milliseconds, and a gap that is not refilled yet
+still costs a look a second.
+
 ``Held`` is what survives between batches; ``Pending`` is one batch's working copy, so a batch rolled back (and
 applied again carefully, or not at all) leaves ``Held`` as it was: it changes only in ``settle``, after the commit.
 """
@@ -38,6 +45,7 @@ from shared.envelope import CloudEvent
 
 ACK_WAIT = 30.0  # seconds the server waits for an acknowledgement before it redelivers
 KEEP_ALIVE_EVERY = ACK_WAIT / 3
+FOLLOW_FIRST = 0.02  # seconds a fetch waits while events are held and the last pass applied some of them
 WAITING = "an earlier event of this source is still on its way"
 
 
@@ -59,6 +67,18 @@ class Held:
         self.budget = budget  # held events one batch applies at most, besides the messages it fetched
         self.ready = False  # the last batch stopped at its budget: the next applies held events before fetching
         self._by_source: dict[str, dict[int, Waiting]] = {}
+        self._follow = FOLLOW_FIRST
+
+    def fetch_timeout(self, idle: float) -> float:
+        """How long the next fetch may wait for new messages: ``idle`` when nothing is held; while events are held,
+        briefly, so that those another replica's progress lets through follow it at once, doubling up to ``idle``
+        while nothing moves (a gap the relay has not refilled yet costs a pass a second, not fifty)."""
+        return min(self._follow, idle) if self._by_source else idle
+
+    def passed(self, held_before: int) -> None:
+        """After a pass: the wait shortens again if it applied held events, or grows if none could be applied."""
+        moved = not self._by_source or len(self) < held_before
+        self._follow = FOLLOW_FIRST if moved else self._follow * 2
 
     def __len__(self) -> int:
         return sum(len(held) for held in self._by_source.values())

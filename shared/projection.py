@@ -256,14 +256,16 @@ class ProjectionRunner:
         deferred, batch = self.deferred, self.settings.consumer_batch
         while not stop.is_set():
             try:  # held events that may follow what was applied go first: nothing new is taken meanwhile
-                msgs = [] if self.held.ready else await pull.fetch(sub, batch, timeout=deferred.fetch_timeout(1.0))
+                wait = deferred.fetch_timeout(self.held.fetch_timeout(1.0))
+                msgs = [] if self.held.ready else await pull.fetch(sub, batch, timeout=wait)
             except (TimeoutError, nats.errors.TimeoutError):
-                if not len(deferred):
+                if not len(deferred) and wait >= 1.0:  # idle (not following another replica's progress closely)
                     await self._report_lag(sub)
                 msgs = []
-            msgs = deferred.take(msgs, holding=len(self.held) > 0)
-            if msgs or len(self.held):  # nothing new: the held may follow what another replica applied
+            msgs, held = deferred.take(msgs, holding=len(self.held) > 0), len(self.held)
+            if msgs or held:  # nothing new: the held may follow what another replica applied
                 await self.process(js, msgs)
+                self.held.passed(held)
             await self.held.keep_alive()
             self._report(loop)
 

@@ -181,3 +181,28 @@ async def test_a_batch_failing_while_events_are_held_loses_none_of_them(iso: Set
     assert consumer.deliveries[1] == 2, "the failed batch's event came back"
     assert max(consumer.deliveries.values()) <= 2, "the held ones were handed back once, and held again"
 
+
+
+async def test_two_replicas_sharing_the_consumer_apply_each_others_waiting_events_in_order(
+    iso: Settings, widgets: Widgets, js
+) -> None:
+    """Two processes of one service run the same projection on one durable consumer: each holds the waiting events
+    it was handed, and follows what the other applied; every event is applied once, in order."""
+    documents = planned.planned(1200)
+    await publish(js, iso, documents[1:])
+    replicas = [runner(iso, consumer_batch=50), runner(iso, consumer_batch=50)]
+    stop = asyncio.Event()
+    for replica in replicas:
+        replica.setup()
+    tasks = [asyncio.create_task(replica.run(js, stop)) for replica in replicas]
+    try:
+        await eventually_async(lambda: sum(len(r.held) for r in replicas) == 1199 and all(r.held for r in replicas),
+                               timeout=60)
+        await publish(js, iso, documents[:1])
+        await eventually_async(lambda: asyncio.to_thread(lambda: len(applied(iso)) == 1200), timeout=60)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert applied(iso) == list(range(1, 1201)), "once each, in order, whichever replica held it"
+    assert all(len(r.held) == 0 for r in replicas)
+    assert {times for r in replicas for times in r.deliveries.values()} == {1}, "nothing was handed back"
