@@ -104,3 +104,31 @@ def test_a_hold_decision_names_why() -> None:
     pending.hold(event(9), Message(9))
     pending.close(batch)
     assert batch.decisions[0].reason == WAITING
+
+
+def applying(held: Held, *sequences: int) -> None:
+    """One committed batch that applied these held events."""
+    pending, batch = held.pending(), Batch()
+    for s in sequences:
+        msg = pending.next_ready(SOURCE, s - 1)
+        assert msg is not None
+        batch.decisions.append(Decision(msg, "ack", event=event(s)))
+    pending.close(batch)
+    held.settle(batch)
+
+
+def test_while_events_are_held_the_next_look_comes_soon_after_progress_and_backs_off_without() -> None:
+    held = Held(limit=100, budget=100)
+    assert held.fetch_timeout(1.0) == 1.0, "nothing held: the idle wait"
+    holding(held, 3, 4, 6)
+    first = held.fetch_timeout(1.0)
+    assert first < 0.1, "held events may follow another replica's progress at any moment"
+    waits = []
+    for _ in range(8):  # nothing moves (the gap is not refilled yet)
+        held.passed(len(held))
+        waits.append(held.fetch_timeout(1.0))
+    assert waits == sorted(waits) and waits[-1] == 1.0, "backs off to the idle wait"
+    before = len(held)
+    applying(held, 3, 4)  # the event before 3 was applied by another replica
+    held.passed(before)
+    assert held.fetch_timeout(1.0) == first, "progress: look again soon"
