@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import catchup, commands, county_bench, raw, rebuilds, settle
+from benchmarks import casework_growth, catchup, commands, county_bench, raw, rebuilds, settle
+from benchmarks.casework_history import CaseworkHistory
 from benchmarks.figures import HEADER, Figure, markdown_row
 from benchmarks.load import History
 from benchmarks.pipeline import relay_all
@@ -247,6 +248,24 @@ class Bench:
                             [settled]))
         self.catch_up(system, history)
 
+    def casework(self, system: commands.System) -> None:
+        """Casework's pages and a registration at each level of its bulk history, against the smallest level."""
+        history = CaseworkHistory(self.settings, self.options.seed)
+        try:
+            sizes = sorted({max(size, 5_000) for size in self.options.history})  # a full page of people at the least
+            levels = casework_growth.measure(system, history, sizes, self.options.reps)
+        finally:
+            history.close()
+        first, base = levels[0]
+        for events, got in levels:
+            sec = f"history: casework store at {events:,} events"
+            for name in (*casework_growth.QUERIES, casework_growth.REGISTER):
+                self.add(Figure(sec, name.removesuffix(", p50 ms") + ", p50", "ms", got[name], f"the same at {first:,}",
+                                base[name], higher_is_better=False, target="within 20 %"))
+            self.add(Figure(sec, casework_growth.WRITE_RATE, "events/s", got[casework_growth.WRITE_RATE]))
+            self.add(Figure(sec, casework_growth.CAUGHT_UP, "s", got[casework_growth.CAUGHT_UP],
+                            higher_is_better=False))
+
     def catch_up(self, system: commands.System, history: History) -> None:
         """The audit service stopped during a bulk write, then started: how fast its ledger takes in the backlog
         (every one of its consumers starts behind by the whole write at once), beside the write's own rate."""
@@ -328,7 +347,7 @@ class Bench:
 
 
 CATCH_UP_MAX = 50_000  # the audit service's backlog in the history section: half the last level, at most this
-SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "catchup", "verify", "county")
+SECTIONS = ("pipeline", "commands", "freshness", "length", "history", "casework", "catchup", "verify", "county")
 PROJECTIONS_DB = "benchviews"  # not the audit service's database, whose tables its runtime role must own
 
 
@@ -392,7 +411,7 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
     try:
         if "pipeline" in wanted:
             await bench.pipeline()
-        if wanted & {"commands", "freshness", "length", "history"}:
+        if wanted & {"commands", "freshness", "length", "history", "casework"}:
             system = commands.start(settings)
             history = History(settings, opts.seed)
             fixture = commands.prepare(settings, history, 64)
@@ -402,6 +421,8 @@ async def run(args: argparse.Namespace, servers: infra.Infra) -> int:
             for name, grown in (("length", bench.aggregate_length), ("history", bench.growth)):
                 if name in wanted:
                     grown(system, fixture, history)
+            if "casework" in wanted:
+                bench.casework(system)
         if "catchup" in wanted:
             await bench.catch_up_late_first()
         if "verify" in wanted:
