@@ -1,7 +1,7 @@
 """What casework's reads and writes cost as its history grows: at each level of bulk history
-(``benchmarks.casework_history``), once the casework service's own read models have taken it all in, the registry's
-and the case list's first page and a registration over HTTP — figures that should stay flat however long the
-history is.
+(``benchmarks.casework_history``), once every consumer (casework's read models, the audit ledger) has taken it all
+in, the registry's and the case list's first page and a registration over HTTP — figures that should stay flat
+however long the history is.
 
     system = commands.start(settings)               # the four services, on the run's databases and stream
     history = CaseworkHistory(settings, seed=7)
@@ -34,7 +34,7 @@ QUERIES = {"GET /v1/beneficiaries?limit=100, p50 ms": "/v1/beneficiaries?limit=1
            "GET /v1/cases?limit=100, p50 ms": "/v1/cases?limit=100"}
 REGISTER = "POST /v1/beneficiaries (civil_affairs_admin), p50 ms"
 WRITE_RATE = "bulk write through the application layer, events/s"
-CAUGHT_UP = "seconds until casework's read models caught up once the bulk write ended"
+CAUGHT_UP = "every consumer (the audit ledger too): seconds until all caught up once the bulk write ended"
 MEASURED_PEOPLE = 500_000  # people registered while measuring are numbered from here: no generated history of
 #                            fewer people (~5 million events) has their id numbers
 
@@ -42,7 +42,7 @@ MEASURED_PEOPLE = 500_000  # people registered while measuring are numbered from
 def measure(system: System, history: CaseworkHistory, levels: list[int], reps: int = 3,
             calls: int = 20) -> list[tuple[int, dict[str, list[float]]]]:
     """Grows ``history`` (on ``system``'s settings) to each level of stored casework events in turn and measures
-    there, once casework's read models have caught up.
+    there, once every consumer has caught up.
 
     Answers per level ``(stored events, figures)``; a figure is a list: per repetition (``reps``) the p50 in ms of
     ``calls`` calls one after another for each of ``QUERIES`` and ``REGISTER`` (a civil affairs admin, who acts for
@@ -64,8 +64,9 @@ def measure(system: System, history: CaseworkHistory, levels: list[int], reps: i
 
 
 def wait_for_casework(settings: Settings, timeout: float = 1800) -> float:
-    """Waits until casework's relay has published its whole store and the casework service's read models have
-    taken it in; answers the seconds waited (NaN if they did not settle within ``timeout``)."""
+    """Waits until casework's relay has published its whole store and every consumer (casework's read models, the
+    audit ledger, the other services') has taken it in, so what is measured next does not share the cores with their
+    catch-up; answers the seconds waited (NaN if they did not settle within ``timeout``)."""
     started = time.monotonic()
     with store.connect(store.service_url(settings, "casework"), autocommit=True) as conn:
         while time.monotonic() - started < timeout:
@@ -75,7 +76,7 @@ def wait_for_casework(settings: Settings, timeout: float = 1800) -> float:
                 break
             time.sleep(0.2)
     published = time.monotonic() - started
-    return published + settle.wait_for_consumers(settings, max(timeout - published, 1), durables="casework_")
+    return published + settle.wait_for_consumers(settings, max(timeout - published, 1))
 
 
 def check_full_page(system: System, path: str) -> None:

@@ -19,15 +19,14 @@ from shared import stream
 from shared.settings import Settings
 
 
-def wait_for_consumers(settings: Settings, timeout: float = 600, durables: str = "") -> float:
-    """Waits until every projection consumer of the run's stream (only those whose durable name starts with
-    ``durables``, if given: ``casework_`` for the casework service's own) is settled; answers the seconds waited, or
-    NaN if they did not settle within ``timeout`` (the figures measured next are then measured beside their
-    catch-up: a history whose audit findings keep coming can take far longer than its bulk write)."""
+def wait_for_consumers(settings: Settings, timeout: float = 600) -> float:
+    """Waits until every projection consumer of the run's stream is settled; answers the seconds waited, or NaN if
+    they did not settle within ``timeout`` (the figures measured next are then measured beside their catch-up: a
+    history whose audit findings keep coming can take far longer than its bulk write)."""
     started, quiet = time.monotonic(), 0
     with ThreadPoolExecutor(1) as pool:  # each check on an event loop of its own: callable from make bench's sections
         while time.monotonic() - started < timeout:
-            busy = pool.submit(asyncio.run, _busy(settings, durables)).result(timeout=30)
+            busy = pool.submit(asyncio.run, _busy(settings)).result(timeout=30)
             quiet = quiet + 1 if busy == 0 else 0
             if quiet >= 2:
                 return time.monotonic() - started
@@ -35,14 +34,12 @@ def wait_for_consumers(settings: Settings, timeout: float = 600, durables: str =
     return math.nan
 
 
-async def _busy(settings: Settings, durables: str = "") -> int:
-    """Messages the run's projection consumers (those named ``durables``…) have not yet taken in (pending plus
-    unacknowledged)."""
+async def _busy(settings: Settings) -> int:
+    """Messages the run's projection consumers have not yet taken in (pending plus unacknowledged)."""
     nc = await stream.connect(settings, "bench-settle")
     try:
         infos = await nc.jetstream().consumers_info(settings.stream_name)
     finally:
         await nc.close()
     return sum(info.num_pending + info.num_ack_pending for info in infos
-               if info.config.durable_name and info.config.durable_name.startswith(durables)
-               and info.delivered.consumer_seq > 0)
+               if info.config.durable_name and info.delivered.consumer_seq > 0)
