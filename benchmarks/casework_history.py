@@ -21,17 +21,15 @@ Uses its own databases (``--prefix``), removed afterwards unless ``--keep``.
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from benchmarks.load import History, month_start, stored_events
+from benchmarks.load import History, history_cli, month_start
 from benchmarks.people import case_steps, registration
 from services.casework.application import (
     AssessCase,
@@ -162,31 +160,7 @@ class CaseworkHistory(History):
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: bulk casework history on fresh databases."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.casework_history",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--until", type=date.fromisoformat, help="the generated year's end (default: today in CST)")
-    parser.add_argument("--prefix", default="swcwhist_")
-    parser.add_argument("--keep", action="store_true", help="keep the databases")
-    args = parser.parse_args(argv)
-    from deploy.cleanup import drop_run_databases
-
-    settings = Settings(database_prefix=args.prefix)
-    try:
-        started = time.perf_counter()
-        history = CaseworkHistory(settings, args.seed, args.until)
-        try:
-            history.grow(args.events)
-            seconds = time.perf_counter() - started
-            stored = stored_events(history.app)
-            print(f"{stored:,} events stored in {seconds:.1f}s ({stored / max(seconds, 1e-9):,.0f} events/s)")
-        finally:
-            history.close()
-    finally:
-        if not args.keep:
-            drop_run_databases(settings)
-    return 0
+    return history_cli(CaseworkHistory, argv, "python -m benchmarks.casework_history", __doc__ or "", "swcwhist_")
 
 
 if __name__ == "__main__":

@@ -211,6 +211,7 @@ class History:
 
     def __init__(self, settings: Settings, seed: int, until: date | None = None) -> None:
         self.settings = settings
+        store.ensure_database(settings.database_url, settings.database_name("workforce"))
         self.app = make_application(settings, store.eventsourcing_env(settings, "workforce", encrypt=True))
         self.writer = Writer(self.app)
         self.steps = CountyYear(seed, counties=10**6, until=until).steps()
@@ -236,22 +237,21 @@ class History:
         self.app.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: bulk history on fresh databases."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
+def history_cli(kind: type[History], argv: list[str] | None, prog: str, doc: str, prefix: str) -> int:
+    """A bulk history's command line (``kind``: which service's): grows it on fresh databases, prints the rate."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--until", type=date.fromisoformat, help="the generated year's end (default: today in CST)")
-    parser.add_argument("--prefix", default="swload_")
+    parser.add_argument("--prefix", default=prefix)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args(argv)
     from deploy.cleanup import drop_run_databases
 
     settings = Settings(database_prefix=args.prefix)
-    store.ensure_database(settings.database_url, settings.database_name("workforce"))
     try:
         started = time.perf_counter()
-        history = History(settings, args.seed, args.until)
+        history = kind(settings, args.seed, args.until)
         try:
             history.grow(args.events)
             seconds = time.perf_counter() - started
@@ -263,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             drop_run_databases(settings)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: bulk workforce history on fresh databases."""
+    return history_cli(History, argv, "python -m benchmarks.load", __doc__ or "", "swload_")
 
 
 if __name__ == "__main__":
