@@ -46,6 +46,7 @@ from shared.store import StoreUnreachable, connect
 from shared.supervisor import Loop, supervise_alone
 
 log = logging.getLogger(__name__)
+IDLE_FETCH = 1.0  # seconds a fetch waits for a first message when nothing is held or waiting to be applied
 
 Handler = Callable[[psycopg.Cursor, CloudEvent], None]
 __all__ = ["PERMANENT", "SCHEMA_DDL", "TRACKING_DDL", "Batch", "Handler", "Projection", "ProjectionRunner"]
@@ -256,10 +257,10 @@ class ProjectionRunner:
         deferred, batch = self.deferred, self.settings.consumer_batch
         while not stop.is_set():
             try:  # held events that may follow what was applied go first: nothing new is taken meanwhile
-                wait = deferred.fetch_timeout(self.held.fetch_timeout(1.0))
+                wait = deferred.fetch_timeout(self.held.fetch_timeout(IDLE_FETCH))
                 msgs = [] if self.held.ready else await pull.fetch(sub, batch, timeout=wait)
             except (TimeoutError, nats.errors.TimeoutError):
-                if not len(deferred) and wait >= 1.0:  # idle (not following another replica's progress closely)
+                if not len(deferred) and wait >= IDLE_FETCH:  # idle, not following another replica's progress
                     await self._report_lag(sub)
                 msgs = []
             msgs, held = deferred.take(msgs, holding=len(self.held) > 0), len(self.held)
