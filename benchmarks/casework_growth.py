@@ -14,10 +14,8 @@ however long the history is.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import random
-import secrets
 import sys
 import time
 
@@ -25,7 +23,6 @@ from benchmarks import commands, settle
 from benchmarks.casework_history import CODES, CaseworkHistory, county_station
 from benchmarks.commands import System, median_ms, query_latency
 from benchmarks.people import registration
-from deploy.cleanup import delete_run_streams, drop_run_databases
 from shared import store
 from shared.domain import county_today
 from shared.settings import Settings
@@ -112,21 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    tag = secrets.token_hex(3)
-    settings = Settings().model_copy(update={"database_prefix": f"swcwg_{tag}_", "subject_prefix": f"swcwg{tag}"})
-    system, history = commands.start(settings), None
-    try:
-        history = CaseworkHistory(settings, args.seed)
-        for events, figures in measure(system, history, [int(n) for n in args.levels.split(",")], args.reps):
-            print(f"casework store at {events:,} events", flush=True)
-            for name, values in figures.items():
-                print(f"  {name}: {', '.join(f'{v:,.2f}' for v in values)}", flush=True)
-    finally:
-        if history is not None:
+    with commands.own_system(commands.own_settings(Settings(), "swcwg")) as system:
+        history = CaseworkHistory(system.settings, args.seed)
+        try:
+            for events, figures in measure(system, history, [int(n) for n in args.levels.split(",")], args.reps):
+                print(f"casework store at {events:,} events", flush=True)
+                for name, values in figures.items():
+                    print(f"  {name}: {', '.join(f'{v:,.2f}' for v in values)}", flush=True)
+        finally:
             history.close()
-        system.stop()
-        drop_run_databases(settings)
-        asyncio.run(delete_run_streams(settings))
     return 0
 
 

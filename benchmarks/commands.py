@@ -3,14 +3,17 @@ freshness at a steady rate (2xx → visible in the ledger and in the stations re
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
+import secrets
 import statistics
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,7 @@ import httpx
 
 from benchmarks.client import LeanClient
 from benchmarks.load import ADMIN, HR, History, national_id, phone
+from deploy.cleanup import delete_run_streams, drop_run_databases
 from deploy.infra import free_port, service_command, settings_env
 from services.stations.domain import Station
 from services.stations.main import make_application as make_stations
@@ -92,6 +96,26 @@ def start(settings: Settings) -> System:
         system.stop()
         raise
     return system
+
+
+def own_settings(base: Settings, prefix: str) -> Settings:
+    """``base`` with databases and a stream of the run's own (``prefix`` and a random tag), beside any other run."""
+    tag = secrets.token_hex(3)
+    return base.model_copy(update={"database_prefix": f"{prefix}_{tag}_", "subject_prefix": f"{prefix}{tag}"})
+
+
+@contextlib.contextmanager
+def own_system(settings: Settings, keep: bool = False) -> Iterator[System]:
+    """The four services on ``settings`` (its own databases and stream), stopped afterwards and, unless ``keep``, their
+    databases and stream removed."""
+    system = start(settings)
+    try:
+        yield system
+    finally:
+        system.stop()
+        if not keep:
+            drop_run_databases(settings)
+            asyncio.run(delete_run_streams(settings))
 
 
 def _wait_ready(system: System, name: str, logs: Path, timeout: float = 120) -> None:
@@ -360,15 +384,20 @@ def store_head(settings: Settings, service: str) -> int:
         return int(row["n"] or 0)
 
 
+def ledger_entries(settings: Settings, source: str) -> int:
+    """How many entries of ``source`` the audit ledger holds."""
+    with store.connect(store.service_url(settings, "audit")) as conn:
+        row = conn.execute("SELECT count(*) AS n FROM ledger WHERE source = %s", (f"/sw/{source}",)).fetchone()
+        return int(row["n"])
+
+
 def wait_for_ledger(settings: Settings, source: str, count: int, timeout: float = 1800) -> float:
     """Waits until the ledger holds ``count`` events of ``source``; answers the seconds waited."""
     started = time.monotonic()
-    with store.connect(store.service_url(settings, "audit"), autocommit=True) as conn:
-        while time.monotonic() - started < timeout:
-            row = conn.execute("SELECT count(*) AS n FROM ledger WHERE source = %s", (f"/sw/{source}",)).fetchone()
-            if row["n"] >= count:
-                return time.monotonic() - started
-            time.sleep(0.2)
+    while time.monotonic() - started < timeout:
+        if ledger_entries(settings, source) >= count:
+            return time.monotonic() - started
+        time.sleep(0.2)
     raise TimeoutError(f"the ledger did not reach {count} events of {source} in {timeout}s")
 
 

@@ -4,17 +4,13 @@ just before it."""
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-import time
 from dataclasses import dataclass
 
 from benchmarks import commands, raw
 from benchmarks.county import CountyYearCalls
-from benchmarks.county_run import SERVICES, CountyRunner, findings, published_events
-from benchmarks.load import Progress
+from benchmarks.county_run import run_year
 from benchmarks.widgets import SERVICE
-from deploy.cleanup import delete_run_streams, drop_run_databases
 from shared import store
 from shared.settings import Settings
 
@@ -52,23 +48,11 @@ def one_year(base: Settings, rep: int, seed: int, beneficiaries: int) -> Year:
                                        "subject_prefix": f"{base.subject_prefix}y{rep}"})
     store.ensure_database(settings.database_url, settings.database_name(SERVICE))
     saves = raw.eventsourcing_saves(settings, RAW_SAVES, 1)
-    system = commands.start(settings)
-    try:
-        year = CountyYearCalls(seed, beneficiaries)
-        phases = year.phases()
-        bar = Progress(f"county year {rep + 1}", sum(p.calls() for p in phases))
-        tally = CountyRunner(settings, system.urls, seed, THREADS).run(phases, bar.update)
-        events = {s: published_events(settings, s) for s in SERVICES[:3]}
-        lag = sum(commands.wait_for_ledger(settings, s, n) for s, n in events.items())
-        asked = time.perf_counter()
-        found = findings(settings, system.urls["audit"], year.until)
-        asked = time.perf_counter() - asked
-        return Year(tally.calls(), tally.calls() / tally.seconds,
-                    {s: statistics.median(v) * 1000 for s, v in tally.latency.items()},
-                    {s: commands.ms(v, 99) for s, v in tally.latency.items()}, tenths(tally.latency["casework"]),
-                    sum(events.values()), lag, sum(1 for f in found if f["open"]),
-                    asked * 1000, saves)
-    finally:
-        system.stop()
-        drop_run_databases(settings)
-        asyncio.run(delete_run_streams(settings))
+    with commands.own_system(settings) as system:
+        run = run_year(settings, system.urls, CountyYearCalls(seed, beneficiaries), THREADS, f"county year {rep + 1}")
+    latency = run.tally.latency
+    return Year(run.tally.calls(), run.tally.calls() / run.tally.seconds,
+                {s: statistics.median(v) * 1000 for s, v in latency.items()},
+                {s: commands.ms(v, 99) for s, v in latency.items()},
+                tenths(latency["casework"]), sum(run.events.values()), run.ledger_s,
+                sum(1 for f in run.found if f["open"]), run.findings_s * 1000, saves)

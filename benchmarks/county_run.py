@@ -12,8 +12,6 @@ beneficiaries the year is about 25,000 calls and 60,000 events across the servic
 from __future__ import annotations
 
 import argparse
-import asyncio
-import secrets
 import sys
 import threading
 import time
@@ -25,15 +23,16 @@ from datetime import date
 from typing import Any
 
 from benchmarks.client import Answer, LeanClient, encode
-from benchmarks.commands import ms
+from benchmarks.commands import ms, own_settings, own_system, wait_for_ledger
 from benchmarks.county import Call, Caller, Chain, CountyYearCalls, Phase
 from benchmarks.load import Progress
+from deploy import infra
 from shared import store
 from shared.auth import mint
 from shared.settings import Settings
 
 WAIT_SECONDS = 60.0  # how long a call waits for another service's events (retrying on 403/404/409)
-SERVICES = ("stations", "workforce", "casework", "audit")
+SERVICES = ("stations", "workforce", "casework")  # the services the year's calls go to
 
 
 class Refused(RuntimeError):
@@ -143,13 +142,6 @@ def published_events(settings: Settings, service: str) -> int:
         return int(row["n"])
 
 
-def ledger_entries(settings: Settings, source: str) -> int:
-    """How many entries of ``source`` the audit ledger holds."""
-    with store.connect(store.service_url(settings, "audit")) as conn:
-        row = conn.execute("SELECT count(*) AS n FROM ledger WHERE source = %s", (f"/sw/{source}",)).fetchone()
-        return int(row["n"])
-
-
 def findings(settings: Settings, url: str, as_of: date) -> list[dict[str, Any]]:
     """The compliance findings as of ``as_of`` (open or resolved), every page."""
     client = LeanClient(url, mint(settings, subject="county-auditor", role="auditor"))
@@ -161,18 +153,44 @@ def findings(settings: Settings, url: str, as_of: date) -> list[dict[str, Any]]:
     return out
 
 
-def report(tally: Tally, events: dict[str, int], ledger_s: float, found: list[dict[str, Any]]) -> list[str]:
+@dataclass
+class YearRun:
+    """What a county's year did: its calls, the events each service published, how long after the last answer the
+    ledger held them all, and the compliance findings at the year's end (and how long asking for them took)."""
+
+    tally: Tally
+    events: dict[str, int]
+    ledger_s: float
+    found: list[dict[str, Any]]
+    findings_s: float
+
+
+def run_year(settings: Settings, urls: dict[str, str], year: CountyYearCalls, threads: int, label: str) -> YearRun:
+    """Sends ``year``'s calls to the services at ``urls`` with a progress bar, then waits for the ledger and asks the
+    audit for its findings as of the year's end; raises ``Refused`` if a call is not accepted."""
+    phases = year.phases()
+    bar = Progress(label, sum(p.calls() for p in phases))
+    tally = CountyRunner(settings, urls, year.seed, threads).run(phases, bar.update)
+    events = {s: published_events(settings, s) for s in SERVICES}
+    ledger_s = sum(wait_for_ledger(settings, s, n) for s, n in events.items())
+    asked = time.perf_counter()
+    found = findings(settings, urls["audit"], year.until)
+    return YearRun(tally, events, ledger_s, found, time.perf_counter() - asked)
+
+
+def report(run: YearRun) -> list[str]:
     """The run's figures as lines of text."""
+    tally, events = run.tally, run.events
     lines = [f"{tally.calls():,} calls in {tally.seconds:.1f}s: {tally.calls() / max(tally.seconds, 1e-9):,.1f} "
              f"calls/s ({tally.retries} retries while waiting for another service's events)"]
     for service, seconds in sorted(tally.latency.items()):
         lines.append(f"  {service:<10} {len(seconds):>7,} calls  p50 {ms(seconds, 50):6.1f} ms  "
                      f"p99 {ms(seconds, 99):6.1f} ms  {events[service]:>8,} events")
-    lines.append(f"the audit ledger held every event {ledger_s:.1f}s after the last answer "
+    lines.append(f"the audit ledger held every event {run.ledger_s:.1f}s after the last answer "
                  f"({sum(events.values()):,} events)")
-    rules = sorted({f["rule"] for f in found})
-    still = sum(1 for f in found if f["open"])
-    lines.append(f"compliance findings: {still} open, {len(found) - still} resolved"
+    rules = sorted({f["rule"] for f in run.found})
+    still = sum(1 for f in run.found if f["open"])
+    lines.append(f"compliance findings: {still} open, {len(run.found) - still} resolved"
                  + (f" ({', '.join(rules)})" if rules else ""))
     return lines
 
@@ -186,35 +204,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", type=date.fromisoformat, help="the year's end (default: today in CST)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and stream")
     args = parser.parse_args(argv)
-    from benchmarks import commands
-    from deploy import infra
-    from deploy.cleanup import delete_run_streams, drop_run_databases
-
     base = Settings()
     servers = infra.ensure(base.nats_url, base.database_url)
-    tag = secrets.token_hex(3)
-    settings = base.model_copy(update={"database_prefix": f"swcounty_{tag}_", "subject_prefix": f"swcounty{tag}",
-                                       "nats_url": servers.nats_url, "database_url": servers.database_url})
-    system = commands.start(settings)
+    base = base.model_copy(update={"nats_url": servers.nats_url, "database_url": servers.database_url})
     try:
-        year = CountyYearCalls(args.seed, args.beneficiaries, args.until)
-        phases = year.phases()
-        bar = Progress("county year", sum(p.calls() for p in phases))
-        try:
-            tally = CountyRunner(settings, system.urls, args.seed, args.threads).run(phases, bar.update)
-        except Refused as refused:
-            print(f"\nthe year stopped: {refused}", file=sys.stderr)
-            return 1
-        events = {s: published_events(settings, s) for s in SERVICES[:3]}
-        ledger_s = sum(commands.wait_for_ledger(settings, s, n) for s, n in events.items())
-        events["audit"] = ledger_entries(settings, "audit")
-        found = findings(settings, system.urls["audit"], year.until)
-        print("\n".join(report(tally, events, ledger_s, found)))
+        with own_system(own_settings(base, "swcounty"), args.keep) as system:
+            year = CountyYearCalls(args.seed, args.beneficiaries, args.until)
+            try:
+                run = run_year(system.settings, system.urls, year, args.threads, "county year")
+            except Refused as refused:
+                print(f"\nthe year stopped: {refused}", file=sys.stderr)
+                return 1
+            print("\n".join(report(run)))
     finally:
-        system.stop()
-        if not args.keep:
-            drop_run_databases(settings)
-            asyncio.run(delete_run_streams(settings))
         servers.stop()
     return 0
 

@@ -11,16 +11,13 @@ change to the request path saves.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import secrets
 import statistics
 import sys
 
 from benchmarks import commands, raw
 from benchmarks.load import History
 from benchmarks.widgets import SERVICE
-from deploy.cleanup import delete_run_streams, drop_run_databases
 from shared import store
 from shared.settings import Settings
 
@@ -57,25 +54,20 @@ def main() -> int:
                         help="commands per loop at concurrency 1 (twice as many above)")
     parser.add_argument("--kinds", default=",".join(KINDS))
     args = parser.parse_args()
-    tag = secrets.token_hex(3)
-    settings = Settings().model_copy(update={"database_prefix": f"swhttp_{tag}_", "subject_prefix": f"swhttp{tag}"})
+    settings = commands.own_settings(Settings(), "swhttp")
     store.ensure_database(settings.database_url, settings.database_name(SERVICE))
-    system, history = commands.start(settings), None
-    try:
+    with commands.own_system(settings) as system:
         history = History(settings, 7)
-        fixture = commands.prepare(settings, history, 64)
-        saves = [raw.eventsourcing_saves(settings, 500, 1)]
-        print(f"raw eventsourcing save, 1 thread: {saves[0]:.0f}/s", flush=True)
-        for kind in args.kinds.split(","):
-            measure(system, kind, fixture, args.commands, statistics.median(saves))
-        saves.append(raw.eventsourcing_saves(settings, 500, 1))
-        print(f"raw eventsourcing save, 1 thread, again: {saves[-1]:.0f}/s", flush=True)
-    finally:
-        if history is not None:
+        try:
+            fixture = commands.prepare(settings, history, 64)
+            saves = [raw.eventsourcing_saves(settings, 500, 1)]
+            print(f"raw eventsourcing save, 1 thread: {saves[0]:.0f}/s", flush=True)
+            for kind in args.kinds.split(","):
+                measure(system, kind, fixture, args.commands, statistics.median(saves))
+            saves.append(raw.eventsourcing_saves(settings, 500, 1))
+            print(f"raw eventsourcing save, 1 thread, again: {saves[-1]:.0f}/s", flush=True)
+        finally:
             history.close()
-        system.stop()
-        drop_run_databases(settings)
-        asyncio.run(delete_run_streams(settings))
     return 0
 
 

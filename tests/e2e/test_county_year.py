@@ -12,8 +12,9 @@ from datetime import date
 
 import pytest
 
+from benchmarks.commands import ledger_entries
 from benchmarks.county import CountyYearCalls, station
-from benchmarks.county_run import CountyRunner, Tally, findings, ledger_entries, published_events
+from benchmarks.county_run import CountyRunner, Tally, findings, published_events
 from services.stations.seed import TOWNSHIPS
 from shared.settings import Settings
 from tests.kit.infra import isolated
